@@ -1,0 +1,141 @@
+/* Interrupt and exception dispatch, the local APIC and the IO-APIC. Called by
+ * entry.S on the current thread's kernel stack with interrupts off. */
+#include "kernel.h"
+#include "arch.h"
+#include "mm.h"
+#include "paging.h"
+#include "percpu.h"
+#include "vm.h"
+#include "sched.h"
+
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGSEGV 11
+
+static struct { irq_handler_t fn; void *arg; } handlers[256];
+static volatile uint32_t *lapic;
+static volatile uint32_t *ioapic;
+static int next_vector = 48;
+
+static const char *const exc_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
+	"device not available", "double fault", "coprocessor overrun", "invalid TSS", "segment not present",
+	"stack fault", "general protection fault", "page fault", "reserved", "x87 FP error", "alignment check",
+	"machine check", "SIMD FP error", "virtualization", "control protection",
+};
+
+void intr_register(int vector, irq_handler_t h, void *arg)
+{
+	handlers[vector].fn = h;
+	handlers[vector].arg = arg;
+}
+
+int intr_alloc_vector(void)
+{
+	return next_vector < 240 ? next_vector++ : -ENOSPC;
+}
+
+static bool from_app(const struct intr_frame *f) { return f->rip < 0x800000000000UL; }
+
+static int exc_signal(int v)
+{
+	switch (v) {
+	case 0: case 16: case 19: return SIGFPE;
+	case 1: case 3: return SIGTRAP;
+	case 6: return SIGILL;
+	case 17: return SIGBUS;
+	default: return SIGSEGV;
+	}
+}
+
+static void exception(struct intr_frame *f)
+{
+	int v = (int)f->vector;
+	uint64_t addr = v == 14 ? read_cr2() : f->rip;
+	if (v == 14) {
+		if (f->rflags & 0x200)
+			irq_enable();
+		int r = vm_fault(addr, f->error);
+		irq_disable();
+		if (r == 0)
+			return;
+		if (!from_app(f) && fixup_exception(f))
+			return;
+	}
+	if (from_app(f)) {
+		char what[96];
+		if (v == 14)
+			snprintf(what, sizeof what, "page fault (%s of %s address)", f->error & 16 ? "execute" :
+				 f->error & 2 ? "write" : "read", f->error & 1 ? "a protected" : "an unmapped");
+		else
+			snprintf(what, sizeof what, "%s", exc_names[v]);
+		proc_fatal_signal(exc_signal(v), what, addr, f);
+	}
+	kprintf("\nkernel fault: %s at %#lx, error %#lx\n", exc_names[v], addr, f->error);
+	print_registers(f);
+	print_backtrace(f->rbp, f->rip);
+	panic("%s in the kernel at %#lx", exc_names[v], addr);
+}
+
+void intr_dispatch(struct intr_frame *f)
+{
+	int v = (int)f->vector;
+	struct percpu *cpu = this_cpu();
+	if (v < 32) {
+		exception(f);
+	} else {
+		cpu->irq_depth++;
+		if (handlers[v].fn)
+			handlers[v].fn(f, handlers[v].arg);
+		else
+			klog_once("spurious-irq", "uninode: interrupt on unclaimed vector %d\n", v);
+		cpu->irq_depth--;
+		if (v != 255)
+			lapic_eoi();
+	}
+	/* Preempt only an app context or the idle loop: kernel code is not
+	 * preemptible and reschedules at its own exits. */
+	if (cpu->need_resched && (from_app(f) || thread_is_idle(cpu->current)))
+		schedule();
+}
+
+/* The local APIC (xAPIC MMIO; the BIOS-era 8259s are masked). */
+#define LAPIC_ID 0x20
+#define LAPIC_EOI 0xb0
+#define LAPIC_SVR 0xf0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+
+uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
+void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; (void)lapic[LAPIC_ID / 4]; }
+void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+uint32_t lapic_id(void) { return lapic_read(LAPIC_ID) >> 24; }
+
+static void ioapic_write(uint32_t reg, uint32_t v) { ioapic[0] = reg; ioapic[4] = v; }
+
+void ioapic_route(int gsi, int vector, bool level)
+{
+	uint64_t entry = (uint64_t)vector | (level ? (1UL << 15) | (1UL << 13) : 0) | ((uint64_t)lapic_id() << 56);
+	ioapic_write(0x10 + 2 * gsi + 1, entry >> 32);
+	ioapic_write(0x10 + 2 * gsi, (uint32_t)entry);
+}
+
+void intr_init(void)
+{
+	/* Remap the 8259s away from the exception vectors, then mask them. */
+	outb(0x20, 0x11); outb(0xa0, 0x11);
+	outb(0x21, 0x20); outb(0xa1, 0x28);
+	outb(0x21, 4); outb(0xa1, 2);
+	outb(0x21, 1); outb(0xa1, 1);
+	outb(0x21, 0xff); outb(0xa1, 0xff);
+	paddr_t base = rdmsr(MSR_APIC_BASE) & 0xffffff000UL;
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1 << 11));
+	lapic = ioremap(base, PAGE_SIZE);
+	lapic_write(LAPIC_SVR, 0x100 | 0xff);  /* enabled, spurious vector 255 */
+	ioapic = ioremap(0xfec00000, PAGE_SIZE);
+	this_cpu()->lapic_id = lapic_id();
+}

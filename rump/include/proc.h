@@ -1,0 +1,9 @@
+/* The one process this kernel runs. */
+#pragma once
+#include "types.h"
+
+struct vma;
+const char *proc_exe_path(void);          /* the program's path in the image */
+const char *proc_vma_name(struct vma *v); /* the mapped file's path, or the region's name */
+/* Load the program from the image and enter it in a new app thread; does not return. */
+__noreturn void proc_start(void);

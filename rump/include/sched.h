@@ -1,0 +1,66 @@
+/* Threads, the run queue, wait queues and sleeping. One CPU for now; the
+ * structures take their locks so SMP can follow. */
+#pragma once
+#include "types.h"
+#include "kernel.h"
+
+enum thread_state { T_RUNNABLE, T_RUNNING, T_BLOCKED, T_DEAD };
+
+struct thread {
+	uint64_t ctx_rsp;             /* saved by arch_switch */
+	uint64_t kstack_top;
+	size_t kstack_size;
+	int tid;
+	enum thread_state state;      /* guarded by sched_lock */
+	bool is_idle;
+	bool app;                     /* runs app code: has FPU state and FS base */
+	uint64_t fs_base;
+	void *fpu;                    /* XSAVE area (page), NULL for kernel-only threads */
+	struct thread *rq_next;       /* run queue, guarded by sched_lock */
+	struct thread *wq_next;       /* the wait queue it sleeps on */
+	struct waitq *waiting_on;
+	uint64_t wake_at;             /* monotonic ns deadline, 0 = none */
+	int wake_reason;              /* 0 woken, -ETIMEDOUT */
+	int *clear_child_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
+	uint64_t robust_list, robust_len;
+	uint64_t sigmask;
+	uint64_t altstack_sp, altstack_size; int altstack_flags;
+	struct thread *all_next;      /* every live thread */
+	const char *name;
+};
+
+struct waitq {
+	struct spinlock lock;
+	struct thread *head;
+};
+#define WAITQ_INIT(n) { SPINLOCK_INIT(n), NULL }
+
+void sched_init(void);                 /* the boot context becomes thread 1 */
+struct thread *current(void);
+/* A kernel thread running FN(ARG); it must not return. */
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bool app);
+void thread_start(struct thread *t);   /* make it runnable */
+void thread_exit(void) __noreturn;     /* the calling thread ends */
+bool thread_is_idle(struct thread *t);
+void schedule(void);                   /* give up the CPU; returns when picked again */
+void sched_tick(void);                 /* from the timer interrupt */
+void thread_wake(struct thread *t);
+
+/* Sleep on WQ until woken or until DEADLINE (monotonic ns, 0 = never). LOCK, if
+ * given, is released while asleep and held again on return. Returns 0 when
+ * woken, -ETIMEDOUT at the deadline. */
+int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline);
+int waitq_wake(struct waitq *wq, int n);   /* wake up to N sleepers; returns how many */
+int sleep_until(uint64_t deadline);        /* plain sleep */
+
+/* sched/mutex.c: a sleeping lock for code that may block while holding it
+ * (page faults that read files, the VFS). */
+struct mutex {
+	struct spinlock lock;
+	struct thread *owner;
+	struct waitq wq;
+};
+#define MUTEX_INIT(n) { SPINLOCK_INIT(n), NULL, WAITQ_INIT(n) }
+void mutex_lock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+bool mutex_held(struct mutex *m);

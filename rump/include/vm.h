@@ -1,0 +1,50 @@
+/* The app's address space: regions (VMAs) over the lower half, demand paged. */
+#pragma once
+#include "types.h"
+
+struct file;
+struct intr_frame;
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x100
+#define MAP_DENYWRITE 0x800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_STACK 0x20000
+#define MAP_FIXED_NOREPLACE 0x100000
+
+#define USER_TOP 0x7ffffffff000UL       /* end of the lower half, as on Linux */
+#define MMAP_BASE 0x7f0000000000UL      /* mmaps grow down from here */
+#define STACK_TOP 0x7ffffffde000UL
+
+struct vma {
+	vaddr_t start, end;
+	int prot, flags;
+	struct file *file;                /* NULL: anonymous */
+	off_t off;                        /* file offset of start */
+	const char *name;                 /* "[stack]", "[heap]", "[vdso]", or NULL */
+	struct vma *next;                 /* sorted by start */
+};
+
+void vm_init(void);
+/* Demand-page ADDR for a fault with x86 error code ERR; 0 if resolved. */
+int vm_fault(vaddr_t addr, uint64_t err);
+/* A kernel fault on an app address inside a user-copy routine: resume at its fixup. */
+bool fixup_exception(struct intr_frame *f);
+long vm_mmap(vaddr_t addr, size_t len, int prot, int flags, struct file *f, off_t off);
+int vm_munmap(vaddr_t addr, size_t len);
+int vm_mprotect(vaddr_t addr, size_t len, int prot);
+int vm_madvise_dontneed(vaddr_t addr, size_t len);
+long vm_brk(vaddr_t addr);
+void vm_set_brk_base(vaddr_t base);
+void vm_set_name(vaddr_t start, const char *name);
+struct vma *vm_find(vaddr_t addr);     /* the region containing ADDR, or NULL */
+struct vma *vm_first(void);            /* for /proc/self/maps */
+const char *vm_file_path(struct vma *v);

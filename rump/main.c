@@ -1,0 +1,75 @@
+/* Boot: bring the machine up in dependency order, mount the root fs, start
+ * the program. */
+#include "kernel.h"
+#include "arch.h"
+#include "mm.h"
+#include "paging.h"
+#include "bootinfo.h"
+#include "sched.h"
+#include "vfs.h"
+#include "vm.h"
+#include "proc.h"
+
+struct boot_options boot_opts;
+void intr_init(void);
+void timer_start(void);
+
+static uint64_t boot_t0;
+
+void boot_mark(const char *what)
+{
+	if (boot_opts.boot_times)
+		kprintf("uninode: boot %8lu us  %s\n", (time_monotonic_ns() - boot_t0) / 1000, what);
+}
+
+static void parse_cmdline(char *s)
+{
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		char *tok = s;
+		while (*s && *s != ' ')
+			s++;
+		if (*s)
+			*s++ = 0;
+		if (!*tok)
+			continue;
+		if (!strcmp(tok, "trace"))
+			boot_opts.trace = true;
+		else if (!strcmp(tok, "boot-times"))
+			boot_opts.boot_times = true;
+		else if (!strncmp(tok, "init=", 5))
+			boot_opts.init = tok + 5;
+		else
+			kprintf("uninode: unknown kernel option '%s' ignored\n", tok);
+	}
+}
+
+void kmain(uint32_t magic, uint32_t info)
+{
+	console_init();
+	arch_init_cpu();
+	bootinfo_parse(magic, info);
+	static char cmdline[sizeof boot_info.cmdline];
+	strlcpy(cmdline, boot_info.cmdline, sizeof cmdline);
+	parse_cmdline(cmdline);
+	frame_init();
+	paging_init();
+	intr_init();
+	time_init();
+	boot_t0 = time_monotonic_ns();
+	boot_mark("clock calibrated");
+	sched_init();
+	timer_start();
+	irq_enable();
+	boot_mark("interrupts and scheduler up");
+	if (boot_opts.boot_times)
+		kprintf("uninode: %s boot, %lu MiB RAM, cmdline '%s'\n", boot_info.protocol,
+			frame_total() * PAGE_SIZE >> 20, boot_info.cmdline);
+	vm_init();
+	int r = vfs_init();
+	if (r)
+		panic("cannot mount the root file system (error %d)", -r);
+	boot_mark("root fs mounted");
+	proc_start();
+}

@@ -1,0 +1,62 @@
+/* Memory syscalls: brk, mmap, munmap, mprotect, madvise. */
+#include "syscalls.h"
+#include "vm.h"
+#include "vfs.h"
+
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
+
+long sys_brk(uint64_t addr) { return vm_brk(addr); }
+
+long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	int type = flags & 0x3;
+	if (type != MAP_PRIVATE && type != MAP_SHARED && type != 0x3 /* SHARED_VALIDATE */)
+		return -EINVAL;
+	struct file *f = NULL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		f = fd_get(fd);
+		if (!f)
+			return -EBADF;
+		/* Pages are copied from the file at first touch, so a shared writable
+		 * file mapping could not show writes to the file: refuse it honestly. */
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
+			klog_once("mmap-shared-write", "uninode: mmap: shared writable file mappings are not supported\n");
+			return -ENODEV;
+		}
+	}
+	return vm_mmap(addr, len, prot, flags, f, off);
+}
+
+long sys_munmap(uint64_t addr, size_t len) { return vm_munmap(addr, len); }
+
+long sys_mprotect(uint64_t addr, size_t len, int prot)
+{
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x01000000 /* GROWSDOWN */))
+		return -EINVAL;
+	return vm_mprotect(addr, len, prot & 7);
+}
+
+long sys_madvise(uint64_t addr, size_t len, int advice)
+{
+	switch (advice) {
+	case MADV_DONTNEED:
+	case MADV_FREE: /* freeing now is a valid MADV_FREE: the range reads back as zeros */
+		return vm_madvise_dontneed(addr, len);
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+		return (addr & 0xfff) ? -EINVAL : 0; /* hints: nothing to do here */
+	default:
+		return -EINVAL;
+	}
+}
