@@ -14,12 +14,12 @@ struct boot_options boot_opts;
 void intr_init(void);
 void timer_start(void);
 
-static uint64_t boot_t0;
+static uint64_t boot_tsc0; /* the TSC at the kernel's first C instruction */
 
 void boot_mark(const char *what)
 {
 	if (boot_opts.boot_times)
-		kprintf("uninode: boot %8lu us  %s\n", (time_monotonic_ns() - boot_t0) / 1000, what);
+		kprintf("uninode: boot %8lu us  %s\n", time_since_tsc(boot_tsc0) / 1000, what);
 }
 
 static void parse_cmdline(char *s)
@@ -47,6 +47,7 @@ static void parse_cmdline(char *s)
 
 void kmain(uint32_t magic, uint32_t info)
 {
+	boot_tsc0 = rdtsc();
 	console_init();
 	arch_init_cpu();
 	bootinfo_parse(magic, info);
@@ -57,7 +58,6 @@ void kmain(uint32_t magic, uint32_t info)
 	paging_init();
 	intr_init();
 	time_init();
-	boot_t0 = time_monotonic_ns();
 	boot_mark("clock calibrated");
 	sched_init();
 	timer_start();

@@ -62,3 +62,4 @@ uint32_t lapic_id(void);
 uint64_t time_monotonic_ns(void);  /* since boot, TSC based */
 uint64_t time_realtime_ns(void);   /* CMOS RTC at boot + monotonic */
 void time_init(void);
+uint64_t time_since_tsc(uint64_t tsc0);

@@ -9,7 +9,7 @@
 #define TICK_HZ 100
 #define TIMER_VECTOR 32
 
-static uint64_t tsc_hz, tsc_boot, realtime_boot_ns;
+static uint64_t tsc_hz, tsc_boot, realtime_boot_ns, lapic_hz;
 /* ns = (tsc * mult) >> 32, split to avoid overflow over long uptimes */
 static uint64_t ns_mult;
 
@@ -17,23 +17,40 @@ uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t v);
 void wait_tick(void);
 
-/* PIT channel 2 gated on, counting down from 0xffff at 1.193182 MHz; we time
- * a fixed count with the TSC. */
-static uint64_t calibrate_tsc(void)
+/* PIT channel 0 in rate-generator mode, read back with counter latches:
+ * unlike the channel 2 / port 0x61 method this needs no speaker port, which
+ * QEMU's microvm lacks. We time ~20 ms of PIT ticks (1.193182 MHz) with the TSC. */
+static uint16_t pit_read(void)
 {
-	const uint32_t count = 11932; /* 10 ms */
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
-	outb(0x43, 0xb0);             /* channel 2, lo/hi, mode 0 */
-	outb(0x42, count & 0xff);
-	outb(0x42, count >> 8);
-	uint64_t t0 = rdtsc();
-	uint64_t spins = 0;
-	while (!(inb(0x61) & 0x20)) {
-		if (++spins > 100000000)
-			return 0;
+	outb(0x43, 0x00);             /* latch channel 0 */
+	uint8_t lo = inb(0x40), hi = inb(0x40);
+	return (uint16_t)(lo | hi << 8);
+}
+
+static uint64_t calibrate_tsc(uint32_t *lapic_ticks, uint32_t *pit_ticks)
+{
+	/* The LAPIC timer counts over the same window, masked, divided by 16. */
+	lapic_write(0x3e0, 0x3);
+	lapic_write(0x320, 1 << 16);
+	lapic_write(0x380, 0xffffffff);
+	outb(0x43, 0x34);             /* channel 0, lo/hi, mode 2 */
+	outb(0x40, 0);
+	outb(0x40, 0);                /* reload 65536 */
+	const uint32_t want = 23864;  /* 20 ms */
+	uint16_t prev = pit_read();
+	uint32_t ticks = 0;
+	uint64_t t0 = rdtsc(), spins = 0;
+	while (ticks < want) {
+		uint16_t now = pit_read();
+		ticks += (uint16_t)(prev - now); /* counts down, wraps at 65536 */
+		prev = now;
+		if (++spins > 50000000)
+			return 0;             /* no PIT */
 	}
 	uint64_t t1 = rdtsc();
-	return (t1 - t0) * 1193182 / count;
+	*lapic_ticks = 0xffffffff - lapic_read(0x390);
+	*pit_ticks = ticks;
+	return (t1 - t0) * 1193182 / ticks;
 }
 
 static uint8_t cmos(uint8_t reg)
@@ -77,6 +94,12 @@ uint64_t time_monotonic_ns(void)
 	return (uint64_t)(((unsigned __int128)d * ns_mult) >> 32);
 }
 
+/* Nanoseconds since the TSC read TSC0 (e.g. the kernel's first instruction). */
+uint64_t time_since_tsc(uint64_t tsc0)
+{
+	return tsc_hz ? (uint64_t)(((unsigned __int128)(rdtsc() - tsc0) * ns_mult) >> 32) : 0;
+}
+
 uint64_t time_realtime_ns(void) { return realtime_boot_ns + time_monotonic_ns(); }
 uint64_t time_tsc_hz(void) { return tsc_hz; }
 
@@ -88,7 +111,9 @@ static void timer_irq(struct intr_frame *f, void *arg)
 
 void time_init(void)
 {
-	tsc_hz = calibrate_tsc();
+	uint32_t lapic_ticks = 0, pit_ticks = 1;
+	tsc_hz = calibrate_tsc(&lapic_ticks, &pit_ticks);
+	lapic_hz = (uint64_t)lapic_ticks * 1193182 / pit_ticks;
 	if (!tsc_hz)
 		panic("cannot calibrate the TSC: the PIT does not count");
 	tsc_boot = rdtsc();
@@ -96,18 +121,11 @@ void time_init(void)
 	realtime_boot_ns = read_rtc_seconds() * 1000000000UL;
 }
 
-/* Periodic LAPIC timer at TICK_HZ, its rate measured against the TSC. */
+/* Periodic LAPIC timer at TICK_HZ, its rate measured in time_init. */
 void timer_start(void)
 {
 	intr_register(TIMER_VECTOR, timer_irq, NULL);
 	lapic_write(0x3e0, 0x3);              /* divide by 16 */
-	lapic_write(0x320, 1 << 16);          /* masked while measuring */
-	lapic_write(0x380, 0xffffffff);
-	uint64_t t0 = rdtsc(), wait = tsc_hz / 100;
-	while (rdtsc() - t0 < wait)
-		cpu_relax();
-	uint32_t elapsed = 0xffffffff - lapic_read(0x390);
-	uint64_t lapic_hz = (uint64_t)elapsed * 100;
 	lapic_write(0x320, TIMER_VECTOR | (1 << 17)); /* periodic */
 	lapic_write(0x380, (uint32_t)MAX(lapic_hz / TICK_HZ, 1UL));
 }
