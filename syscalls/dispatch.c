@@ -75,6 +75,7 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 
 void syscall_frame_dispatch(struct intr_frame *f)
 {
+	current()->uframe = f;
 	f->rax = syscall_dispatch(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	if (this_cpu()->need_resched)
 		schedule();

@@ -241,8 +241,11 @@ static vaddr_t build_stack(struct loaded *prog, struct loaded *interp, bool has_
 	sp &= ~15UL;
 	vaddr_t random = push_bytes(&sp, rnd, sizeof rnd);
 
+	long vdso = vdso_map();
+	if (vdso < 0)
+		kprintf("uninode: no vDSO (error %ld): clocks go through syscalls\n", -vdso);
 	uint64_t aux[][2] = {
-		{ AT_SYSINFO_EHDR, vdso_base() },
+		{ AT_SYSINFO_EHDR, vdso > 0 ? (uint64_t)vdso : 0 },
 		{ AT_MINSIGSTKSZ, 2048 + cpu_features.xsave_size },
 		{ AT_HWCAP, cpu_features.leaf1_edx },
 		{ AT_PAGESZ, PAGE_SIZE },

@@ -5,14 +5,18 @@
 
 long sys_arch_prctl();
 long sys_brk();
+long sys_capget();
 long sys_clock_getres();
 long sys_clock_gettime();
 long sys_clock_nanosleep();
+long sys_clone();
 long sys_clone3();
 long sys_execve();
 long sys_exit();
 long sys_exit_group();
 long sys_fork();
+long sys_futex();
+long sys_getcpu();
 long sys_getegid();
 long sys_geteuid();
 long sys_getgid();
@@ -20,22 +24,33 @@ long sys_getpid();
 long sys_getppid();
 long sys_getrandom();
 long sys_getrlimit();
+long sys_getrusage();
 long sys_gettid();
 long sys_gettimeofday();
 long sys_getuid();
+long sys_io_uring_setup();
+long sys_kill();
 long sys_madvise();
 long sys_mmap();
 long sys_mprotect();
 long sys_munmap();
 long sys_nanosleep();
+long sys_pkey_alloc();
 long sys_prlimit64();
 long sys_rseq();
+long sys_rt_sigaction();
+long sys_rt_sigprocmask();
 long sys_sched_getaffinity();
 long sys_sched_yield();
 long sys_set_robust_list();
 long sys_set_tid_address();
 long sys_setrlimit();
+long sys_sigaltstack();
+long sys_sysinfo();
+long sys_tgkill();
 long sys_time();
+long sys_times();
+long sys_tkill();
 long sys_uname();
 long sys_vfork();
 /* The VFS family (syscalls/fs.c, io.c). */
@@ -99,8 +114,8 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[10] = { (syscall_fn)sys_mprotect, "mprotect", { A_HEX, A_SIZE, A_PROT }, 3 },
 	[11] = { (syscall_fn)sys_munmap, "munmap", { A_HEX, A_SIZE }, 2 },
 	[12] = { (syscall_fn)sys_brk, "brk", { A_HEX }, 1 },
-	[13] = { NULL, "rt_sigaction", { 0 }, 0 },
-	[14] = { NULL, "rt_sigprocmask", { 0 }, 0 },
+	[13] = { (syscall_fn)sys_rt_sigaction, "rt_sigaction", { A_INT, A_PTR, A_PTR, A_SIZE }, 4 },
+	[14] = { (syscall_fn)sys_rt_sigprocmask, "rt_sigprocmask", { A_INT, A_PTR, A_PTR, A_SIZE }, 4 },
 	[15] = { NULL, "rt_sigreturn", { 0 }, 0 },
 	[16] = { (syscall_fn)sys_ioctl, "ioctl", { A_FD, A_HEX, A_HEX }, 3 },
 	[17] = { (syscall_fn)sys_pread64, "pread64", { A_FD, A_PTR, A_SIZE, A_INT }, 4 },
@@ -142,13 +157,13 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[53] = { NULL, "socketpair", { 0 }, 0 },
 	[54] = { NULL, "setsockopt", { 0 }, 0 },
 	[55] = { NULL, "getsockopt", { 0 }, 0 },
-	[56] = { NULL, "clone", { 0 }, 0 },
+	[56] = { (syscall_fn)sys_clone, "clone", { A_HEX, A_HEX, A_PTR, A_PTR, A_HEX }, 5 },
 	[57] = { (syscall_fn)sys_fork, "fork", { 0 }, 0 },
 	[58] = { (syscall_fn)sys_vfork, "vfork", { 0 }, 0 },
 	[59] = { (syscall_fn)sys_execve, "execve", { A_STR, A_PTR, A_PTR }, 3 },
 	[60] = { (syscall_fn)sys_exit, "exit", { A_INT }, 1 },
 	[61] = { NULL, "wait4", { 0 }, 0 },
-	[62] = { NULL, "kill", { 0 }, 0 },
+	[62] = { (syscall_fn)sys_kill, "kill", { A_INT, A_INT }, 2 },
 	[63] = { (syscall_fn)sys_uname, "uname", { A_PTR }, 1 },
 	[64] = { NULL, "semget", { 0 }, 0 },
 	[65] = { NULL, "semop", { 0 }, 0 },
@@ -184,9 +199,9 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[95] = { NULL, "umask", { 0 }, 0 },
 	[96] = { (syscall_fn)sys_gettimeofday, "gettimeofday", { A_PTR, A_PTR }, 2 },
 	[97] = { (syscall_fn)sys_getrlimit, "getrlimit", { A_INT, A_PTR }, 2 },
-	[98] = { NULL, "getrusage", { 0 }, 0 },
-	[99] = { NULL, "sysinfo", { 0 }, 0 },
-	[100] = { NULL, "times", { 0 }, 0 },
+	[98] = { (syscall_fn)sys_getrusage, "getrusage", { A_INT, A_PTR }, 2 },
+	[99] = { (syscall_fn)sys_sysinfo, "sysinfo", { A_PTR }, 1 },
+	[100] = { (syscall_fn)sys_times, "times", { A_PTR }, 1 },
 	[101] = { NULL, "ptrace", { 0 }, 0 },
 	[102] = { (syscall_fn)sys_getuid, "getuid", { 0 }, 0 },
 	[103] = { NULL, "syslog", { 0 }, 0 },
@@ -211,13 +226,13 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[122] = { NULL, "setfsuid", { 0 }, 0 },
 	[123] = { NULL, "setfsgid", { 0 }, 0 },
 	[124] = { NULL, "getsid", { 0 }, 0 },
-	[125] = { NULL, "capget", { 0 }, 0 },
+	[125] = { (syscall_fn)sys_capget, "capget", { A_PTR, A_PTR }, 2 },
 	[126] = { NULL, "capset", { 0 }, 0 },
 	[127] = { NULL, "rt_sigpending", { 0 }, 0 },
 	[128] = { NULL, "rt_sigtimedwait", { 0 }, 0 },
 	[129] = { NULL, "rt_sigqueueinfo", { 0 }, 0 },
 	[130] = { NULL, "rt_sigsuspend", { 0 }, 0 },
-	[131] = { NULL, "sigaltstack", { 0 }, 0 },
+	[131] = { (syscall_fn)sys_sigaltstack, "sigaltstack", { A_PTR, A_PTR }, 2 },
 	[132] = { NULL, "utime", { 0 }, 0 },
 	[133] = { NULL, "mknod", { 0 }, 0 },
 	[134] = { NULL, "uselib", { 0 }, 0 },
@@ -286,9 +301,9 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[197] = { NULL, "removexattr", { 0 }, 0 },
 	[198] = { NULL, "lremovexattr", { 0 }, 0 },
 	[199] = { NULL, "fremovexattr", { 0 }, 0 },
-	[200] = { NULL, "tkill", { 0 }, 0 },
+	[200] = { (syscall_fn)sys_tkill, "tkill", { A_INT, A_INT }, 2 },
 	[201] = { (syscall_fn)sys_time, "time", { A_PTR }, 1 },
-	[202] = { NULL, "futex", { 0 }, 0 },
+	[202] = { (syscall_fn)sys_futex, "futex", { A_PTR, A_INT, A_UINT, A_PTR, A_PTR, A_HEX }, 6 },
 	[203] = { NULL, "sched_setaffinity", { 0 }, 0 },
 	[204] = { (syscall_fn)sys_sched_getaffinity, "sched_getaffinity", { A_INT, A_SIZE, A_PTR }, 3 },
 	[205] = { NULL, "set_thread_area", { 0 }, 0 },
@@ -320,7 +335,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[231] = { (syscall_fn)sys_exit_group, "exit_group", { A_INT }, 1 },
 	[232] = { NULL, "epoll_wait", { 0 }, 0 },
 	[233] = { NULL, "epoll_ctl", { 0 }, 0 },
-	[234] = { NULL, "tgkill", { 0 }, 0 },
+	[234] = { (syscall_fn)sys_tgkill, "tgkill", { A_INT, A_INT, A_INT }, 3 },
 	[235] = { NULL, "utimes", { 0 }, 0 },
 	[236] = { NULL, "vserver", { 0 }, 0 },
 	[237] = { NULL, "mbind", { 0 }, 0 },
@@ -395,7 +410,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[306] = { NULL, "syncfs", { 0 }, 0 },
 	[307] = { NULL, "sendmmsg", { 0 }, 0 },
 	[308] = { NULL, "setns", { 0 }, 0 },
-	[309] = { NULL, "getcpu", { 0 }, 0 },
+	[309] = { (syscall_fn)sys_getcpu, "getcpu", { A_PTR, A_PTR, A_PTR }, 3 },
 	[310] = { NULL, "process_vm_readv", { 0 }, 0 },
 	[311] = { NULL, "process_vm_writev", { 0 }, 0 },
 	[312] = { NULL, "kcmp", { 0 }, 0 },
@@ -416,13 +431,13 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[327] = { NULL, "preadv2", { 0 }, 0 },
 	[328] = { NULL, "pwritev2", { 0 }, 0 },
 	[329] = { NULL, "pkey_mprotect", { 0 }, 0 },
-	[330] = { NULL, "pkey_alloc", { 0 }, 0 },
+	[330] = { (syscall_fn)sys_pkey_alloc, "pkey_alloc", { A_HEX, A_HEX }, 2 },
 	[331] = { NULL, "pkey_free", { 0 }, 0 },
 	[332] = { (syscall_fn)sys_statx, "statx", { A_FD, A_STR, A_HEX, A_HEX, A_PTR }, 5 },
 	[333] = { NULL, "io_pgetevents", { 0 }, 0 },
 	[334] = { (syscall_fn)sys_rseq, "rseq", { A_PTR, A_UINT, A_HEX, A_HEX }, 4 },
 	[424] = { NULL, "pidfd_send_signal", { 0 }, 0 },
-	[425] = { NULL, "io_uring_setup", { 0 }, 0 },
+	[425] = { (syscall_fn)sys_io_uring_setup, "io_uring_setup", { A_UINT, A_PTR }, 2 },
 	[426] = { NULL, "io_uring_enter", { 0 }, 0 },
 	[427] = { NULL, "io_uring_register", { 0 }, 0 },
 	[428] = { NULL, "open_tree", { 0 }, 0 },

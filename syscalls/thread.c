@@ -1,8 +1,11 @@
-/* Threads as the app sees them: TLS base, exit, yielding, affinity. clone
- * (new threads) arrives with the Node issue. */
+/* Threads as the app sees them: clone for pthread_create, TLS base, exit
+ * with the child-tid wake pthread_join waits on, yielding, affinity. */
 #include "syscalls.h"
 #include "arch.h"
 #include "sched.h"
+#include "cpu.h"
+#include "futex.h"
+#include "proc.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -39,10 +42,79 @@ long sys_arch_prctl(int code, uint64_t addr)
 	}
 }
 
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_DETACHED 0x400000
+#define CLONE_CHILD_SETTID 0x1000000
+
+__noreturn void arch_resume_frame(struct intr_frame *f);
+
+/* A new thread's first run: the frame its creator prepared sits 2 KiB below
+ * the top of its kernel stack, out of the way of this function's own frames;
+ * return to the app through it. */
+static struct intr_frame *child_frame(struct thread *t)
+{
+	return (struct intr_frame *)(t->kstack_top - 2048 - sizeof(struct intr_frame));
+}
+
+static void clone_child(void *arg)
+{
+	irq_disable();
+	arch_resume_frame(child_frame(current()));
+}
+
+long k_clone(struct intr_frame *parent, uint64_t flags, uint64_t sp, int *ptid, int *ctid, uint64_t tls)
+{
+	const uint64_t need = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+	if ((flags & need) != need) {
+		klog_once("no-process", "uninode: %s: this image runs one program and cannot start processes (clone)\n",
+			  proc_exe_path());
+		return -ENOSYS;
+	}
+	struct thread *t = thread_create("app", clone_child, NULL, true);
+	if (!t)
+		return -EAGAIN;
+	struct intr_frame *f = child_frame(t);
+	*f = *parent;
+	f->rax = 0;
+	if (sp)
+		f->rsp = sp;
+	fpu_save(t->fpu); /* the child starts with a copy of our FPU/SSE state */
+	t->fs_base = (flags & CLONE_SETTLS) ? tls : arch_get_fs_base();
+	t->sigmask = current()->sigmask;
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = ctid;
+	if ((flags & CLONE_PARENT_SETTID) && ptid)
+		*ptid = t->tid;
+	if ((flags & CLONE_CHILD_SETTID) && ctid)
+		*ctid = t->tid;
+	__atomic_add_fetch(&app_threads, 1, __ATOMIC_SEQ_CST);
+	thread_start(t);
+	return t->tid;
+}
+
+long sys_clone(uint64_t flags, uint64_t sp, int *ptid, int *ctid, uint64_t tls)
+{
+	return k_clone(current()->uframe, flags, sp, ptid, ctid, tls);
+}
+
 long sys_exit(int status)
 {
+	struct thread *self = current();
 	if (__atomic_sub_fetch(&app_threads, 1, __ATOMIC_SEQ_CST) == 0)
 		proc_exit(status);
+	if (self->clear_child_tid) {
+		__atomic_store_n(self->clear_child_tid, 0, __ATOMIC_SEQ_CST);
+		futex_wake((uint32_t *)self->clear_child_tid, 1, 0xffffffffu);
+	}
 	thread_exit();
 }
 

@@ -74,5 +74,7 @@ void random_bytes(void *buf, size_t n);
 /* main.c: a point on the boot timeline (printed with boot-times). */
 void boot_mark(const char *what);
 
-/* libc-shim/vdso.c: where the vDSO is mapped in the app, 0 if there is none. */
+/* libc-shim/vdso.c: map the vDSO into the app (its address or -errno);
+ * where it is, 0 if there is none. */
+long vdso_map(void);
 uint64_t vdso_base(void);

@@ -25,6 +25,7 @@ struct thread {
 	uint64_t robust_list, robust_len;
 	uint64_t sigmask;
 	uint64_t altstack_sp, altstack_size; int altstack_flags;
+	struct intr_frame *uframe;    /* the app's registers during a syscall */
 	struct thread *all_next;      /* every live thread */
 	const char *name;
 };
@@ -44,6 +45,7 @@ void thread_exit(void) __noreturn;     /* the calling thread ends */
 bool thread_is_idle(struct thread *t);
 void schedule(void);                   /* give up the CPU; returns when picked again */
 void sched_tick(void);                 /* from the timer interrupt */
+uint64_t sched_busy_ns(void);          /* CPU time not spent idle: the program's CPU time */
 void thread_wake(struct thread *t);
 
 /* Sleep on WQ until woken or until DEADLINE (monotonic ns, 0 = never). LOCK, if

@@ -17,6 +17,9 @@ static struct thread boot_thread, *idle;
 static struct thread *all_threads;
 static int next_tid = 1;
 static uint64_t slice_start;
+static uint64_t idle_ns; /* time the CPU spent halted */
+
+uint64_t sched_busy_ns(void) { return time_monotonic_ns() - idle_ns; }
 extern char boot_stack_top[];
 extern void arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
 extern void arch_thread_start(void);
@@ -56,7 +59,9 @@ static void idle_loop(void *arg)
 			continue;
 		}
 		/* sti;hlt is atomic: an interrupt between them still wakes the hlt. */
+		uint64_t t0 = time_monotonic_ns();
 		__asm__ volatile("sti; hlt" ::: "memory");
+		idle_ns += time_monotonic_ns() - t0;
 	}
 }
 

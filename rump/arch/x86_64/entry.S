@@ -144,6 +144,12 @@ syscall_return:
 	pop %rsp
 	jmp *%rcx
 
+/* Return to the app through a prepared syscall frame (a new thread's first run). */
+	.global arch_resume_frame
+arch_resume_frame:
+	mov %rdi, %rsp
+	jmp syscall_return
+
 /* Enter the app's first instruction with a clean register file. */
 	.global arch_enter_app
 arch_enter_app: /* (rip, rsp) */

@@ -103,6 +103,14 @@ uint64_t time_since_tsc(uint64_t tsc0)
 uint64_t time_realtime_ns(void) { return realtime_boot_ns + time_monotonic_ns(); }
 uint64_t time_tsc_hz(void) { return tsc_hz; }
 
+/* What the vDSO needs to compute the same clocks as time_*_ns(). */
+void time_vvar_params(uint64_t *boot, uint64_t *mult, uint64_t *realtime)
+{
+	*boot = tsc_boot;
+	*mult = ns_mult;
+	*realtime = realtime_boot_ns;
+}
+
 static void timer_irq(struct intr_frame *f, void *arg)
 {
 	wait_tick();

@@ -1,0 +1,104 @@
+// Differential conformance: each C program in c/ is compiled with the host's
+// gcc in three link modes, run on the host and in an image, and the two runs
+// must agree on stdout, stderr and exit status.
+
+import { execa } from "execa";
+import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = join(root, "dist/cli.js");
+const modes: Record<string, string[]> = { static: ["-static"], "static-pie": ["-static-pie"], dynamic: [] };
+
+let work: string;
+let tree: string;
+let known: string;
+const bins = new Map<string, string>();
+
+async function compile(name: string, mode: string): Promise<string> {
+  const key = `${name}/${mode}`;
+  const have = bins.get(key);
+  if (have) return have;
+  const out = join(work, `${name}-${mode}`);
+  await execa("gcc", ["-O2", "-Wall", "-pthread", ...modes[mode]!, "-o", out, join(import.meta.dirname, "c", `${name}.c`)]);
+  bins.set(key, out);
+  return out;
+}
+
+interface Case {
+  name: string;
+  hostArgs?: () => string[];
+  imageArgs?: () => string[];
+  adds?: () => string[];
+  env?: Record<string, string>;
+  memory?: string;
+}
+
+const cases: Case[] = [
+  { name: "hello" },
+  { name: "args_env", hostArgs: () => ["3", "two words", "ünïcode", ""], env: { CONF_HOME: "/home/conf", CONF_X: "a=b" } },
+  { name: "read_file", hostArgs: () => [known], imageArgs: () => ["/data/known.txt"], adds: () => [`${known}:/data/known.txt`] },
+  { name: "malloc_stress", memory: "768M" },
+  { name: "tmp_files", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "list_dir", hostArgs: () => [tree], imageArgs: () => ["/data/tree"], adds: () => [`${tree}:/data/tree`] },
+  { name: "clocks" },
+  { name: "threads" },
+];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "uninode-conf-"));
+  await mkdir(join(work, "scratch"));
+  known = join(work, "known.txt");
+  await writeFile(known, Array.from({ length: 3000 }, (_, i) => `known line ${i}\n`).join(""));
+  tree = join(work, "tree");
+  await mkdir(join(tree, "a/b/c"), { recursive: true });
+  await mkdir(join(tree, "empty"));
+  await writeFile(join(tree, "top.txt"), "top\n");
+  await writeFile(join(tree, "a/one.bin"), Buffer.alloc(70_000, 7));
+  await writeFile(join(tree, "a/b/c/deep.txt"), "deep\n");
+  await writeFile(join(tree, "a/b/big.bin"), Buffer.alloc(5 << 20, 1));
+  for (let i = 0; i < 300; i++) await writeFile(join(tree, "a/b", `f${String(i).padStart(3, "0")}`), `${i}\n`);
+  await symlink("a/b/c/deep.txt", join(tree, "link-to-deep"));
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+function imageRun(bin: string, c: Case) {
+  const flags = ["run", "--exec", bin];
+  for (const a of c.adds?.() ?? []) flags.push("--add", a);
+  for (const [k, v] of Object.entries(c.env ?? {})) flags.push("-e", `${k}=${v}`);
+  if (c.memory) flags.push("-m", c.memory);
+  flags.push("--timeout", "300", "--", ...(c.imageArgs ?? c.hostArgs)?.() ?? []);
+  return execa("node", [cli, ...flags], { reject: false, stripFinalNewline: false });
+}
+
+for (const mode of Object.keys(modes)) {
+  describe(`C programs, ${mode}`, () => {
+    for (const c of cases) {
+      test(c.name, async () => {
+        const bin = await compile(c.name, mode);
+        const host = await execa(bin, c.hostArgs?.() ?? [], { reject: false, stripFinalNewline: false, env: c.env });
+        const image = await imageRun(bin, c);
+        expect(image.stderr).toBe(host.stderr);
+        expect(image.stdout).toBe(host.stdout);
+        expect(image.exitCode).toBe(host.exitCode);
+      });
+    }
+
+    test("null_write faults: SIGSEGV on the host, a report naming the address in the image", async () => {
+      const bin = await compile("null_write", mode);
+      const host = await execa(bin, [], { reject: false });
+      expect(host.signal).toBe("SIGSEGV");
+      const image = await imageRun(bin, { name: "null_write" });
+      expect(image.stdout).toBe(host.stdout + "\n");
+      expect(image.exitCode).toBe(128 + 11);
+      expect(image.stderr).toMatch(/SIGSEGV/);
+      expect(image.stderr).toMatch(/page fault \(write of an unmapped address\) at address 0x0\b/);
+      expect(image.stderr).toMatch(/instruction pointer 0x[0-9a-f]+ in \/app\/null_write-/);
+    });
+  });
+}
