@@ -230,7 +230,7 @@ static vaddr_t build_stack(struct loaded *prog, struct loaded *interp, bool has_
 	vm_set_name(STACK_TOP - STACK_SIZE, "[stack]");
 	vaddr_t sp = STACK_TOP;
 	vaddr_t execfn = push_bytes(&sp, bm.exec, strlen(bm.exec) + 1);
-	vaddr_t argv[MAX_ARGS], envp[MAX_ARGS];
+	static vaddr_t argv[MAX_ARGS], envp[MAX_ARGS]; /* too big for the boot stack */
 	for (int i = bm.envc - 1; i >= 0; i--)
 		envp[i] = push_bytes(&sp, bm.envp[i], strlen(bm.envp[i]) + 1);
 	for (int i = bm.argc - 1; i >= 0; i--)

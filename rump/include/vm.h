@@ -21,7 +21,7 @@ struct intr_frame;
 #define MAP_FIXED_NOREPLACE 0x100000
 
 #define USER_TOP 0x7ffffffff000UL       /* end of the lower half, as on Linux */
-#define MMAP_BASE 0x7f0000000000UL      /* mmaps grow down from here */
+#define MMAP_BASE 0x7ffff7fff000UL      /* mmaps grow down from here: 128 MiB below the stack, as Linux */
 #define STACK_TOP 0x7ffffffde000UL
 
 struct vma {
