@@ -9,6 +9,7 @@
 #include "vfs.h"
 #include "vm.h"
 #include "proc.h"
+#include "pci.h"
 
 struct boot_options boot_opts;
 void intr_init(void);
@@ -67,6 +68,8 @@ void kmain(uint32_t magic, uint32_t info)
 		kprintf("uninode: %s boot, %lu MiB RAM, cmdline '%s'\n", boot_info.protocol,
 			frame_total() * PAGE_SIZE >> 20, boot_info.cmdline);
 	vm_init();
+	pci_init();
+	boot_mark("PCI enumerated");
 	int r = vfs_init();
 	if (r)
 		panic("cannot mount the root file system (error %d)", -r);

@@ -11,6 +11,13 @@ long sys_clock_gettime();
 long sys_clock_nanosleep();
 long sys_clone();
 long sys_clone3();
+long sys_epoll_create();
+long sys_epoll_create1();
+long sys_epoll_ctl();
+long sys_epoll_pwait();
+long sys_epoll_wait();
+long sys_eventfd();
+long sys_eventfd2();
 long sys_execve();
 long sys_exit();
 long sys_exit_group();
@@ -35,13 +42,19 @@ long sys_mmap();
 long sys_mprotect();
 long sys_munmap();
 long sys_nanosleep();
+long sys_pipe();
+long sys_pipe2();
 long sys_pkey_alloc();
+long sys_poll();
+long sys_ppoll();
 long sys_prlimit64();
+long sys_pselect6();
 long sys_rseq();
 long sys_rt_sigaction();
 long sys_rt_sigprocmask();
 long sys_sched_getaffinity();
 long sys_sched_yield();
+long sys_select();
 long sys_set_robust_list();
 long sys_set_tid_address();
 long sys_setrlimit();
@@ -56,24 +69,39 @@ long sys_vfork();
 /* The VFS family (syscalls/fs.c, io.c). */
 long sys_access();
 long sys_chdir();
+long sys_chmod();
 long sys_close();
+long sys_creat();
 long sys_dup();
 long sys_dup2();
 long sys_dup3();
 long sys_faccessat();
 long sys_faccessat2();
+long sys_fadvise64();
+long sys_fallocate();
 long sys_fchdir();
 long sys_fchmod();
+long sys_fchmodat();
 long sys_fcntl();
 long sys_fdatasync();
+long sys_fgetxattr();
+long sys_flistxattr();
+long sys_fremovexattr();
+long sys_fsetxattr();
 long sys_fstat();
 long sys_fstatfs();
 long sys_fsync();
 long sys_ftruncate();
 long sys_getcwd();
 long sys_getdents64();
+long sys_getxattr();
 long sys_ioctl();
+long sys_lgetxattr();
+long sys_listxattr();
+long sys_llistxattr();
+long sys_lremovexattr();
 long sys_lseek();
+long sys_lsetxattr();
 long sys_lstat();
 long sys_mkdir();
 long sys_mkdirat();
@@ -81,19 +109,27 @@ long sys_newfstatat();
 long sys_open();
 long sys_openat();
 long sys_pread64();
+long sys_preadv();
 long sys_pwrite64();
+long sys_pwritev();
 long sys_read();
 long sys_readlink();
 long sys_readlinkat();
 long sys_readv();
+long sys_removexattr();
 long sys_rename();
 long sys_renameat();
 long sys_renameat2();
 long sys_rmdir();
+long sys_sendfile();
+long sys_setxattr();
 long sys_stat();
 long sys_statfs();
 long sys_statx();
+long sys_symlink();
+long sys_symlinkat();
 long sys_truncate();
+long sys_umask();
 long sys_unlink();
 long sys_unlinkat();
 long sys_utimensat();
@@ -108,7 +144,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[4] = { (syscall_fn)sys_stat, "stat", { A_STR, A_PTR }, 2 },
 	[5] = { (syscall_fn)sys_fstat, "fstat", { A_FD, A_PTR }, 2 },
 	[6] = { (syscall_fn)sys_lstat, "lstat", { A_STR, A_PTR }, 2 },
-	[7] = { NULL, "poll", { 0 }, 0 },
+	[7] = { (syscall_fn)sys_poll, "poll", { A_PTR, A_UINT, A_INT }, 3 },
 	[8] = { (syscall_fn)sys_lseek, "lseek", { A_FD, A_INT, A_INT }, 3 },
 	[9] = { (syscall_fn)sys_mmap, "mmap", { A_HEX, A_SIZE, A_PROT, A_MMAP, A_FD, A_HEX }, 6 },
 	[10] = { (syscall_fn)sys_mprotect, "mprotect", { A_HEX, A_SIZE, A_PROT }, 3 },
@@ -123,8 +159,8 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[19] = { (syscall_fn)sys_readv, "readv", { A_FD, A_PTR, A_INT }, 3 },
 	[20] = { (syscall_fn)sys_writev, "writev", { A_FD, A_PTR, A_INT }, 3 },
 	[21] = { (syscall_fn)sys_access, "access", { A_STR, A_HEX }, 2 },
-	[22] = { NULL, "pipe", { 0 }, 0 },
-	[23] = { NULL, "select", { 0 }, 0 },
+	[22] = { (syscall_fn)sys_pipe, "pipe", { A_PTR }, 1 },
+	[23] = { (syscall_fn)sys_select, "select", { A_INT, A_PTR, A_PTR, A_PTR, A_PTR }, 5 },
 	[24] = { (syscall_fn)sys_sched_yield, "sched_yield", { 0 }, 0 },
 	[25] = { NULL, "mremap", { 0 }, 0 },
 	[26] = { NULL, "msync", { 0 }, 0 },
@@ -141,7 +177,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[37] = { NULL, "alarm", { 0 }, 0 },
 	[38] = { NULL, "setitimer", { 0 }, 0 },
 	[39] = { (syscall_fn)sys_getpid, "getpid", { 0 }, 0 },
-	[40] = { NULL, "sendfile", { 0 }, 0 },
+	[40] = { (syscall_fn)sys_sendfile, "sendfile", { A_FD, A_FD, A_PTR, A_SIZE }, 4 },
 	[41] = { NULL, "socket", { 0 }, 0 },
 	[42] = { NULL, "connect", { 0 }, 0 },
 	[43] = { NULL, "accept", { 0 }, 0 },
@@ -186,17 +222,17 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[82] = { (syscall_fn)sys_rename, "rename", { A_STR, A_STR }, 2 },
 	[83] = { (syscall_fn)sys_mkdir, "mkdir", { A_STR, A_HEX }, 2 },
 	[84] = { (syscall_fn)sys_rmdir, "rmdir", { A_STR }, 1 },
-	[85] = { NULL, "creat", { 0 }, 0 },
+	[85] = { (syscall_fn)sys_creat, "creat", { A_STR, A_HEX }, 2 },
 	[86] = { NULL, "link", { 0 }, 0 },
 	[87] = { (syscall_fn)sys_unlink, "unlink", { A_STR }, 1 },
-	[88] = { NULL, "symlink", { 0 }, 0 },
+	[88] = { (syscall_fn)sys_symlink, "symlink", { A_STR, A_STR }, 2 },
 	[89] = { (syscall_fn)sys_readlink, "readlink", { A_STR, A_PTR, A_SIZE }, 3 },
-	[90] = { NULL, "chmod", { 0 }, 0 },
+	[90] = { (syscall_fn)sys_chmod, "chmod", { A_STR, A_HEX }, 2 },
 	[91] = { (syscall_fn)sys_fchmod, "fchmod", { A_FD, A_HEX }, 2 },
 	[92] = { NULL, "chown", { 0 }, 0 },
 	[93] = { NULL, "fchown", { 0 }, 0 },
 	[94] = { NULL, "lchown", { 0 }, 0 },
-	[95] = { NULL, "umask", { 0 }, 0 },
+	[95] = { (syscall_fn)sys_umask, "umask", { A_HEX }, 1 },
 	[96] = { (syscall_fn)sys_gettimeofday, "gettimeofday", { A_PTR, A_PTR }, 2 },
 	[97] = { (syscall_fn)sys_getrlimit, "getrlimit", { A_INT, A_PTR }, 2 },
 	[98] = { (syscall_fn)sys_getrusage, "getrusage", { A_INT, A_PTR }, 2 },
@@ -289,18 +325,18 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[185] = { NULL, "security", { 0 }, 0 },
 	[186] = { (syscall_fn)sys_gettid, "gettid", { 0 }, 0 },
 	[187] = { NULL, "readahead", { 0 }, 0 },
-	[188] = { NULL, "setxattr", { 0 }, 0 },
-	[189] = { NULL, "lsetxattr", { 0 }, 0 },
-	[190] = { NULL, "fsetxattr", { 0 }, 0 },
-	[191] = { NULL, "getxattr", { 0 }, 0 },
-	[192] = { NULL, "lgetxattr", { 0 }, 0 },
-	[193] = { NULL, "fgetxattr", { 0 }, 0 },
-	[194] = { NULL, "listxattr", { 0 }, 0 },
-	[195] = { NULL, "llistxattr", { 0 }, 0 },
-	[196] = { NULL, "flistxattr", { 0 }, 0 },
-	[197] = { NULL, "removexattr", { 0 }, 0 },
-	[198] = { NULL, "lremovexattr", { 0 }, 0 },
-	[199] = { NULL, "fremovexattr", { 0 }, 0 },
+	[188] = { (syscall_fn)sys_setxattr, "setxattr", { A_STR, A_STR, A_PTR, A_SIZE, A_HEX }, 5 },
+	[189] = { (syscall_fn)sys_lsetxattr, "lsetxattr", { A_STR, A_STR, A_PTR, A_SIZE, A_HEX }, 5 },
+	[190] = { (syscall_fn)sys_fsetxattr, "fsetxattr", { A_FD, A_STR, A_PTR, A_SIZE, A_HEX }, 5 },
+	[191] = { (syscall_fn)sys_getxattr, "getxattr", { A_STR, A_STR, A_PTR, A_SIZE }, 4 },
+	[192] = { (syscall_fn)sys_lgetxattr, "lgetxattr", { A_STR, A_STR, A_PTR, A_SIZE }, 4 },
+	[193] = { (syscall_fn)sys_fgetxattr, "fgetxattr", { A_FD, A_STR, A_PTR, A_SIZE }, 4 },
+	[194] = { (syscall_fn)sys_listxattr, "listxattr", { A_STR, A_PTR, A_SIZE }, 3 },
+	[195] = { (syscall_fn)sys_llistxattr, "llistxattr", { A_STR, A_PTR, A_SIZE }, 3 },
+	[196] = { (syscall_fn)sys_flistxattr, "flistxattr", { A_FD, A_PTR, A_SIZE }, 3 },
+	[197] = { (syscall_fn)sys_removexattr, "removexattr", { A_STR, A_STR }, 2 },
+	[198] = { (syscall_fn)sys_lremovexattr, "lremovexattr", { A_STR, A_STR }, 2 },
+	[199] = { (syscall_fn)sys_fremovexattr, "fremovexattr", { A_FD, A_STR }, 2 },
 	[200] = { (syscall_fn)sys_tkill, "tkill", { A_INT, A_INT }, 2 },
 	[201] = { (syscall_fn)sys_time, "time", { A_PTR }, 1 },
 	[202] = { (syscall_fn)sys_futex, "futex", { A_PTR, A_INT, A_UINT, A_PTR, A_PTR, A_HEX }, 6 },
@@ -314,7 +350,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[210] = { NULL, "io_cancel", { 0 }, 0 },
 	[211] = { NULL, "get_thread_area", { 0 }, 0 },
 	[212] = { NULL, "lookup_dcookie", { 0 }, 0 },
-	[213] = { NULL, "epoll_create", { 0 }, 0 },
+	[213] = { (syscall_fn)sys_epoll_create, "epoll_create", { A_INT }, 1 },
 	[214] = { NULL, "epoll_ctl_old", { 0 }, 0 },
 	[215] = { NULL, "epoll_wait_old", { 0 }, 0 },
 	[216] = { NULL, "remap_file_pages", { 0 }, 0 },
@@ -322,7 +358,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[218] = { (syscall_fn)sys_set_tid_address, "set_tid_address", { A_PTR }, 1 },
 	[219] = { NULL, "restart_syscall", { 0 }, 0 },
 	[220] = { NULL, "semtimedop", { 0 }, 0 },
-	[221] = { NULL, "fadvise64", { 0 }, 0 },
+	[221] = { (syscall_fn)sys_fadvise64, "fadvise64", { A_FD, A_INT, A_INT, A_INT }, 4 },
 	[222] = { NULL, "timer_create", { 0 }, 0 },
 	[223] = { NULL, "timer_settime", { 0 }, 0 },
 	[224] = { NULL, "timer_gettime", { 0 }, 0 },
@@ -333,8 +369,8 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[229] = { (syscall_fn)sys_clock_getres, "clock_getres", { A_INT, A_PTR }, 2 },
 	[230] = { (syscall_fn)sys_clock_nanosleep, "clock_nanosleep", { A_INT, A_HEX, A_PTR, A_PTR }, 4 },
 	[231] = { (syscall_fn)sys_exit_group, "exit_group", { A_INT }, 1 },
-	[232] = { NULL, "epoll_wait", { 0 }, 0 },
-	[233] = { NULL, "epoll_ctl", { 0 }, 0 },
+	[232] = { (syscall_fn)sys_epoll_wait, "epoll_wait", { A_FD, A_PTR, A_INT, A_INT }, 4 },
+	[233] = { (syscall_fn)sys_epoll_ctl, "epoll_ctl", { A_FD, A_INT, A_FD, A_PTR }, 4 },
 	[234] = { (syscall_fn)sys_tgkill, "tgkill", { A_INT, A_INT, A_INT }, 3 },
 	[235] = { NULL, "utimes", { 0 }, 0 },
 	[236] = { NULL, "vserver", { 0 }, 0 },
@@ -367,12 +403,12 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[263] = { (syscall_fn)sys_unlinkat, "unlinkat", { A_FD, A_STR, A_HEX }, 3 },
 	[264] = { (syscall_fn)sys_renameat, "renameat", { A_FD, A_STR, A_FD, A_STR }, 4 },
 	[265] = { NULL, "linkat", { 0 }, 0 },
-	[266] = { NULL, "symlinkat", { 0 }, 0 },
+	[266] = { (syscall_fn)sys_symlinkat, "symlinkat", { A_STR, A_FD, A_STR }, 3 },
 	[267] = { (syscall_fn)sys_readlinkat, "readlinkat", { A_FD, A_STR, A_PTR, A_SIZE }, 4 },
-	[268] = { NULL, "fchmodat", { 0 }, 0 },
+	[268] = { (syscall_fn)sys_fchmodat, "fchmodat", { A_FD, A_STR, A_HEX }, 3 },
 	[269] = { (syscall_fn)sys_faccessat, "faccessat", { A_FD, A_STR, A_HEX }, 3 },
-	[270] = { NULL, "pselect6", { 0 }, 0 },
-	[271] = { NULL, "ppoll", { 0 }, 0 },
+	[270] = { (syscall_fn)sys_pselect6, "pselect6", { A_INT, A_PTR, A_PTR, A_PTR, A_PTR, A_PTR }, 6 },
+	[271] = { (syscall_fn)sys_ppoll, "ppoll", { A_PTR, A_UINT, A_PTR, A_PTR, A_SIZE }, 5 },
 	[272] = { NULL, "unshare", { 0 }, 0 },
 	[273] = { (syscall_fn)sys_set_robust_list, "set_robust_list", { A_PTR, A_SIZE }, 2 },
 	[274] = { NULL, "get_robust_list", { 0 }, 0 },
@@ -382,22 +418,22 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[278] = { NULL, "vmsplice", { 0 }, 0 },
 	[279] = { NULL, "move_pages", { 0 }, 0 },
 	[280] = { (syscall_fn)sys_utimensat, "utimensat", { A_FD, A_STR, A_PTR, A_HEX }, 4 },
-	[281] = { NULL, "epoll_pwait", { 0 }, 0 },
+	[281] = { (syscall_fn)sys_epoll_pwait, "epoll_pwait", { A_FD, A_PTR, A_INT, A_INT, A_PTR, A_SIZE }, 6 },
 	[282] = { NULL, "signalfd", { 0 }, 0 },
 	[283] = { NULL, "timerfd_create", { 0 }, 0 },
-	[284] = { NULL, "eventfd", { 0 }, 0 },
-	[285] = { NULL, "fallocate", { 0 }, 0 },
+	[284] = { (syscall_fn)sys_eventfd, "eventfd", { A_UINT }, 1 },
+	[285] = { (syscall_fn)sys_fallocate, "fallocate", { A_FD, A_HEX, A_INT, A_INT }, 4 },
 	[286] = { NULL, "timerfd_settime", { 0 }, 0 },
 	[287] = { NULL, "timerfd_gettime", { 0 }, 0 },
 	[288] = { NULL, "accept4", { 0 }, 0 },
 	[289] = { NULL, "signalfd4", { 0 }, 0 },
-	[290] = { NULL, "eventfd2", { 0 }, 0 },
-	[291] = { NULL, "epoll_create1", { 0 }, 0 },
+	[290] = { (syscall_fn)sys_eventfd2, "eventfd2", { A_UINT, A_HEX }, 2 },
+	[291] = { (syscall_fn)sys_epoll_create1, "epoll_create1", { A_HEX }, 1 },
 	[292] = { (syscall_fn)sys_dup3, "dup3", { A_FD, A_FD, A_HEX }, 3 },
-	[293] = { NULL, "pipe2", { 0 }, 0 },
+	[293] = { (syscall_fn)sys_pipe2, "pipe2", { A_PTR, A_HEX }, 2 },
 	[294] = { NULL, "inotify_init1", { 0 }, 0 },
-	[295] = { NULL, "preadv", { 0 }, 0 },
-	[296] = { NULL, "pwritev", { 0 }, 0 },
+	[295] = { (syscall_fn)sys_preadv, "preadv", { A_FD, A_PTR, A_INT, A_INT }, 4 },
+	[296] = { (syscall_fn)sys_pwritev, "pwritev", { A_FD, A_PTR, A_INT, A_INT }, 4 },
 	[297] = { NULL, "rt_tgsigqueueinfo", { 0 }, 0 },
 	[298] = { NULL, "perf_event_open", { 0 }, 0 },
 	[299] = { NULL, "recvmmsg", { 0 }, 0 },

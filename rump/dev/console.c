@@ -66,3 +66,12 @@ size_t console_read(void *buf, size_t n)
 		p[got++] = (char)inb(port);
 	return got;
 }
+
+/* Wait until every UART has sent its last bit (LSR: transmitter empty). */
+void console_flush(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (chan_port[i])
+			for (int spins = 0; !(inb(chan_port[i] + 5) & 0x40) && spins < 1000000; spins++)
+				cpu_relax();
+}

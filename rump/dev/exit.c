@@ -6,6 +6,7 @@
 __noreturn void arch_halt_exit(int code)
 {
 	irq_disable();
+	console_flush(); /* QEMU would drop bytes still in the UARTs */
 	outl(0xf4, (uint32_t)code);
 	for (;;)
 		__asm__ volatile("hlt");

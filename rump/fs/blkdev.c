@@ -1,0 +1,61 @@
+/* The list of block devices and the checks every request passes. */
+#include "fs.h"
+
+static struct spinlock blk_lock = SPINLOCK_INIT("blkdev");
+static struct blk_dev *blk_list;   /* guarded by blk_lock */
+static int blk_count;
+
+/* Append D to the list; names it vda, vdb, ... when it has no name. */
+int blk_register(struct blk_dev *d)
+{
+	if (!d->ops || !d->ops->rw)
+		return -EINVAL;
+	spin_lock(&blk_lock);
+	d->index = blk_count++;
+	if (!d->name[0])
+		snprintf(d->name, sizeof(d->name), "vd%c", 'a' + d->index);
+	d->next = NULL;
+	struct blk_dev **pp = &blk_list;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = d;
+	spin_unlock(&blk_lock);
+	return 0;
+}
+
+/* The INDEX-th registered device, or NULL. */
+struct blk_dev *blk_get(int index)
+{
+	spin_lock(&blk_lock);
+	struct blk_dev *d = blk_list;
+	while (d && d->index != index)
+		d = d->next;
+	spin_unlock(&blk_lock);
+	return d;
+}
+
+/* Checked transfer: lengths multiples of 512, inside the disk, not to a read-only one. */
+int blk_rw(struct blk_dev *d, bool write, uint64_t sector, const struct blk_seg *segs, int nsegs)
+{
+	if (nsegs <= 0 || nsegs > BLK_MAX_SEGS)
+		return -EINVAL;
+	if (write && d->readonly)
+		return -EROFS;
+	uint64_t total = 0;
+	for (int i = 0; i < nsegs; i++) {
+		if (!segs[i].len || segs[i].len % BLK_SECTOR)
+			return -EINVAL;
+		total += segs[i].len / BLK_SECTOR;
+	}
+	if (sector > d->nsectors || total > d->nsectors - sector)
+		return -EIO;
+	return d->ops->rw(d, write, sector, segs, nsegs);
+}
+
+/* Flush the device's write cache, if it has one. */
+int blk_flush(struct blk_dev *d)
+{
+	if (!d->ops->flush || d->readonly)
+		return 0;
+	return d->ops->flush(d);
+}

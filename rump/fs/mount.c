@@ -1,0 +1,43 @@
+/* The mount table: which filesystem instance covers which directory. */
+#include "fs.h"
+
+struct mount *root_mount;
+static struct mount *mounts;      /* all mounts, guarded by the VFS lock */
+static uint64_t next_mount_id = 21;
+
+/* A mount of type T, not yet attached. */
+struct mount *mount_new(const struct fs_type *t, uint64_t dev, bool rdonly)
+{
+	struct mount *m = kzalloc(sizeof(*m));
+	if (!m)
+		return NULL;
+	m->type = t;
+	m->dev = dev;
+	m->rdonly = rdonly;
+	return m;
+}
+
+/* Attach M over directory AT, or as the root when AT is NULL. VFS lock held. */
+int mount_attach(struct mount *m, struct inode *at)
+{
+	if (!m->root)
+		return -EINVAL;
+	if (!at) {
+		if (root_mount)
+			return -EBUSY;
+		root_mount = m;
+	} else {
+		if (!S_ISDIR(at->mode))
+			return -ENOTDIR;
+		if (at->covered)
+			return -EBUSY;
+		inode_get(at);
+		m->mountpoint = at;
+		m->parent = at->mnt;
+		at->covered = m;
+	}
+	m->id = next_mount_id++;
+	m->next = mounts;
+	mounts = m;
+	return 0;
+}

@@ -1,0 +1,473 @@
+/* Opening files, and the calls that look at an inode through a path:
+ * stat, statx, access, readlink, statfs, utimensat, chmod, chdir, getcwd. */
+#include "fs.h"
+#include "../include/proc.h"
+
+static int vfs_umask = 022;      /* one process for now */
+
+/* Set the file mode creation mask; returns the old one. */
+int k_umask(int mask)
+{
+	return __atomic_exchange_n(&vfs_umask, mask & 0777, __ATOMIC_ACQ_REL);
+}
+
+/* The final component of an O_CREAT open: an existing inode or a new file. VFS lock held. */
+static int open_create(int dirfd, const char *path, int flags, int mode, struct nameidata *nd, struct inode **out)
+{
+	int err = path_walk(dirfd, path, WALK_PARENT, nd);
+	for (;;) {
+		if (err)
+			return err;
+		if (nd->last_kind != LAST_NORM || nd->trailing_slash)
+			return -EISDIR;
+		struct inode *ino;
+		err = lookup_one(nd->ino, nd->last, nd->lastlen, &ino);
+		if (err == -ENOENT) {
+			err = iop_create(nd->ino, nd->last, nd->lastlen,
+					 S_IFREG | ((uint32_t)mode & 07777 & ~(uint32_t)vfs_umask), &ino);
+			if (err)
+				return err;
+		} else if (err) {
+			return err;
+		} else if (flags & O_EXCL) {
+			inode_put(ino);
+			return -EEXIST;
+		} else if (S_ISLNK(ino->mode)) {
+			if (flags & O_NOFOLLOW) {
+				inode_put(ino);
+				return -ELOOP;
+			}
+			err = path_walk_link(nd, ino, WALK_PARENT);
+			inode_put(ino);
+			continue;
+		}
+		if ((err = path_append(nd->path, &nd->plen, nd->last, nd->lastlen))) {
+			inode_put(ino);
+			return err;
+		}
+		*out = ino;
+		return 0;
+	}
+}
+
+/* Open PATH from DIRFD with Linux open flags; *OUT gets a new description. */
+int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **out)
+{
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		return -EOPNOTSUPP;
+	if (flags & O_PATH)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int acc = flags & O_ACCMODE;
+	if (acc == 3)
+		return -EINVAL;
+	struct nameidata nd;
+	struct inode *ino = NULL;
+	int err;
+	vfs_lock();
+	if (flags & O_CREAT) {
+		err = open_create(dirfd, path, flags, mode, &nd, &ino);
+	} else {
+		unsigned wf = (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW;
+		if (flags & O_DIRECTORY)
+			wf |= WALK_DIRECTORY;
+		err = path_walk(dirfd, path, wf, &nd);
+		if (!err) {
+			ino = nd.ino;
+			inode_get(ino);
+		}
+	}
+	if (err)
+		goto out;
+	err = 0;
+	if (S_ISLNK(ino->mode) && !(flags & O_PATH))
+		err = -ELOOP;
+	else if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
+		err = -ENOTDIR;
+	else if (S_ISDIR(ino->mode) && !(flags & O_PATH) && (acc != O_RDONLY || (flags & O_CREAT)))
+		err = -EISDIR;
+	else if (flags & O_PATH)
+		err = 0;
+	else if ((S_ISCHR(ino->mode) && !ino->fops) || S_ISBLK(ino->mode) ||
+		 (ino->mode & S_IFMT) == S_IFIFO || (ino->mode & S_IFMT) == S_IFSOCK)
+		err = -ENXIO;   /* device nodes and FIFOs on disk: no drivers behind them yet */
+	else if (ino->mnt->rdonly && (S_ISREG(ino->mode) || S_ISDIR(ino->mode)) &&
+		 (acc != O_RDONLY || (flags & O_TRUNC)))
+		err = -EROFS;
+	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY)
+		err = iop_truncate(ino, 0);
+	if (!err) {
+		unsigned keep = (unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+		*out = file_open_inode(ino, keep, nd.path);
+		if (!*out)
+			err = -ENOMEM;
+	}
+	inode_put(ino);
+out:
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
+/* Open PATH relative to the cwd. */
+int vfs_open(const char *path, int flags, int mode, struct file **out)
+{
+	return vfs_openat(AT_FDCWD, path, flags, mode, out);
+}
+
+/* openat: a new fd for PATH. */
+int k_openat(int dirfd, const char *path, int flags, int mode)
+{
+	struct file *f;
+	int err = vfs_openat(dirfd, path, flags, mode, &f);
+	if (err)
+		return err;
+	int fd = fd_install(f, flags & O_CLOEXEC);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+/* Resolve PATH (or DIRFD itself for an empty path with AT_EMPTY_PATH). VFS lock held. */
+static int walk_at(int dirfd, const char *path, int atflags, struct nameidata *nd)
+{
+	unsigned wf = (atflags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW;
+	if (atflags & AT_EMPTY_PATH)
+		wf |= WALK_EMPTY;
+	return path_walk(dirfd, path, wf, nd);
+}
+
+/* fstat of DIRFD for AT_EMPTY_PATH with an empty path; -ENOENT otherwise. */
+static int empty_path_stat(int dirfd, const char *path, int flags, struct kstat *st)
+{
+	if (!(flags & AT_EMPTY_PATH) || path[0] || dirfd == AT_FDCWD)
+		return -ENOENT;
+	struct file *f = fd_file(dirfd);
+	if (!f)
+		return -EBADF;
+	int err = file_stat(f, st);
+	file_put(f);
+	return err;
+}
+
+/* stat/lstat/fstatat/newfstatat. */
+int k_fstatat(int dirfd, const char *path, struct kstat *st, int flags)
+{
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+		return -EINVAL;
+	int err = empty_path_stat(dirfd, path, flags, st);
+	if (err != -ENOENT)
+		return err;
+	struct nameidata nd;
+	struct kstat k;            /* ST may be app memory: never touched under the lock */
+	vfs_lock();
+	err = walk_at(dirfd, path, flags, &nd);
+	if (!err)
+		inode_fill_stat(nd.ino, &k);
+	nd_done(&nd);
+	vfs_unlock();
+	if (!err)
+		memcpy(st, &k, sizeof(k));
+	return err;
+}
+
+static struct kstatx_timestamp stx_time(struct ktimespec t)
+{
+	return (struct kstatx_timestamp){ t.sec, (uint32_t)t.nsec, 0 };
+}
+
+/* statx: everything we know, whatever MASK asks. */
+int k_statx(int dirfd, const char *path, int flags, unsigned mask, struct kstatx *stx)
+{
+	(void)mask;
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+		return -EINVAL;
+	if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+		return -EINVAL;
+	struct kstat st;
+	bool btime = false;
+	struct ktimespec bt = { 0, 0 };
+	uint64_t mnt_id = 0;
+	int err = empty_path_stat(dirfd, path, flags, &st);
+	if (err == -ENOENT) {
+		struct nameidata nd;
+		vfs_lock();
+		err = walk_at(dirfd, path, flags, &nd);
+		if (!err) {
+			inode_fill_stat(nd.ino, &st);
+			btime = nd.ino->has_btime;
+			bt = nd.ino->btime;
+			mnt_id = nd.ino->mnt->id;
+		}
+		nd_done(&nd);
+		vfs_unlock();
+	}
+	if (err)
+		return err;
+	memset(stx, 0, sizeof(*stx));
+	stx->stx_mask = STATX_BASIC_STATS | (btime ? STATX_BTIME : 0) | (mnt_id ? STATX_MNT_ID : 0);
+	stx->stx_blksize = (uint32_t)st.st_blksize;
+	stx->stx_nlink = (uint32_t)st.st_nlink;
+	stx->stx_uid = st.st_uid;
+	stx->stx_gid = st.st_gid;
+	stx->stx_mode = (uint16_t)st.st_mode;
+	stx->stx_ino = st.st_ino;
+	stx->stx_size = (uint64_t)st.st_size;
+	stx->stx_blocks = (uint64_t)st.st_blocks;
+	stx->stx_atime = stx_time(st.st_atim);
+	stx->stx_mtime = stx_time(st.st_mtim);
+	stx->stx_ctime = stx_time(st.st_ctim);
+	if (btime)
+		stx->stx_btime = stx_time(bt);
+	stx->stx_rdev_major = dev_major(st.st_rdev);
+	stx->stx_rdev_minor = dev_minor(st.st_rdev);
+	stx->stx_dev_major = dev_major(st.st_dev);
+	stx->stx_dev_minor = dev_minor(st.st_dev);
+	stx->stx_mnt_id = mnt_id;
+	return 0;
+}
+
+/* readlink/readlinkat: the target, not NUL-terminated, truncated to N. */
+long k_readlinkat(int dirfd, const char *path, char *buf, size_t n)
+{
+	if ((ssize_t)n <= 0)
+		return -EINVAL;
+	if (!strcmp(path, "/proc/self/exe")) {
+		const char *exe = proc_exe_path();
+		if (!exe)
+			return -ENOENT;
+		size_t len = MIN(strlen(exe), n);
+		memcpy(buf, exe, len);
+		return (long)len;
+	}
+	n = MIN(n, (size_t)PATH_MAX);
+	char *k = kmalloc(n);      /* BUF may be app memory: fill it unlocked */
+	if (!k)
+		return -ENOMEM;
+	struct nameidata nd;
+	vfs_lock();
+	long r = path_walk(dirfd, path, 0, &nd);
+	if (!r)
+		r = iop_readlink(nd.ino, k, n);
+	nd_done(&nd);
+	vfs_unlock();
+	if (r > 0)
+		memcpy(buf, k, (size_t)r);
+	kfree(k);
+	return r;
+}
+
+/* access/faccessat/faccessat2, for the one user there is: root. */
+int k_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	if (mode & ~(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct nameidata nd;
+	vfs_lock();
+	int err = walk_at(dirfd, path, flags, &nd);
+	if (!err) {
+		struct inode *i = nd.ino;
+		if ((mode & W_OK) && i->mnt->rdonly && (S_ISREG(i->mode) || S_ISDIR(i->mode) || S_ISLNK(i->mode)))
+			err = -EROFS;
+		else if ((mode & X_OK) && !S_ISDIR(i->mode) && !(i->mode & 0111))
+			err = -EACCES;
+	}
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
+/* statfs of mount M. */
+static int mount_statfs(struct mount *m, struct kstatfs *sf)
+{
+	memset(sf, 0, sizeof(*sf));
+	int err = m->type->statfs ? m->type->statfs(m, sf) : 0;
+	if (!sf->f_bsize)
+		sf->f_bsize = 4096;
+	if (!sf->f_frsize)
+		sf->f_frsize = sf->f_bsize;
+	if (!sf->f_namelen)
+		sf->f_namelen = NAME_MAX;
+	sf->f_fsid[0] = (int32_t)(m->dev & 0xffffffff);
+	sf->f_fsid[1] = (int32_t)(m->dev >> 32);
+	sf->f_flags = ST_VALID | (m->rdonly ? ST_RDONLY : 0);
+	return err;
+}
+
+int k_statfs(const char *path, struct kstatfs *sf)
+{
+	struct nameidata nd;
+	struct kstatfs k;
+	vfs_lock();
+	int err = path_walk(AT_FDCWD, path, WALK_FOLLOW, &nd);
+	if (!err)
+		err = mount_statfs(nd.ino->mnt, &k);
+	nd_done(&nd);
+	vfs_unlock();
+	if (!err)
+		memcpy(sf, &k, sizeof(k));
+	return err;
+}
+
+int k_fstatfs(int fd, struct kstatfs *sf)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	int err = 0;
+	struct kstatfs k;
+	if (f->inode) {
+		vfs_lock();
+		err = mount_statfs(f->inode->mnt, &k);
+		vfs_unlock();
+	} else {
+		memset(&k, 0, sizeof(k));   /* pipes, sockets: an anonymous fs */
+		k.f_bsize = k.f_frsize = 4096;
+		k.f_namelen = NAME_MAX;
+		k.f_flags = ST_VALID;
+	}
+	file_put(f);
+	if (!err)
+		memcpy(sf, &k, sizeof(k));
+	return err;
+}
+
+/* Valid timespec for utimensat? */
+static bool time_ok(const struct ktimespec *t)
+{
+	return t->nsec == UTIME_NOW || t->nsec == UTIME_OMIT || (t->nsec >= 0 && t->nsec < 1000000000);
+}
+
+/* Apply TIMES (NULL: now) to INO. VFS lock held. */
+static int set_times(struct inode *ino, const struct ktimespec *times)
+{
+	struct ktimespec now = time_now();
+	if (times && times[0].nsec == UTIME_OMIT && times[1].nsec == UTIME_OMIT)
+		return 0;
+	if (ino->mnt->rdonly)
+		return -EROFS;
+	for (int k = 0; k < 2; k++) {
+		struct ktimespec *dst = k ? &ino->mtime : &ino->atime;
+		if (!times || times[k].nsec == UTIME_NOW)
+			*dst = now;
+		else if (times[k].nsec != UTIME_OMIT)
+			*dst = times[k];
+	}
+	ino->ctime = now;
+	return iop_setattr(ino);
+}
+
+/* utimensat/futimens: PATH NULL means DIRFD itself. */
+int k_utimensat(int dirfd, const char *path, const struct ktimespec *times, int flags)
+{
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct ktimespec kt[2];
+	if (times) {               /* TIMES may be app memory: read it before locking */
+		memcpy(kt, times, sizeof(kt));
+		times = kt;
+	}
+	if (times && (!time_ok(&times[0]) || !time_ok(&times[1])))
+		return -EINVAL;
+	int err;
+	if (!path) {
+		if (dirfd == AT_FDCWD)
+			return -EFAULT;
+		struct file *f = fd_file(dirfd);
+		if (!f)
+			return -EBADF;
+		vfs_lock();
+		err = f->inode ? set_times(f->inode, times) : -EPERM;
+		vfs_unlock();
+		file_put(f);
+		return err;
+	}
+	struct nameidata nd;
+	vfs_lock();
+	err = walk_at(dirfd, path, flags, &nd);
+	if (!err)
+		err = set_times(nd.ino, times);
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
+/* Change INO's permission bits. VFS lock held. */
+static int set_mode(struct inode *ino, int mode)
+{
+	if (ino->mnt->rdonly)
+		return -EROFS;
+	ino->mode = (ino->mode & S_IFMT) | ((uint32_t)mode & 07777);
+	ino->ctime = time_now();
+	return iop_setattr(ino);
+}
+
+int k_fchmod(int fd, int mode)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	vfs_lock();
+	int err = (f->flags & O_PATH) ? -EBADF : f->inode ? set_mode(f->inode, mode) : -EINVAL;
+	vfs_unlock();
+	file_put(f);
+	return err;
+}
+
+int k_fchmodat(int dirfd, const char *path, int mode)
+{
+	struct nameidata nd;
+	vfs_lock();
+	int err = path_walk(dirfd, path, WALK_FOLLOW, &nd);
+	if (!err)
+		err = set_mode(nd.ino, mode);
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
+/* getcwd: the canonical cwd path and its length with the NUL. */
+long k_getcwd(char *buf, size_t n)
+{
+	char *k = kmalloc(PATH_MAX);   /* BUF may be app memory: copy out unlocked */
+	if (!k)
+		return -ENOMEM;
+	vfs_lock();
+	strlcpy(k, cwd_path(), PATH_MAX);
+	vfs_unlock();
+	size_t len = strlen(k) + 1;
+	long r = (long)len;
+	if (n < len)
+		r = -ERANGE;
+	else
+		memcpy(buf, k, len);
+	kfree(k);
+	return r;
+}
+
+int k_chdir(const char *path)
+{
+	struct nameidata nd;
+	vfs_lock();
+	int err = path_walk(AT_FDCWD, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
+	if (!err)
+		cwd_set(nd.ino, nd.path);
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
+int k_fchdir(int fd)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	vfs_lock();
+	int err = !f->inode || !S_ISDIR(f->inode->mode) ? -ENOTDIR : 0;
+	if (!err)
+		cwd_set(f->inode, f->path ? f->path : "/");
+	vfs_unlock();
+	file_put(f);
+	return err;
+}

@@ -1,0 +1,79 @@
+/* Bringing the VFS up: the page cache, the root fs, /tmp, /dev, and the
+ * console as fds 0, 1, 2. */
+#include "fs.h"
+#include "../include/mm.h"
+#include "../include/pci.h"
+
+#define DEV_ROOT makedev64(254, 0)     /* what Linux calls the first virtio disk */
+#define DEV_DEVFS makedev64(0, 5)
+#define DEV_TMPFS makedev64(0, 30)
+
+/* Mount M on directory PATH of the tree built so far. */
+static int mount_at(struct mount *m, const char *path)
+{
+	struct nameidata nd;
+	vfs_lock();
+	int err = path_walk(AT_FDCWD, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
+	if (!err)
+		err = mount_attach(m, nd.ino);
+	nd_done(&nd);
+	vfs_unlock();
+	if (err)
+		kprintf("vfs: cannot mount %s on %s (error %d)\n", m->type->name, path, err);
+	return err;
+}
+
+/* Open PATH and install it as the lowest free fd (0, 1, 2 in order at boot). */
+static int install_console(const char *path, int want)
+{
+	struct file *f;
+	int err = vfs_open(path, O_RDWR, 0, &f);
+	if (err)
+		return err;
+	int fd = fd_install(f, 0);
+	if (fd != want) {
+		kprintf("vfs: %s became fd %d, not %d\n", path, fd, want);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Mount everything and open the console (see vfs.h). */
+int vfs_init(void)
+{
+	pci_init();            /* finds the disks; a no-op if boot already ran it */
+	size_t frames = frame_total();
+	pcache_init(frames / 8 > 1024 ? frames / 8 : 1024);
+	struct blk_dev *disk = blk_get(0);
+	struct mount *root = NULL, *m;
+	int err;
+	if (disk) {
+		err = ext2_mount(disk, DEV_ROOT, &root);
+		if (err)
+			return err;
+	} else {
+		kprintf("vfs: no disk: the root is an empty tmpfs\n");
+		if ((err = tmpfs_mount(makedev64(0, 29), &root)))
+			return err;
+	}
+	vfs_lock();
+	err = mount_attach(root, NULL);
+	if (!err && !disk) {
+		iop_mkdir(root->root, "tmp", 3, S_IFDIR | 01777);
+		iop_mkdir(root->root, "dev", 3, S_IFDIR | 0755);
+		iop_mkdir(root->root, "proc", 4, S_IFDIR | 0555);
+	}
+	vfs_unlock();
+	if (err)
+		return err;
+	if (!(err = devfs_mount(DEV_DEVFS, &m)))
+		err = mount_at(m, "/dev");
+	if (err)
+		return err;
+	if (!tmpfs_mount(DEV_TMPFS, &m))
+		mount_at(m, "/tmp");   /* a root fs without /tmp still boots */
+	if ((err = install_console("/dev/ttyS0", 0)) || (err = install_console("/dev/ttyS0", 1)) ||
+	    (err = install_console("/dev/ttyS1", 2)))
+		return err;
+	return 0;
+}

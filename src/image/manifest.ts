@@ -1,0 +1,73 @@
+// The manifest: what an image runs and what it holds. Two renderings of the same facts, as
+// CONTRACT.md says: /.uninode/boot (the few lines the kernel reads) and /.uninode/manifest.json
+// (everything, for `uninode inspect` and the image header's manifest section).
+
+export const MANIFEST_FORMAT = 1;
+
+export type FileRole = "program" | "interpreter" | "library" | "added" | "generated";
+
+export interface ManifestFile {
+  path: string;
+  role: FileRole;
+  size: number;
+  sha256: string;
+}
+
+export interface BootConfig {
+  /** Absolute image path of the program the kernel loads. */
+  exec: string;
+  /** argv, argv[0] first. */
+  argv: string[];
+  /** NAME=VALUE strings, in order. */
+  env: string[];
+  cwd: string;
+}
+
+export interface Manifest extends BootConfig {
+  format: number;
+  /** What kind of ELF the program is (static, static-pie, dynamic). */
+  programKind: string;
+  interpreter?: string;
+  /** Every regular file in the root fs, sorted by path (not the generated /.uninode files). */
+  files: ManifestFile[];
+}
+
+/** C-style escaping of a boot-file value: backslash, newline and tab, nothing else. */
+export function escapeBootValue(value: string): string {
+  return value.replace(/[\\\n\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : "\\t"));
+}
+
+/** The inverse of escapeBootValue; unknown escapes keep the character after the backslash. */
+export function unescapeBootValue(value: string): string {
+  return value.replace(/\\(.)/gs, (_m, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c));
+}
+
+/** /.uninode/boot: `exec`, then `arg` lines in argv order, `env` lines, `cwd`. */
+export function renderBootFile(boot: BootConfig): string {
+  const lines = [`exec ${escapeBootValue(boot.exec)}`];
+  for (const a of boot.argv) lines.push(`arg ${escapeBootValue(a)}`);
+  for (const e of boot.env) lines.push(`env ${escapeBootValue(e)}`);
+  lines.push(`cwd ${escapeBootValue(boot.cwd)}`);
+  return lines.join("\n") + "\n";
+}
+
+/** Parses a boot file back (tests and `inspect`). */
+export function parseBootFile(text: string): BootConfig {
+  const boot: BootConfig = { exec: "", argv: [], env: [], cwd: "/" };
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const sp = line.indexOf(" ");
+    const key = sp === -1 ? line : line.slice(0, sp);
+    const value = sp === -1 ? "" : unescapeBootValue(line.slice(sp + 1));
+    if (key === "exec") boot.exec = value;
+    else if (key === "arg") boot.argv.push(value);
+    else if (key === "env") boot.env.push(value);
+    else if (key === "cwd") boot.cwd = value;
+  }
+  return boot;
+}
+
+/** Stable JSON: fixed key order comes from how Manifest objects are built; two-space indent. */
+export function renderManifest(m: Manifest): string {
+  return JSON.stringify(m, null, 2) + "\n";
+}

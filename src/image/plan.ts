@@ -1,0 +1,225 @@
+// What goes into an image, decided before anything is written: every file, directory and symlink
+// by its image path, where its bytes come from, and the boot configuration. Building the plan
+// resolves the program (PATH lookup, ELF check, shared libraries) and the --add flags, and turns
+// every user mistake into one sentence.
+
+import { access, constants, lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
+import path from "node:path";
+import { UninodeError, UsageError, errnoCode } from "../errors.js";
+import { readElf } from "./elf.js";
+import { resolveLibraries } from "./libs.js";
+import type { BootConfig, FileRole } from "./manifest.js";
+
+export type PlanEntry =
+  | { type: "file"; imagePath: string; hostPath: string; role: FileRole; mode: number }
+  | { type: "data"; imagePath: string; content: Buffer; role: FileRole; mode: number }
+  | { type: "dir"; imagePath: string; mode: number }
+  | { type: "symlink"; imagePath: string; target: string };
+
+export interface ImagePlan {
+  /** By image path. Parent directories are implied and added by finishPlan. */
+  entries: Map<string, PlanEntry>;
+  boot: BootConfig;
+  programKind: string;
+  interpreter?: string;
+}
+
+export interface ExecSpec {
+  /** The program as the user named it: a path, or a bare name looked up on PATH. */
+  program: string;
+  args: string[];
+  /** Extra NAME=VALUE from -e, applied over the defaults. */
+  env: string[];
+  /** --add values, HOSTPATH:IMAGEPATH. */
+  adds: string[];
+  /** PATH used to find a bare program name; default: this process's PATH. */
+  searchPath?: string;
+  /** Directory relative host paths are resolved against; default: process.cwd(). */
+  baseDir?: string;
+}
+
+export const APP_DIR = "/app";
+export const DEFAULT_ENV: readonly string[] = ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/"];
+
+/** Minimal account and host files: libc's getpwuid and getaddrinfo("localhost") expect them. */
+const ETC_FILES: Record<string, string> = {
+  "/etc/passwd": "root:x:0:0:root:/:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+  "/etc/group": "root:x:0:\nnogroup:x:65534:\n",
+  "/etc/hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+};
+
+/** Empty directories every image has (the kernel mounts tmpfs/devfs/procfs on the last three). */
+const BASE_DIRS = ["/.uninode", "/app", "/etc", "/tmp", "/dev", "/proc"];
+
+/** Resolves `--exec PROGRAM` and friends into a plan. */
+export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
+  const baseDir = spec.baseDir ?? process.cwd();
+  const hostProgram = await findProgram(spec.program, spec.searchPath ?? process.env["PATH"] ?? "", baseDir);
+  const elf = await readElf(hostProgram);
+  const name = path.basename(hostProgram);
+  const programImagePath = path.posix.join(APP_DIR, name);
+
+  const env = mergeEnv(DEFAULT_ENV, spec.env.map(validateEnv));
+  const plan: ImagePlan = {
+    entries: new Map(),
+    boot: { exec: programImagePath, argv: [name, ...spec.args], env, cwd: APP_DIR },
+    programKind: elf.kind,
+  };
+  if (elf.interpreter !== undefined) plan.interpreter = elf.interpreter;
+
+  for (const d of BASE_DIRS) plan.entries.set(d, { type: "dir", imagePath: d, mode: d === "/tmp" ? 0o1777 : 0o755 });
+  for (const [p, text] of Object.entries(ETC_FILES)) {
+    plan.entries.set(p, { type: "data", imagePath: p, content: Buffer.from(text), role: "generated", mode: 0o644 });
+  }
+
+  // Program and libraries are "owned": nothing may silently replace them.
+  const owned = new Map<string, string>();
+  const own = async (imagePath: string, hostPath: string, role: FileRole, what: string) => {
+    const real = await realFile(hostPath);
+    const prev = owned.get(imagePath);
+    if (prev !== undefined && prev !== real) {
+      throw new UninodeError("IMAGE_PATH_CONFLICT", `${what} and ${prev} would both be placed at ${imagePath} in the image.`);
+    }
+    owned.set(imagePath, real);
+    const st = await stat(real);
+    plan.entries.set(imagePath, { type: "file", imagePath, hostPath: real, role, mode: st.mode & 0o7777 });
+  };
+  await own(programImagePath, hostProgram, "program", hostProgram);
+  const libs = await resolveLibraries(elf, { programImagePath });
+  if (libs.interpreter) await own(libs.interpreter.imagePath, libs.interpreter.realPath, "interpreter", libs.interpreter.hostPath);
+  for (const lib of libs.libraries) await own(lib.imagePath, lib.realPath, "library", lib.hostPath);
+
+  for (const add of spec.adds) await addHostPath(plan, add, baseDir, owned);
+  return plan;
+}
+
+/** A bare name is looked up on PATH like a shell would; anything with a slash is a path. */
+export async function findProgram(program: string, searchPath: string, baseDir: string): Promise<string> {
+  if (program === "") throw new UsageError("--exec needs a program name or path.");
+  if (program.includes("/")) {
+    const abs = path.resolve(baseDir, program);
+    try {
+      const st = await stat(abs);
+      if (st.isDirectory()) throw new UninodeError("PROGRAM_IS_DIRECTORY", `${program} is a directory, not a program.`);
+    } catch (err) {
+      if (err instanceof UninodeError) throw err;
+      if (errnoCode(err) === "ENOENT") throw new UninodeError("PROGRAM_NOT_FOUND", `${program} does not exist.`);
+      throw new UninodeError("PROGRAM_NOT_READABLE", `${program} cannot be read (${errnoCode(err) ?? "error"}).`);
+    }
+    return abs;
+  }
+  for (const dir of searchPath.split(":")) {
+    if (dir === "") continue;
+    const candidate = path.resolve(baseDir, dir, program);
+    try {
+      const st = await stat(candidate);
+      if (!st.isFile()) continue;
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      continue;
+    }
+  }
+  throw new UninodeError(
+    "PROGRAM_NOT_FOUND",
+    `${program} was not found on PATH; give its path (for example ./${program}) or install it.`,
+  );
+}
+
+function validateEnv(kv: string): string {
+  const eq = kv.indexOf("=");
+  if (eq <= 0) throw new UsageError(`-e expects KEY=VALUE, got "${kv}".`);
+  if (kv.includes("\0")) throw new UsageError(`-e ${kv.slice(0, eq)}=... contains a NUL byte, which no environment can hold.`);
+  return kv;
+}
+
+/** Later assignments of the same NAME replace earlier ones, keeping the first position. */
+export function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
+  const order: string[] = [];
+  const values = new Map<string, string>();
+  for (const kv of [...base, ...extra]) {
+    const key = kv.slice(0, kv.indexOf("="));
+    if (!values.has(key)) order.push(key);
+    values.set(key, kv);
+  }
+  return order.map((k) => values.get(k)!);
+}
+
+/** Parses HOSTPATH:IMAGEPATH; the image path is absolute, so the last colon separates them. */
+export function parseAddSpec(spec: string): { host: string; image: string } {
+  const colon = spec.lastIndexOf(":");
+  const host = colon === -1 ? "" : spec.slice(0, colon);
+  const image = colon === -1 ? "" : spec.slice(colon + 1);
+  if (host === "" || !image.startsWith("/")) {
+    throw new UsageError(`--add expects HOSTPATH:IMAGEPATH with an absolute IMAGEPATH, got "${spec}".`);
+  }
+  const norm = path.posix.normalize(image);
+  if (norm === "/" || norm.startsWith("/.uninode")) {
+    throw new UsageError(`--add cannot place files at ${norm}: that path belongs to uninode.`);
+  }
+  return { host, image: norm.replace(/\/+$/, "") };
+}
+
+async function addHostPath(plan: ImagePlan, spec: string, baseDir: string, owned: Map<string, string>): Promise<void> {
+  const { host, image } = parseAddSpec(spec);
+  const abs = path.resolve(baseDir, host);
+  let st;
+  try {
+    st = await stat(abs);
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") throw new UninodeError("ADD_NOT_FOUND", `--add ${spec}: ${host} does not exist.`);
+    throw new UninodeError("ADD_NOT_READABLE", `--add ${spec}: ${host} cannot be read (${errnoCode(err) ?? "error"}).`);
+  }
+  const put = (e: PlanEntry) => {
+    if (owned.has(e.imagePath)) {
+      throw new UninodeError(
+        "IMAGE_PATH_CONFLICT",
+        `--add ${spec} would replace ${e.imagePath}, which the program needs; choose another image path.`,
+      );
+    }
+    plan.entries.set(e.imagePath, e);
+  };
+  if (st.isFile()) {
+    put({ type: "file", imagePath: image, hostPath: await realFile(abs), role: "added", mode: st.mode & 0o7777 });
+    return;
+  }
+  if (!st.isDirectory()) throw new UninodeError("ADD_NOT_REGULAR", `--add ${spec}: ${host} is neither a file nor a directory.`);
+  put({ type: "dir", imagePath: image, mode: st.mode & 0o7777 });
+  await walk(abs, image, put, spec);
+}
+
+async function walk(hostDir: string, imageDir: string, put: (e: PlanEntry) => void, spec: string): Promise<void> {
+  const names = (await readdir(hostDir)).sort();
+  for (const name of names) {
+    const h = path.join(hostDir, name);
+    const i = path.posix.join(imageDir, name);
+    const st = await lstat(h);
+    if (st.isSymbolicLink()) put({ type: "symlink", imagePath: i, target: await readlink(h) });
+    else if (st.isFile()) put({ type: "file", imagePath: i, hostPath: h, role: "added", mode: st.mode & 0o7777 });
+    else if (st.isDirectory()) {
+      put({ type: "dir", imagePath: i, mode: st.mode & 0o7777 });
+      await walk(h, i, put, spec);
+    } else {
+      throw new UninodeError("ADD_NOT_REGULAR", `--add ${spec}: ${h} is a socket, FIFO or device, which an image cannot hold.`);
+    }
+  }
+}
+
+/** The file whose bytes are copied: the image keeps the name asked for, with the target's contents. */
+async function realFile(p: string): Promise<string> {
+  return realpath(p);
+}
+
+/** Adds the parent directories every entry implies, and returns all entries sorted by path. */
+export function finishPlan(plan: ImagePlan): PlanEntry[] {
+  for (const p of [...plan.entries.keys()]) {
+    for (let dir = path.posix.dirname(p); dir !== "/"; dir = path.posix.dirname(dir)) {
+      const existing = plan.entries.get(dir);
+      if (existing === undefined) plan.entries.set(dir, { type: "dir", imagePath: dir, mode: 0o755 });
+      else if (existing.type !== "dir") {
+        throw new UninodeError("IMAGE_PATH_CONFLICT", `${dir} is needed as a directory in the image but is also a ${existing.type}.`);
+      }
+    }
+  }
+  return [...plan.entries.values()].sort((a, b) => (a.imagePath < b.imagePath ? -1 : a.imagePath > b.imagePath ? 1 : 0));
+}

@@ -1,0 +1,175 @@
+// Runs one VM under QEMU and wires its serial ports to our process: COM1 ⇄ stdin/stdout,
+// COM2 → stderr, COM3 → the kernel channel. The record on COM3 decides the exit status; the
+// ways a VM can end badly (timeout, Ctrl-C, panic, no record, QEMU refusing to start) are VmErrors
+// carrying the status CONTRACT.md gives them.
+
+import type net from "node:net";
+import { execa } from "execa";
+import { UninodeError } from "../errors.js";
+import { requireTool } from "../tools.js";
+import type { Accel } from "./accel.js";
+import {
+  EXIT_INTERRUPTED,
+  EXIT_NO_RECORD,
+  EXIT_TIMEOUT,
+  KernelChannel,
+  debugExitCode,
+  exitStatusOf,
+  signalName,
+} from "./console.js";
+import { QEMU_BINARY, buildQemuArgs, renderCommandLine, type RootDisk } from "./qemu-args.js";
+import { drained, openSerialSockets } from "./serial.js";
+
+export class VmError extends UninodeError {}
+
+export interface RunVmOptions {
+  kernel: string;
+  root: RootDisk;
+  memory: string;
+  accel: Accel;
+  cmdline: string;
+  /** Stop the VM after this many seconds (exit 124). */
+  timeoutSeconds?: number;
+  /** Aborting stops the VM (Ctrl-C: exit 130). */
+  signal?: AbortSignal;
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Show every kernel-channel line on stderr (--verbose, --trace). */
+  showKernelLog: boolean;
+  /** uninode's own diagnostics, shown with --verbose. */
+  debug: (message: string) => void;
+  /** PATH to find QEMU on (tests). */
+  searchPath?: string;
+}
+
+/** How many kernel lines before a fault record are shown when the log was hidden. */
+const REPORT_LINES = 40;
+const KERNEL_PREFIX = "[kernel] ";
+
+/** Boots the VM and resolves with the program's exit status; abnormal ends throw VmError. */
+export async function runVm(o: RunVmOptions): Promise<number> {
+  const qemu = await requireTool(QEMU_BINARY, o.searchPath);
+  const serial = await openSerialSockets();
+  try {
+    const args = buildQemuArgs({
+      memory: o.memory,
+      cpus: 1,
+      accel: o.accel,
+      kernel: o.kernel,
+      cmdline: o.cmdline,
+      serialSockets: { com1: serial.ports.com1.path, com2: serial.ports.com2.path, com3: serial.ports.com3.path },
+      root: o.root,
+    });
+    o.debug(renderCommandLine(qemu, args));
+
+    const channel = new KernelChannel((line) => {
+      if (o.showKernelLog) o.stderr.write(KERNEL_PREFIX + line + "\n");
+    });
+    const child = execa(qemu, args, {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      reject: false,
+      // QEMU stops cleanly on SIGTERM; SIGKILL only if it hangs.
+      killSignal: "SIGTERM",
+      forceKillAfterDelay: 3000,
+      ...(o.timeoutSeconds !== undefined ? { timeout: Math.round(o.timeoutSeconds * 1000) } : {}),
+      ...(o.signal !== undefined ? { cancelSignal: o.signal } : {}),
+    });
+
+    // Wire each port as QEMU connects; QEMU opens its chardevs before the guest runs.
+    const sockets: net.Socket[] = [];
+    const track = (s: net.Socket) => {
+      sockets.push(s);
+      // A reset when QEMU is killed is an ordinary end here, not a crash.
+      s.on("error", (err) => o.debug(`serial socket: ${err.message}`));
+    };
+    void serial.ports.com1.connected.then((s) => {
+      track(s);
+      s.pipe(o.stdout as NodeJS.WritableStream, { end: false });
+      // A reader that went away (`| head`): keep draining COM1 so the guest never blocks on it.
+      o.stdout.once("error", () => {
+        s.unpipe();
+        s.resume();
+      });
+      // Never end COM1 when our stdin ends: QEMU would take that as a disconnect.
+      o.stdin.pipe(s, { end: false });
+      s.resume();
+    });
+    void serial.ports.com2.connected.then((s) => {
+      track(s);
+      s.pipe(o.stderr as NodeJS.WritableStream, { end: false });
+      o.stderr.once("error", () => {
+        s.unpipe();
+        s.resume();
+      });
+      s.resume();
+    });
+    void serial.ports.com3.connected.then((s) => {
+      track(s);
+      s.on("data", (chunk: Buffer) => channel.push(chunk));
+      s.resume();
+    });
+
+    const result = await child;
+    // Everything QEMU wrote before exiting is still in the socket buffers: read it all.
+    await Promise.all(sockets.map((s) => drained(s, 2000)));
+    o.stdin.unpipe();
+    if ("pause" in o.stdin && typeof o.stdin.pause === "function") o.stdin.pause();
+    channel.end();
+
+    const qemuSaid = (result.stderr ?? "")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "");
+    if (o.signal?.aborted || result.isCanceled) throw new VmError("INTERRUPTED", "", { exitCode: EXIT_INTERRUPTED });
+    if (result.timedOut) {
+      throw new VmError("VM_TIMEOUT", `The VM ran longer than --timeout ${o.timeoutSeconds} s and was stopped.`, {
+        exitCode: EXIT_TIMEOUT,
+      });
+    }
+
+    const record = channel.record;
+    const showReport = () => {
+      if (o.showKernelLog) return; // already on screen
+      for (const l of channel.recentLines().slice(-REPORT_LINES)) o.stderr.write(KERNEL_PREFIX + l + "\n");
+    };
+    if (record) {
+      if (result.exitCode !== debugExitCode(record.kind)) {
+        o.debug(`QEMU exited with status ${result.exitCode}, expected ${debugExitCode(record.kind)} after uninode:${record.kind}`);
+      }
+      switch (record.kind) {
+        case "exit":
+          return exitStatusOf(record);
+        case "signal":
+          showReport();
+          throw new VmError(
+            "PROGRAM_SIGNALED",
+            `The program died of ${signalName(record.signal)} (signal ${record.signal}).`,
+            { exitCode: exitStatusOf(record) },
+          );
+        case "panic":
+          showReport();
+          throw new VmError("KERNEL_PANIC", `The kernel panicked: ${record.message || "no message"}.`, {
+            exitCode: exitStatusOf(record),
+          });
+      }
+    }
+
+    // No record. If QEMU complained and the kernel never spoke, QEMU itself refused to run.
+    const complaint = qemuSaid.find((l) => l.startsWith(`${QEMU_BINARY}:`) || /error/i.test(l));
+    if (channel.bytesSeen === 0 && result.exitCode !== 0 && complaint !== undefined) {
+      throw new VmError("QEMU_FAILED", `QEMU could not start the VM: ${complaint.replace(/^[^:]*: /, "")}.`);
+    }
+    showReport();
+    const how =
+      result.exitCode === 0
+        ? "QEMU exited normally, so the guest reset or powered off"
+        : `QEMU exit status ${result.exitCode ?? result.signal ?? "unknown"}`;
+    for (const l of qemuSaid) o.debug(`qemu: ${l}`);
+    throw new VmError("VM_NO_EXIT_RECORD", `The VM stopped without an exit record (${how}).`, { exitCode: EXIT_NO_RECORD });
+  } finally {
+    await serial.close();
+  }
+}

@@ -1,0 +1,100 @@
+// QEMU's command line as data: each piece of the machine is a typed value rendered by one small
+// function, so the whole line can be unit-tested without starting QEMU.
+
+import type { Accel } from "./accel.js";
+
+export const QEMU_BINARY = "qemu-system-x86_64";
+
+/** The three 16550 UARTs of CONTRACT.md, in the order -serial assigns them (COM1, COM2, COM3). */
+export const SERIAL_PORTS = ["com1", "com2", "com3"] as const;
+export type SerialPort = (typeof SERIAL_PORTS)[number];
+
+export interface RootDisk {
+  /** The image file; the root fs is a window into it. */
+  file: string;
+  offset: number;
+  size: number;
+}
+
+export interface MachineConfig {
+  /** QEMU -m syntax: "256M", "1G". */
+  memory: string;
+  cpus: number;
+  accel: Accel;
+  kernel: string;
+  /** Kernel command line; omitted when empty. */
+  cmdline: string;
+  /** Unix socket path each UART's chardev connects to, by port. */
+  serialSockets: Record<SerialPort, string>;
+  root: RootDisk;
+}
+
+/** Values inside QEMU's key=value,... option syntax escape a comma by doubling it. */
+export function qemuOptValue(v: string): string {
+  return v.replace(/,/g, ",,");
+}
+
+export function machineArgs(): string[] {
+  // No default devices, no config file, no display, and a guest reset ends QEMU instead of rebooting.
+  return ["-M", "q35", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"];
+}
+
+export function resourceArgs(memory: string, cpus: number): string[] {
+  return ["-m", memory, "-smp", String(cpus)];
+}
+
+export function accelArgs(accel: Accel): string[] {
+  // -cpu host only exists under KVM; under TCG, `max` offers every feature QEMU can emulate.
+  return accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg", "-cpu", "max"];
+}
+
+export function kernelArgs(kernel: string, cmdline: string): string[] {
+  const args = ["-kernel", kernel];
+  if (cmdline !== "") args.push("-append", cmdline);
+  return args;
+}
+
+export function serialArgs(sockets: Record<SerialPort, string>): string[] {
+  const args: string[] = [];
+  // QEMU connects to our listening sockets (server=off is the default), so the CLI owns them.
+  for (const port of SERIAL_PORTS) args.push("-chardev", `socket,id=${port},path=${qemuOptValue(sockets[port])}`);
+  for (const port of SERIAL_PORTS) args.push("-serial", `chardev:${port}`);
+  return args;
+}
+
+export function exitDeviceArgs(): string[] {
+  return ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"];
+}
+
+export function rootDiskArgs(root: RootDisk): string[] {
+  const blockdev = [
+    "driver=raw",
+    "node-name=root",
+    "file.driver=file",
+    `file.filename=${qemuOptValue(root.file)}`,
+    // Several VMs may boot the same cached image at once; it is read-only, so no lock is needed.
+    "file.locking=off",
+    `offset=${root.offset}`,
+    `size=${root.size}`,
+    "read-only=on",
+  ].join(",");
+  return ["-blockdev", blockdev, "-device", "virtio-blk-pci,drive=root"];
+}
+
+/** The full argument list (without the binary name). */
+export function buildQemuArgs(cfg: MachineConfig): string[] {
+  return [
+    ...machineArgs(),
+    ...resourceArgs(cfg.memory, cfg.cpus),
+    ...accelArgs(cfg.accel),
+    ...kernelArgs(cfg.kernel, cfg.cmdline),
+    ...serialArgs(cfg.serialSockets),
+    ...exitDeviceArgs(),
+    ...rootDiskArgs(cfg.root),
+  ];
+}
+
+/** A shell-pasteable rendering, for --verbose. */
+export function renderCommandLine(binary: string, args: string[]): string {
+  return [binary, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+}

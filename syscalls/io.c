@@ -1,0 +1,305 @@
+/* read/write and friends: the byte-moving calls on file descriptors.
+ *
+ *   0 read      1 write     8 lseek     16 ioctl    17 pread64   18 pwrite64
+ *  19 readv    20 writev   40 sendfile 295 preadv 296 pwritev
+ */
+#include "fs.h"
+
+#define MAX_RW_COUNT 0x7ffff000UL    /* Linux caps one transfer at this */
+#define IOV_MAX 1024
+
+#define FIONBIO 0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+#define FIONREAD 0x541B
+
+long k_read(int fd, void *buf, size_t n)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	long r = file_read(f, buf, MIN(n, MAX_RW_COUNT));
+	file_put(f);
+	return r;
+}
+
+long k_write(int fd, const void *buf, size_t n)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	long r = file_write(f, buf, MIN(n, MAX_RW_COUNT));
+	file_put(f);
+	return r;
+}
+
+long k_pread(int fd, void *buf, size_t n, off_t off)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	long r = file_pread(f, buf, MIN(n, MAX_RW_COUNT), off);
+	file_put(f);
+	return r;
+}
+
+long k_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	long r = file_pwrite(f, buf, MIN(n, MAX_RW_COUNT), off);
+	file_put(f);
+	return r;
+}
+
+/* Validate an iovec array: count, lengths, no overflow of the total. */
+static long iov_check(const struct kiovec *iov, int cnt, bool user)
+{
+	if (cnt < 0 || cnt > IOV_MAX)
+		return -EINVAL;
+	if (cnt && user && !uptr_ok(iov, (size_t)cnt * sizeof(*iov)))
+		return -EFAULT;
+	size_t total = 0;
+	for (int i = 0; i < cnt; i++) {
+		if ((ssize_t)iov[i].iov_len < 0 || total + iov[i].iov_len > (size_t)INT64_MAX)
+			return -EINVAL;
+		if (user && iov[i].iov_len && !uptr_ok(iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
+		total += iov[i].iov_len;
+	}
+	return 0;
+}
+
+/* Scatter/gather: segment by segment, stopping at the first short transfer. */
+static long k_rwv(int fd, const struct kiovec *iov, int cnt, off_t off, bool positional, bool write)
+{
+	long err = iov_check(iov, cnt, false);
+	if (err)
+		return err;
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	long done = 0;
+	for (int i = 0; i < cnt; i++) {
+		size_t len = MIN(iov[i].iov_len, MAX_RW_COUNT - (size_t)done);
+		if (!len)
+			continue;
+		long r;
+		if (positional)
+			r = write ? file_pwrite(f, iov[i].iov_base, len, off + done) : file_pread(f, iov[i].iov_base, len, off + done);
+		else
+			r = write ? file_write(f, iov[i].iov_base, len) : file_read(f, iov[i].iov_base, len);
+		if (r < 0) {
+			if (!done)
+				done = r;
+			break;
+		}
+		done += r;
+		if ((size_t)r < len || (size_t)done >= MAX_RW_COUNT)
+			break;
+	}
+	if (cnt == 0) {   /* still report a bad fd mode as Linux does */
+		if (write ? (f->flags & O_ACCMODE) == O_RDONLY : (f->flags & O_ACCMODE) == O_WRONLY)
+			done = -EBADF;
+	}
+	file_put(f);
+	return done;
+}
+
+long k_readv(int fd, const struct kiovec *iov, int cnt, off_t off, bool positional)
+{
+	return k_rwv(fd, iov, cnt, off, positional, false);
+}
+
+long k_writev(int fd, const struct kiovec *iov, int cnt, off_t off, bool positional)
+{
+	return k_rwv(fd, iov, cnt, off, positional, true);
+}
+
+off_t k_lseek(int fd, off_t off, int whence)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	off_t r = file_lseek(f, off, whence);
+	file_put(f);
+	return r;
+}
+
+/* Generic ioctls first (FIONBIO, FIOCLEX), then the file's own. */
+long k_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	long r;
+	switch (cmd) {
+	case FIONBIO:
+		if (*(const int *)arg)
+			__atomic_or_fetch(&f->flags, O_NONBLOCK, __ATOMIC_ACQ_REL);
+		else
+			__atomic_and_fetch(&f->flags, ~(unsigned)O_NONBLOCK, __ATOMIC_ACQ_REL);
+		r = 0;
+		break;
+	case FIOCLEX:
+	case FIONCLEX:
+		r = fd_set_cloexec(fd, cmd == FIOCLEX);
+		break;
+	default:
+		if (f->flags & O_PATH)
+			r = -EBADF;
+		else
+			r = f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
+	}
+	file_put(f);
+	return r;
+}
+
+/* Copy COUNT bytes from IN_FD (at *OFFSET if given) to OUT_FD through a bounce page. */
+long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
+{
+	struct file *in = fd_file(in_fd), *out = fd_file(out_fd);
+	long r = 0;
+	char *buf = NULL;
+	if (!in || !out) {
+		r = -EBADF;
+		goto done;
+	}
+	if (offset && *offset < 0) {
+		r = -EINVAL;
+		goto done;
+	}
+	buf = kmalloc(PAGE_SIZE);
+	if (!buf) {
+		r = -ENOMEM;
+		goto done;
+	}
+	count = MIN(count, MAX_RW_COUNT);
+	while ((size_t)r < count) {
+		size_t want = MIN(count - (size_t)r, PAGE_SIZE);
+		long got = offset ? file_pread(in, buf, want, *offset) : file_read(in, buf, want);
+		if (got <= 0) {
+			if (got < 0 && !r)
+				r = got;
+			break;
+		}
+		long put = file_write(out, buf, (size_t)got);
+		if (put <= 0) {
+			if (put < 0 && !r)
+				r = put;
+			if (!offset && got > 0)
+				file_lseek(in, -got, SEEK_CUR);
+			break;
+		}
+		if (offset)
+			*offset += put;
+		else if (put < got)
+			file_lseek(in, put - got, SEEK_CUR);
+		r += put;
+		if (put < got)
+			break;
+	}
+done:
+	kfree(buf);
+	file_put(in);
+	file_put(out);
+	return r;
+}
+
+/* ---- the ABI wrappers ---- */
+
+long sys_read(int fd, void *buf, size_t n)
+{
+	if (n && !uptr_ok(buf, n))
+		return -EFAULT;
+	return k_read(fd, buf, n);
+}
+
+long sys_write(int fd, const void *buf, size_t n)
+{
+	if (n && !uptr_ok(buf, n))
+		return -EFAULT;
+	return k_write(fd, buf, n);
+}
+
+long sys_pread64(int fd, void *buf, size_t n, off_t off)
+{
+	if (n && !uptr_ok(buf, n))
+		return -EFAULT;
+	return k_pread(fd, buf, n, off);
+}
+
+long sys_pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	if (n && !uptr_ok(buf, n))
+		return -EFAULT;
+	return k_pwrite(fd, buf, n, off);
+}
+
+long sys_readv(int fd, const struct kiovec *iov, int cnt)
+{
+	long err = iov_check(iov, cnt, true);
+	return err ? err : k_readv(fd, iov, cnt, 0, false);
+}
+
+long sys_writev(int fd, const struct kiovec *iov, int cnt)
+{
+	long err = iov_check(iov, cnt, true);
+	return err ? err : k_writev(fd, iov, cnt, 0, false);
+}
+
+long sys_preadv(int fd, const struct kiovec *iov, int cnt, off_t off)
+{
+	long err = iov_check(iov, cnt, true);
+	if (!err && off < 0)
+		err = -EINVAL;
+	return err ? err : k_readv(fd, iov, cnt, off, true);
+}
+
+long sys_pwritev(int fd, const struct kiovec *iov, int cnt, off_t off)
+{
+	long err = iov_check(iov, cnt, true);
+	if (!err && off < 0)
+		err = -EINVAL;
+	return err ? err : k_writev(fd, iov, cnt, off, true);
+}
+
+long sys_lseek(int fd, off_t off, int whence)
+{
+	return k_lseek(fd, off, whence);
+}
+
+/* How many bytes at ARG the ioctls we answer touch; 0 for the others. */
+static size_t ioctl_arg_size(unsigned long cmd)
+{
+	switch (cmd) {
+	case FIONBIO: case FIONREAD: case 0x540F /* TIOCGPGRP */: case 0x5410 /* TIOCSPGRP */:
+		return sizeof(int);
+	case 0x5401: case 0x5402: case 0x5403: case 0x5404:   /* TCGETS, TCSETS, TCSETSW, TCSETSF */
+		return 36;
+	case 0x5413: case 0x5414:                             /* TIOCGWINSZ, TIOCSWINSZ */
+		return 8;
+	}
+	return 0;
+}
+
+long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	size_t n = ioctl_arg_size(cmd);
+	if (n && !uptr_ok((void *)arg, n)) {
+		struct file *f = fd_file(fd);
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return -EFAULT;
+	}
+	return k_ioctl(fd, cmd, arg);
+}
+
+long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
+{
+	if (offset && !uptr_ok(offset, sizeof(*offset)))
+		return -EFAULT;
+	return k_sendfile(out_fd, in_fd, offset, count);
+}

@@ -1,0 +1,195 @@
+/* The kernel API over libc, so rump/fs and syscalls/ run as a host program.
+ * Spinlocks are checked, not spun: the tests are single-threaded, so taking
+ * a held lock is a self-deadlock and aborts with the lock's name. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/random.h>
+#include "../../rump/include/kernel.h"
+#include "../../rump/include/mm.h"
+#include "../../rump/include/arch.h"
+#include "../../rump/include/sched.h"
+#include "../../rump/include/poll.h"
+#include "shim.h"
+
+struct shim_console shim_console;
+const char *shim_exe_path = "/app/bin/node";
+static int shim_quiet;
+
+void shim_set_quiet(int q) { shim_quiet = q; }
+
+void kprintf(const char *fmt, ...)
+{
+	if (shim_quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("[kernel] ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void klog_once(const char *key, const char *fmt, ...)
+{
+	(void)key;
+	if (shim_quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("[kernel once] ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("PANIC: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+size_t strlcpy(char *d, const char *s, size_t n)
+{
+	size_t len = strlen(s);
+	if (n) {
+		size_t k = len < n - 1 ? len : n - 1;
+		memcpy(d, s, k);
+		d[k] = 0;
+	}
+	return len;
+}
+
+void *kmalloc(size_t n) { return malloc(n ? n : 1); }
+void *kzalloc(size_t n) { return calloc(1, n ? n : 1); }
+void *krealloc(void *p, size_t n) { return realloc(p, n); }
+void kfree(void *p) { free(p); }
+
+void spin_lock(struct spinlock *l)
+{
+	if (l->locked)
+		panic("spin_lock: %s already held (self-deadlock)", l->name ? l->name : "?");
+	l->locked = 1;
+}
+
+void spin_unlock(struct spinlock *l)
+{
+	if (!l->locked)
+		panic("spin_unlock: %s not held", l->name ? l->name : "?");
+	l->locked = 0;
+}
+
+/* Mutexes: the same check as spinlocks (one thread: a held mutex is a deadlock). */
+void mutex_lock(struct mutex *m)
+{
+	if (m->owner)
+		panic("mutex %s: recursive lock", m->lock.name ? m->lock.name : "?");
+	m->owner = (struct thread *)1;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	if (!m->owner)
+		panic("mutex %s: unlock of a free mutex", m->lock.name ? m->lock.name : "?");
+	m->owner = NULL;
+}
+
+bool mutex_held(struct mutex *m) { return m->owner != NULL; }
+
+/* "Physical" addresses are host pointers minus the direct-map base, so that
+ * phys_to_virt() in mm.h gives the host pointer back. */
+size_t shim_frames_allocated;
+paddr_t frame_alloc(void)
+{
+	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (!p)
+		return 0;
+	memset(p, 0, PAGE_SIZE);
+	shim_frames_allocated++;
+	return (paddr_t)(uintptr_t)p - DIRECT_MAP_BASE;
+}
+
+paddr_t frame_alloc_contig(size_t npages)
+{
+	void *p = aligned_alloc(PAGE_SIZE, npages * PAGE_SIZE);
+	if (!p)
+		return 0;
+	memset(p, 0, npages * PAGE_SIZE);
+	shim_frames_allocated += npages;
+	return (paddr_t)(uintptr_t)p - DIRECT_MAP_BASE;
+}
+
+void frame_free(paddr_t p)
+{
+	shim_frames_allocated--;
+	free((void *)(uintptr_t)(p + DIRECT_MAP_BASE));
+}
+
+void frame_free_contig(paddr_t p, size_t npages)
+{
+	shim_frames_allocated -= npages;
+	free((void *)(uintptr_t)(p + DIRECT_MAP_BASE));
+}
+
+paddr_t virt_to_phys(const void *v) { return (paddr_t)(uintptr_t)v - DIRECT_MAP_BASE; }
+size_t frame_total(void) { return 1u << 18; }   /* "1 GiB" */
+size_t frame_free_count(void) { return 1u << 17; }
+
+uint64_t time_realtime_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+uint64_t time_monotonic_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+void console_write(enum console_chan c, const void *buf, size_t n)
+{
+	struct shim_buf *b = c == CON_STDERR ? &shim_console.err : &shim_console.out;
+	size_t k = n < sizeof(b->data) - b->len ? n : sizeof(b->data) - b->len;
+	if (k)
+		memcpy(b->data + b->len, buf, k);
+	b->len += k;
+}
+
+size_t console_read(void *buf, size_t n)
+{
+	size_t k = shim_console.in_len - shim_console.in_pos;
+	if (k > n)
+		k = n;
+	if (k)
+		memcpy(buf, shim_console.in + shim_console.in_pos, k);
+	shim_console.in_pos += k;
+	return k;
+}
+
+void random_bytes(void *buf, size_t n)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t r = getrandom(p, n, 0);
+		if (r <= 0)
+			abort();
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+const char *proc_exe_path(void) { return shim_exe_path; }
+
+/* No buses on the host: the disks are registered by blkfile_open. */
+void pci_init(void) {}
+
+/* Readiness: nothing waits in the host tests. */
+void pollhead_release(struct pollhead *ph) { (void)ph; }

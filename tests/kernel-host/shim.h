@@ -1,0 +1,20 @@
+/* What the host shim and the file-backed disk offer the tests. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+struct shim_buf { char data[65536]; size_t len; };
+struct shim_console {
+	struct shim_buf out, err;       /* what the "kernel" wrote to COM1 / COM2 */
+	const char *in;                 /* what COM1 has pending */
+	size_t in_len, in_pos;
+};
+extern struct shim_console shim_console;
+extern const char *shim_exe_path;
+extern size_t shim_frames_allocated;
+void shim_set_quiet(int q);
+
+/* blkfile.c: a block device over a host file. */
+struct blk_dev;
+struct blk_dev *blkfile_open(const char *path, int writable);
+extern uint64_t blkfile_sectors_read, blkfile_requests;

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { buildQemuArgs, qemuOptValue, renderCommandLine, type MachineConfig } from "../../src/vm/qemu-args.js";
+
+const base: MachineConfig = {
+  memory: "256M",
+  cpus: 1,
+  accel: "tcg",
+  kernel: "/cache/kernels/abc.elf",
+  cmdline: "",
+  serialSockets: { com1: "/tmp/vm/com1.sock", com2: "/tmp/vm/com2.sock", com3: "/tmp/vm/com3.sock" },
+  root: { file: "/images/app.img", offset: 8192, size: 1048576 },
+};
+
+describe("QEMU arguments", () => {
+  it("describes the whole machine for TCG", () => {
+    expect(buildQemuArgs(base)).toEqual([
+      "-M", "q35", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+      "-m", "256M", "-smp", "1",
+      "-accel", "tcg", "-cpu", "max",
+      "-kernel", "/cache/kernels/abc.elf",
+      "-chardev", "socket,id=com1,path=/tmp/vm/com1.sock",
+      "-chardev", "socket,id=com2,path=/tmp/vm/com2.sock",
+      "-chardev", "socket,id=com3,path=/tmp/vm/com3.sock",
+      "-serial", "chardev:com1", "-serial", "chardev:com2", "-serial", "chardev:com3",
+      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+      "-blockdev",
+      "driver=raw,node-name=root,file.driver=file,file.filename=/images/app.img,file.locking=off,offset=8192,size=1048576,read-only=on",
+      "-device", "virtio-blk-pci,drive=root",
+    ]);
+  });
+
+  it("uses -cpu host only with KVM", () => {
+    const args = buildQemuArgs({ ...base, accel: "kvm" });
+    expect(args.join(" ")).toContain("-accel kvm -cpu host");
+    expect(args.join(" ")).not.toContain("tcg");
+  });
+
+  it("passes the kernel command line only when there is one", () => {
+    expect(buildQemuArgs(base)).not.toContain("-append");
+    const args = buildQemuArgs({ ...base, cmdline: "trace" });
+    expect(args[args.indexOf("-append") + 1]).toBe("trace");
+  });
+
+  it("escapes commas in paths inside QEMU option lists", () => {
+    expect(qemuOptValue("/a,b/c,,d")).toBe("/a,,b/c,,,,d");
+    const args = buildQemuArgs({ ...base, root: { ...base.root, file: "/x,y.img" } });
+    expect(args.find((a) => a.startsWith("driver=raw"))).toContain("file.filename=/x,,y.img,");
+  });
+
+  it("renders a pasteable command line", () => {
+    expect(renderCommandLine("qemu", ["-append", "a b", "-m", "256M"])).toBe("qemu -append 'a b' -m 256M");
+  });
+});
