@@ -1,0 +1,11 @@
+/* The part of <string.h> lwIP uses, provided by the kernel (rump/lib/string.c).
+ * lwIP is built without the host's C library headers. */
+#pragma once
+#include <stddef.h>
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
