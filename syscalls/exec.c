@@ -36,6 +36,16 @@ static const char *exe_path = "?";
 const char *proc_exe_path(void) { return exe_path; }
 const char *proc_vma_name(struct vma *v) { return v->name ? v->name : "?"; }
 
+/* Where build_stack put the argv and envp strings (for /proc/self/cmdline, environ). */
+static vaddr_t arg_start, arg_end, env_start, env_end;
+void proc_arg_area(vaddr_t *as, vaddr_t *ae, vaddr_t *es, vaddr_t *ee)
+{
+	*as = arg_start;
+	*ae = arg_end;
+	*es = env_start;
+	*ee = env_end;
+}
+
 /* C-style unescaping of one manifest value, in place. */
 static char *unescape(char *s)
 {
@@ -235,6 +245,10 @@ static vaddr_t build_stack(struct loaded *prog, struct loaded *interp, bool has_
 		envp[i] = push_bytes(&sp, bm.envp[i], strlen(bm.envp[i]) + 1);
 	for (int i = bm.argc - 1; i >= 0; i--)
 		argv[i] = push_bytes(&sp, bm.argv[i], strlen(bm.argv[i]) + 1);
+	env_end = execfn;
+	env_start = bm.envc ? envp[0] : execfn;
+	arg_start = bm.argc ? argv[0] : env_start;
+	arg_end = env_start;
 	vaddr_t platform = push_bytes(&sp, "x86_64", 7);
 	uint8_t rnd[16];
 	random_bytes(rnd, sizeof rnd);
