@@ -47,6 +47,8 @@ void schedule(void);                   /* give up the CPU; returns when picked a
 void sched_tick(void);                 /* from the timer interrupt */
 uint64_t sched_busy_ns(void);          /* CPU time not spent idle: the program's CPU time */
 void thread_wake(struct thread *t);
+/* The tids of live app threads, lowest first, at most MAX; returns how many there are (for /proc). */
+int thread_app_tids(int *tids, int max);
 
 /* Sleep on WQ until woken or until DEADLINE (monotonic ns, 0 = never). LOCK, if
  * given, is released while asleep and held again on return. Returns 0 when

@@ -126,6 +126,28 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bo
 
 void thread_start(struct thread *t) { thread_wake(t); }
 
+/* The tids of live app threads, lowest first, at most MAX; returns how many there are. */
+int thread_app_tids(int *tids, int max)
+{
+	int n = 0;
+	spin_lock(&sched_lock);
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		if (!t->app || t->state == T_DEAD)
+			continue;
+		int k = n < max ? n : max;       /* insertion sort into the first MAX slots */
+		while (k > 0 && tids[k - 1] > t->tid) {
+			if (k < max)
+				tids[k] = tids[k - 1];
+			k--;
+		}
+		if (k < max)
+			tids[k] = t->tid;
+		n++;
+	}
+	spin_unlock(&sched_lock);
+	return n;
+}
+
 void thread_wake(struct thread *t)
 {
 	spin_lock(&sched_lock);
