@@ -36,6 +36,7 @@ function commandHelp(c: Command): string {
     "Usage:",
     ...c.usage.map((u) => `  uninode ${u}`),
     "",
+    ...(c.notes ?? []).flatMap((n) => [...wrap(n, 96).map((l) => `  ${l}`), ""]),
     "Options:",
     formatOptions([...c.options, { name: "help", short: "h", description: "show this help" }]),
     "",
@@ -43,6 +44,21 @@ function commandHelp(c: Command): string {
     ...c.examples.flatMap((e) => [`  ${e.command}`, `      ${e.description}`]),
     "",
   ].join("\n");
+}
+
+/** Splits a paragraph into lines of at most `width` characters, at spaces. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (word === "") continue;
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines;
 }
 
 /** Runs the CLI on `argv` (without node and the script); resolves with the exit status. */

@@ -9,7 +9,7 @@ import { isImageFile } from "../image/image.js";
 import { planExec } from "../image/plan.js";
 import { findKernel } from "../kernel.js";
 import { makeReporter, type Command } from "./command.js";
-import { EXEC_OPTIONS, execSpecFrom } from "./exec-options.js";
+import { ARGUMENT_FILES_NOTE, EXEC_OPTIONS, execSpecFrom } from "./exec-options.js";
 
 export const buildCommand: Command = {
   name: "build",
@@ -20,6 +20,7 @@ export const buildCommand: Command = {
     { command: "uninode build --exec ls -o ls.img -- -la /", description: "`ls -la /` as the image's fixed command" },
     { command: "uninode build --exec node --add ./app:/app -o app.img -- /app/server.js", description: "node with an app directory" },
   ],
+  notes: [ARGUMENT_FILES_NOTE],
   options: [
     ...EXEC_OPTIONS,
     { name: "output", short: "o", value: "IMAGE", description: "where to write the image (an existing file is replaced only if it is a uninode image)" },

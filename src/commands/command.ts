@@ -25,6 +25,8 @@ export interface Command {
   /** Usage lines without the leading "uninode ". */
   usage: string[];
   examples: Example[];
+  /** Paragraphs of rules the options alone do not say, printed between usage and options. */
+  notes?: string[];
   options: OptionSpec[];
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }

@@ -33,3 +33,11 @@ export function execSpecFrom(args: ParsedArgs, ctx: CommandContext, command: str
   if (ctx.env["PATH"] !== undefined) spec.searchPath = ctx.env["PATH"];
   return spec;
 }
+
+/** The rule for arguments after --, said in `run --help` and `build --help`. */
+export const ARGUMENT_FILES_NOTE =
+  "Arguments after -- that name an existing host file are copied into the image so the program finds them: " +
+  "a relative path to /app/PATH (the program's working directory in the VM is /app, so the same word names it there), " +
+  "an absolute path to the same path, unless the image already has a file there (the program, its libraries, " +
+  "uninode's /etc files, an --add). Words starting with - are never files; directories, and paths under " +
+  "/tmp, /dev, /proc and /sys, are not copied: use --add HOSTPATH:IMAGEPATH for them.";

@@ -10,7 +10,7 @@ import { planExec } from "../image/plan.js";
 import { findKernel } from "../kernel.js";
 import { describeAccel, detectAccel, type Accel, type AccelChoice } from "../vm/accel.js";
 import { makeReporter, type Command, type CommandContext, type Reporter } from "./command.js";
-import { EXEC_OPTIONS, execSpecFrom } from "./exec-options.js";
+import { ARGUMENT_FILES_NOTE, EXEC_OPTIONS, execSpecFrom } from "./exec-options.js";
 
 export const runCommand: Command = {
   name: "run",
@@ -19,8 +19,11 @@ export const runCommand: Command = {
   examples: [
     { command: "uninode run --exec ./hello", description: "build an image for ./hello (cached) and boot it" },
     { command: "uninode run --exec ls -- -la /", description: "run the host's ls, with arguments, inside a VM" },
+    { command: "uninode run --exec node -- -e \"console.log(process.version)\"", description: "the host's node, evaluating a line of JavaScript in a VM" },
+    { command: "uninode run --exec node -- script.js", description: "./script.js is copied to /app/script.js and run there" },
     { command: "uninode run --timeout 30 --verbose app.img", description: "boot an image built with `uninode build`, showing the kernel log" },
   ],
+  notes: [ARGUMENT_FILES_NOTE],
   options: [
     ...EXEC_OPTIONS,
     { name: "memory", short: "m", value: "SIZE", description: "guest memory, e.g. 256M or 1G (default 256M)" },

@@ -8,6 +8,7 @@ import path from "node:path";
 import { UninodeError, UsageError, errnoCode } from "../errors.js";
 import { readElf } from "./elf.js";
 import { resolveLibraries } from "./libs.js";
+import { systemFiles } from "./system-files.js";
 import type { BootConfig, FileRole } from "./manifest.js";
 
 export type PlanEntry =
@@ -36,20 +37,20 @@ export interface ExecSpec {
   searchPath?: string;
   /** Directory relative host paths are resolved against; default: process.cwd(). */
   baseDir?: string;
+  /** Copy arguments that name existing host files into the image (see argumentFiles). Default true. */
+  argFiles?: boolean;
 }
 
 export const APP_DIR = "/app";
-export const DEFAULT_ENV: readonly string[] = ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/"];
+export const DEFAULT_ENV: readonly string[] = ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root"];
 
-/** Minimal account and host files: libc's getpwuid and getaddrinfo("localhost") expect them. */
-const ETC_FILES: Record<string, string> = {
-  "/etc/passwd": "root:x:0:0:root:/:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
-  "/etc/group": "root:x:0:\nnogroup:x:65534:\n",
-  "/etc/hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-};
+/** What Node images add to DEFAULT_ENV (a -e of the same name wins). */
+export const NODE_ENV_DEFAULTS: readonly string[] = ["NODE_ENV=production"];
 
-/** Empty directories every image has (the kernel mounts tmpfs/devfs/procfs on the last three). */
-const BASE_DIRS = ["/.uninode", "/app", "/etc", "/tmp", "/dev", "/proc"];
+/** True for a program that is Node by its name (`node`, `nodejs`, `node22`): it gets NODE_ENV_DEFAULTS. */
+export function isNodeProgram(hostProgram: string): boolean {
+  return /^node(js)?[\d.-]*$/.test(path.basename(hostProgram));
+}
 
 /** Resolves `--exec PROGRAM` and friends into a plan. */
 export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
@@ -59,7 +60,8 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
   const name = path.basename(hostProgram);
   const programImagePath = path.posix.join(APP_DIR, name);
 
-  const env = mergeEnv(DEFAULT_ENV, spec.env.map(validateEnv));
+  const defaults = isNodeProgram(hostProgram) ? [...DEFAULT_ENV, ...NODE_ENV_DEFAULTS] : DEFAULT_ENV;
+  const env = mergeEnv(defaults, spec.env.map(validateEnv));
   const plan: ImagePlan = {
     entries: new Map(),
     boot: { exec: programImagePath, argv: [name, ...spec.args], env, cwd: APP_DIR },
@@ -67,10 +69,7 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
   };
   if (elf.interpreter !== undefined) plan.interpreter = elf.interpreter;
 
-  for (const d of BASE_DIRS) plan.entries.set(d, { type: "dir", imagePath: d, mode: d === "/tmp" ? 0o1777 : 0o755 });
-  for (const [p, text] of Object.entries(ETC_FILES)) {
-    plan.entries.set(p, { type: "data", imagePath: p, content: Buffer.from(text), role: "generated", mode: 0o644 });
-  }
+  for (const e of await systemFiles({ env })) plan.entries.set(e.imagePath, e);
 
   // Program and libraries are "owned": nothing may silently replace them.
   const owned = new Map<string, string>();
@@ -90,7 +89,49 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
   for (const lib of libs.libraries) await own(lib.imagePath, lib.realPath, "library", lib.hostPath);
 
   for (const add of spec.adds) await addHostPath(plan, add, baseDir, owned);
+  if (spec.argFiles ?? true) {
+    for (const f of await argumentFiles(spec.args, baseDir)) {
+      if (plan.entries.has(f.imagePath)) continue; // the image's own file (or an --add) wins
+      plan.entries.set(f.imagePath, { type: "file", imagePath: f.imagePath, hostPath: f.hostPath, role: "added", mode: f.mode });
+    }
+  }
   return plan;
+}
+
+/** Image paths where argument files are never copied: filesystems the kernel mounts, and ours. */
+const RUNTIME_DIRS = ["/tmp", "/dev", "/proc", "/sys", "/.uninode"];
+
+export interface ArgumentFile {
+  arg: string;
+  hostPath: string;
+  imagePath: string;
+  mode: number;
+}
+
+/**
+ * The program's arguments that name an existing regular file on the host, and where each goes:
+ * a relative one to /app/ARG (the VM's working directory is /app, so the same word finds it
+ * there), an absolute one to the same path. Words starting with "-" are options, never files;
+ * directories are left to --add; so are paths under /tmp, /dev, /proc and /sys, which belong to
+ * the running VM.
+ */
+export async function argumentFiles(args: readonly string[], baseDir: string): Promise<ArgumentFile[]> {
+  const out: ArgumentFile[] = [];
+  for (const arg of args) {
+    if (arg === "" || arg.startsWith("-") || arg.includes("\0")) continue;
+    const hostPath = path.resolve(baseDir, arg);
+    let st;
+    try {
+      st = await stat(hostPath);
+    } catch {
+      continue;
+    }
+    if (!st.isFile()) continue;
+    const imagePath = path.posix.isAbsolute(arg) ? path.posix.normalize(arg) : path.posix.join(APP_DIR, arg);
+    if (imagePath === "/" || RUNTIME_DIRS.some((d) => imagePath === d || imagePath.startsWith(d + "/"))) continue;
+    out.push({ arg, hostPath: await realFile(hostPath), imagePath, mode: st.mode & 0o7777 });
+  }
+  return out;
 }
 
 /** A bare name is looked up on PATH like a shell would; anything with a slash is a path. */

@@ -76,7 +76,7 @@ describe("image round trip", () => {
     const m = img.manifest as { exec: string; argv: string[]; env: string[]; cwd: string; programKind: string };
     expect(m.exec).toBe("/app/hello");
     expect(m.argv).toEqual(["hello", "one", "two words", "tab\there"]);
-    expect(m.env).toEqual(["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", "FOO=bar"]);
+    expect(m.env).toEqual(["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "FOO=bar"]);
     expect(m.cwd).toBe("/app");
     expect(m.programKind).toBe("dynamic");
   });
