@@ -80,6 +80,12 @@ struct virtio_transport {
 	void (*notify)(struct virtio_dev *vd, struct virtq *q);
 	/* Read (and so acknowledge) the interrupt status. */
 	uint8_t (*isr)(struct virtio_dev *vd);
+	/* Deliver queue Q's interrupts to CPU vector VECTOR (its handler is the
+	 * caller's to register): MSI-X where the device has it, else the INTx
+	 * line through the IO-APIC, which may be shared, so the handler must read
+	 * isr() to acknowledge. 0 for MSI-X, 1 for INTx, or -errno. Optional;
+	 * call before virtio_driver_ok. */
+	int (*setup_irq)(struct virtio_dev *vd, struct virtq *q, int vector);
 };
 
 struct virtio_dev {

@@ -51,6 +51,10 @@ struct vpci {
 	uint32_t notify_mult;
 	uint16_t iobase;             /* legacy */
 	void *bars[6];               /* mapped on first use */
+	unsigned msix_cap;           /* 0: none */
+	volatile uint32_t *msix_table;
+	uint16_t msix_entries;
+	bool intx_routed;
 };
 
 static struct vpci *VP(struct virtio_dev *vd) { return vd->transport_data; }
@@ -152,12 +156,76 @@ static void m_notify(struct virtio_dev *vd, struct virtq *q)
 
 static uint8_t m_isr(struct virtio_dev *vd) { return r8(VP(vd)->isr, 0); }
 
+/* The legacy INTx line, routed once to VECTOR (level-triggered, active low). */
+static int intx_irq(struct vpci *p, int vector)
+{
+	if (!p->pci->irq_pin || p->pci->irq_line == 0xff || p->pci->irq_line >= 24)
+		return -EOPNOTSUPP;
+	if (!p->intx_routed) {
+		ioapic_route(p->pci->irq_line, vector, true);
+		pci_write16(p->pci, PCI_COMMAND, pci_read16(p->pci, PCI_COMMAND) & (uint16_t)~PCI_CMD_INTX_DISABLE);
+		p->intx_routed = true;
+	}
+	return 1;
+}
+
+/* MSI-X table entry ENTRY: a fixed, edge-triggered message to this CPU's VECTOR. */
+static void msix_program(struct vpci *p, unsigned entry, int vector)
+{
+	volatile uint32_t *e = p->msix_table + entry * 4;
+	e[0] = 0xfee00000u | (lapic_id() << 12);   /* message address */
+	e[1] = 0;
+	e[2] = (uint32_t)vector;                    /* message data */
+	e[3] = 0;                                   /* unmasked */
+}
+
+/* Map the MSI-X table and turn MSI-X on (all entries masked until programmed). */
+static int msix_enable(struct vpci *p)
+{
+	if (p->msix_table)
+		return 0;
+	unsigned cap = pci_find_cap(p->pci, PCI_CAP_MSIX, 0);
+	if (!cap)
+		return -EOPNOTSUPP;
+	uint16_t ctl = pci_read16(p->pci, cap + 2);
+	uint32_t tbl = pci_read32(p->pci, cap + 4);
+	int bir = tbl & 7;
+	if (bir > 5 || p->pci->bar[bir].io)
+		return -EOPNOTSUPP;
+	if (!p->bars[bir])
+		p->bars[bir] = pci_map_bar(p->pci, bir);
+	if (!p->bars[bir])
+		return -EOPNOTSUPP;
+	p->msix_cap = cap;
+	p->msix_entries = (uint16_t)((ctl & 0x7ff) + 1);
+	p->msix_table = (volatile uint32_t *)((char *)p->bars[bir] + (tbl & ~7u));
+	for (unsigned i = 0; i < p->msix_entries; i++)
+		p->msix_table[i * 4 + 3] = 1;
+	pci_write16(p->pci, cap + 2, (uint16_t)((ctl | 0x8000) & ~0x4000));   /* enable, unmask the function */
+	return 0;
+}
+
+/* Modern devices: queue Q on MSI-X entry Q->index when there is one for it, else INTx. */
+static int m_setup_irq(struct virtio_dev *vd, struct virtq *q, int vector)
+{
+	struct vpci *p = VP(vd);
+	if (msix_enable(p) == 0 && q->index < p->msix_entries) {
+		volatile uint8_t *c = p->common;
+		msix_program(p, q->index, vector);
+		w16(c, COM_QSELECT, q->index);
+		w16(c, COM_QMSIX, q->index);
+		if (r16(c, COM_QMSIX) == q->index)      /* the device accepted the entry */
+			return 0;
+	}
+	return intx_irq(p, vector);
+}
+
 static const struct virtio_transport modern_transport = {
 	.name = "virtio-pci",
 	.get_features = m_get_features, .set_features = m_set_features,
 	.get_status = m_get_status, .set_status = m_set_status, .reset = m_reset,
 	.read_config = m_read_config, .queue_max = m_queue_max, .setup_queue = m_setup_queue,
-	.notify = m_notify, .isr = m_isr,
+	.notify = m_notify, .isr = m_isr, .setup_irq = m_setup_irq,
 };
 
 /* ---- legacy ---- */
@@ -200,12 +268,15 @@ static int l_setup_queue(struct virtio_dev *vd, uint16_t index, uint16_t size, s
 static void l_notify(struct virtio_dev *vd, struct virtq *q) { outw((uint16_t)(VP(vd)->iobase + LEG_QNOTIFY), q->index); }
 static uint8_t l_isr(struct virtio_dev *vd) { return inb((uint16_t)(VP(vd)->iobase + LEG_ISR)); }
 
+/* Legacy devices: INTx only (turning MSI-X on would move their config registers). */
+static int l_setup_irq(struct virtio_dev *vd, struct virtq *q, int vector) { return intx_irq(VP(vd), vector); }
+
 static const struct virtio_transport legacy_transport = {
 	.name = "virtio-pci-legacy",
 	.get_features = l_get_features, .set_features = l_set_features,
 	.get_status = l_get_status, .set_status = l_set_status, .reset = l_reset,
 	.read_config = l_read_config, .queue_max = l_queue_max, .setup_queue = l_setup_queue,
-	.notify = l_notify, .isr = l_isr,
+	.notify = l_notify, .isr = l_isr, .setup_irq = l_setup_irq,
 };
 
 /* ---- bring-up shared by all transports ---- */
