@@ -52,6 +52,7 @@ void *lwip_port_calloc(size_t n, size_t size);
 #define IP_FRAG 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1           /* pointers are 8 bytes: the helper does not fit the header */
 #define IP_REASS_MAX_PBUFS 64
 #define IP_DEFAULT_TTL 64
 

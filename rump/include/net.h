@@ -1,0 +1,42 @@
+/* The network seen from the rest of the kernel: network devices register
+ * with the stack (rump/net/netif.c), which runs lwIP under one lock and one
+ * kernel thread; the socket layer (rump/net/socket*.c) sits on top. */
+#pragma once
+#include "kernel.h"
+
+/* One piece of an outgoing frame. */
+struct net_seg { const void *data; size_t len; };
+
+/* A network device, as a driver describes it to the stack. */
+struct net_dev {
+	const char *name;
+	uint8_t mac[6];
+	uint16_t mtu;
+	bool polled;                /* no interrupts: the net thread looks every millisecond */
+	/* Send one Ethernet frame of LEN bytes gathered from SEGS. 0, or
+	 * -EAGAIN when the device has no room now. Called under net_lock. */
+	int (*xmit)(struct net_dev *d, const struct net_seg *segs, int nsegs, size_t len);
+	/* Hand up to BUDGET received frames to net_input(); true if more are
+	 * waiting. Called under net_lock, from the net thread. */
+	bool (*poll)(struct net_dev *d, int budget);
+	void *priv;                 /* the driver's */
+	void *stack;                /* the stack's (its lwIP netif) */
+	struct net_dev *next;
+};
+
+/* rump/net/netif.c */
+/* Register a device; the stack brings it up in net_init (or at once, after it). */
+int net_register(struct net_dev *d);
+/* Bring up lwIP, loopback, every registered device (DHCP), and the net thread;
+ * waits a bounded time for an address. */
+void net_init(void);
+/* Around every call into lwIP: a sleeping lock, so app memory may be touched
+ * while holding it. net_unlock first delivers looped-back packets. */
+void net_lock(void);
+void net_unlock(void);
+bool net_locked(void);
+/* A frame arrived on D (called from ->poll): copied into the stack. */
+void net_input(struct net_dev *d, const void *frame, size_t len);
+/* Device input or deferred work is waiting: wake the net thread. Safe from
+ * interrupt handlers. */
+void net_wake(void);

@@ -1,0 +1,218 @@
+/* The stack: lwIP brought up with a loopback interface and one Ethernet
+ * interface per registered device (DHCP for IPv4, a link-local address and
+ * SLAAC for IPv6), one sleeping lock around every call into lwIP, and the
+ * net thread that feeds it received frames and runs its timers. */
+#include "kernel.h"
+#include "arch.h"
+#include "sched.h"
+#include "net.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/dhcp.h"
+#include "lwip/timeouts.h"
+#include "lwip/pbuf.h"
+#include "lwip/ip_addr.h"
+#include "netif/ethernet.h"
+
+#define DHCP_WAIT_NS (3ULL * 1000000000ULL)  /* boot goes on without an address after this */
+#define POLL_BUDGET 64
+
+static struct mutex net_mtx = MUTEX_INIT("net");
+static struct net_dev *devices;        /* registered; guarded by net_mtx once the stack is up */
+static bool stack_up;
+
+/* The net thread's wake-up: a flag under a spinlock, so interrupts can set it. */
+static struct spinlock wake_lock = SPINLOCK_INIT("net-wake");
+static struct waitq wake_wq = WAITQ_INIT("net-wake");
+static bool wake_pending;
+
+/* Boot waits here for the first address. */
+static struct spinlock addr_lock = SPINLOCK_INIT("net-addr");
+static struct waitq addr_wq = WAITQ_INIT("net-addr");
+static bool have_addr;              /* guarded by addr_lock */
+
+void net_lock(void) { mutex_lock(&net_mtx); }
+
+bool net_locked(void) { return mutex_held(&net_mtx); }
+
+/* Deliver what lwIP looped back (to 127.0.0.1, ::1, or our own address)
+ * before letting go: loopback packets have no thread of their own. */
+void net_unlock(void)
+{
+	if (stack_up) {
+		for (int round = 0; round < 64; round++) {
+			bool queued = false;
+			struct netif *n;
+			NETIF_FOREACH(n)
+				queued |= n->loop_first != NULL;
+			if (!queued)
+				break;
+			netif_poll_all();
+		}
+	}
+	mutex_unlock(&net_mtx);
+}
+
+void net_wake(void)
+{
+	spin_lock(&wake_lock);
+	wake_pending = true;
+	spin_unlock(&wake_lock);
+	waitq_wake(&wake_wq, 1);
+}
+
+void net_input(struct net_dev *d, const void *frame, size_t len)
+{
+	struct netif *nif = d->stack;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	if (!p)
+		return;                         /* out of memory: as a wire would, drop it */
+	pbuf_take(p, frame, (u16_t)len);
+	if (nif->input(p, nif) != ERR_OK)
+		pbuf_free(p);
+}
+
+/* lwIP's link output: gather the pbuf chain for the driver. */
+static err_t link_output(struct netif *nif, struct pbuf *p)
+{
+	struct net_dev *d = nif->state;
+	struct net_seg segs[16];
+	int n = 0;
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (n == (int)ARRAY_SIZE(segs))
+			return ERR_BUF;
+		if (q->len)
+			segs[n++] = (struct net_seg){ q->payload, q->len };
+	}
+	int r = d->xmit(d, segs, n, p->tot_len);
+	return r == 0 ? ERR_OK : r == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+/* An interface's addresses changed: report a new IPv4 address once, wake boot. */
+static void status_changed(struct netif *nif)
+{
+	static ip4_addr_t reported;
+	if (!netif_is_up(nif) || ip4_addr_isany_val(*netif_ip4_addr(nif)) || ip4_addr_cmp(&reported, netif_ip4_addr(nif)))
+		return;
+	ip4_addr_copy(reported, *netif_ip4_addr(nif));
+	char ip[16], mask[16], gw[16];
+	ip4addr_ntoa_r(netif_ip4_addr(nif), ip, sizeof ip);
+	ip4addr_ntoa_r(netif_ip4_netmask(nif), mask, sizeof mask);
+	ip4addr_ntoa_r(netif_ip4_gw(nif), gw, sizeof gw);
+	kprintf("net: %c%c%u: %s netmask %s gateway %s\n", nif->name[0], nif->name[1], nif->num, ip, mask, gw);
+	spin_lock(&addr_lock);
+	have_addr = true;
+	spin_unlock(&addr_lock);
+	waitq_wake(&addr_wq, INT32_MAX);
+}
+
+static err_t eth_netif_init(struct netif *nif)
+{
+	struct net_dev *d = nif->state;
+	nif->name[0] = 'e';
+	nif->name[1] = 'n';
+	nif->hwaddr_len = 6;
+	memcpy(nif->hwaddr, d->mac, 6);
+	nif->mtu = d->mtu;
+	nif->mtu6 = d->mtu;
+	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
+	nif->output = etharp_output;
+	nif->output_ip6 = ethip6_output;
+	nif->linkoutput = link_output;
+	netif_set_hostname(nif, "uninode");
+	return ERR_OK;
+}
+
+/* Give D an lwIP interface and start asking for addresses. Under net_mtx. */
+static int attach(struct net_dev *d)
+{
+	struct netif *nif = kzalloc(sizeof(*nif));
+	if (!nif)
+		return -ENOMEM;
+	if (!netif_add(nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, d, eth_netif_init, ethernet_input)) {
+		kfree(nif);
+		return -EIO;
+	}
+	d->stack = nif;
+	netif_set_status_callback(nif, status_changed);
+	if (!netif_default)
+		netif_set_default(nif);
+	netif_create_ip6_linklocal_address(nif, 1);
+	netif_set_ip6_autoconfig_enabled(nif, 1);
+	netif_set_up(nif);
+	netif_set_link_up(nif);
+	dhcp_start(nif);
+	return 0;
+}
+
+int net_register(struct net_dev *d)
+{
+	if (!stack_up) {
+		d->next = devices;
+		devices = d;
+		return 0;
+	}
+	net_lock();
+	d->next = devices;
+	devices = d;
+	int r = attach(d);
+	net_unlock();
+	net_wake();
+	return r;
+}
+
+/* Input from the devices and lwIP's timers, forever. */
+static void net_thread(void *arg)
+{
+	for (;;) {
+		bool more = false, polled = false;
+		net_lock();
+		for (struct net_dev *d = devices; d; d = d->next) {
+			if (d->stack)
+				more |= d->poll(d, POLL_BUDGET);
+			polled |= d->polled;
+		}
+		sys_check_timeouts();
+		u32_t ms = sys_timeouts_sleeptime();
+		net_unlock();
+		if (more) {
+			schedule();                 /* let others run between batches */
+			continue;
+		}
+		if (polled && ms > 1)
+			ms = 1;
+		uint64_t deadline = ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? 0 : time_monotonic_ns() + (uint64_t)ms * 1000000;
+		spin_lock(&wake_lock);
+		if (!wake_pending)
+			waitq_sleep(&wake_wq, &wake_lock, deadline);
+		wake_pending = false;
+		spin_unlock(&wake_lock);
+	}
+}
+
+void net_init(void)
+{
+	net_lock();
+	lwip_init();                        /* also adds the loopback interface (lo: 127.0.0.1, ::1) */
+	stack_up = true;
+	bool any = false;
+	for (struct net_dev *d = devices; d; d = d->next)
+		any |= attach(d) == 0;
+	net_unlock();
+	struct thread *t = thread_create("net", net_thread, NULL, false);
+	if (!t)
+		panic("net: cannot start the net thread");
+	thread_start(t);
+	if (!any)
+		return;
+	uint64_t deadline = time_monotonic_ns() + DHCP_WAIT_NS;
+	spin_lock(&addr_lock);
+	while (!have_addr && time_monotonic_ns() < deadline)
+		waitq_sleep(&addr_wq, &addr_lock, deadline);
+	bool got = have_addr;
+	spin_unlock(&addr_lock);
+	if (!got)
+		kprintf("net: no DHCP answer within %llu s; going on without an IPv4 address\n", DHCP_WAIT_NS / 1000000000ULL);
+}
