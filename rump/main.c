@@ -10,6 +10,7 @@
 #include "vm.h"
 #include "proc.h"
 #include "pci.h"
+#include "net.h"
 
 struct boot_options boot_opts;
 void intr_init(void);
@@ -70,6 +71,8 @@ void kmain(uint32_t magic, uint32_t info)
 	vm_init();
 	pci_init();
 	boot_mark("PCI enumerated");
+	net_init();
+	boot_mark("network up");
 	int r = vfs_init();
 	if (r)
 		panic("cannot mount the root file system (error %d)", -r);

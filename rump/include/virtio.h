@@ -105,3 +105,4 @@ static inline bool virtio_has(const struct virtio_dev *vd, int bit) { return vd-
 
 /* Device drivers (probe: 0 = bound). */
 int virtio_blk_probe(struct virtio_dev *vd);
+int virtio_net_probe(struct virtio_dev *vd);

@@ -364,7 +364,9 @@ static bool find_modern(struct vpci *p)
 static int vp_probe(struct pci_dev *d)
 {
 	uint32_t type = device_type(d);
-	if (type != VIRTIO_ID_BLOCK)
+	int (*driver_probe)(struct virtio_dev *) = type == VIRTIO_ID_BLOCK ? virtio_blk_probe :
+						      type == VIRTIO_ID_NET ? virtio_net_probe : NULL;
+	if (!driver_probe)
 		return -ENODEV;          /* no driver for it (yet) */
 	struct vpci *p = kzalloc(sizeof(*p));
 	struct virtio_dev *vd = kzalloc(sizeof(*vd));
@@ -389,7 +391,7 @@ static int vp_probe(struct pci_dev *d)
 		kfree(vd);
 		return -ENODEV;
 	}
-	int err = virtio_blk_probe(vd);
+	int err = driver_probe(vd);
 	if (err) {
 		vd->t->set_status(vd, VIRTIO_STATUS_FAILED);
 		kfree(p);
