@@ -1,7 +1,7 @@
 // `uninode run`: boot a program (built into the cache first) or an image file.
 
 import path from "node:path";
-import { flag, stringOpt, type ParsedArgs } from "../args.js";
+import { flag, listOpt, stringOpt, type ParsedArgs } from "../args.js";
 import { UsageError } from "../errors.js";
 import { cachedImage, cachedKernel } from "../cache.js";
 import { prepareBuild } from "../image/build.js";
@@ -9,6 +9,7 @@ import { readImage, type ImageInfo } from "../image/image.js";
 import { planExec } from "../image/plan.js";
 import { findKernel } from "../kernel.js";
 import { describeAccel, detectAccel, type Accel, type AccelChoice } from "../vm/accel.js";
+import type { PortForward } from "../vm/qemu-args.js";
 import { makeReporter, type Command, type CommandContext, type Reporter } from "./command.js";
 import { ARGUMENT_FILES_NOTE, EXEC_OPTIONS, execSpecFrom } from "./exec-options.js";
 
@@ -28,6 +29,7 @@ export const runCommand: Command = {
     ...EXEC_OPTIONS,
     { name: "memory", short: "m", value: "SIZE", description: "guest memory, e.g. 256M or 1G (default 256M)" },
     { name: "accel", value: "kvm|tcg", description: "force the accelerator (default: KVM when it is real hardware virtualization, else TCG)" },
+    { name: "publish", short: "p", value: "[HOSTIP:]HOSTPORT:GUESTPORT[/udp]", repeatable: true, description: "forward a host port to a port in the VM (repeatable; host side 127.0.0.1 unless HOSTIP is given)" },
     { name: "timeout", value: "SECONDS", description: "stop the VM after this long and exit with status 124" },
     { name: "trace", description: "log every system call (strace-style) on stderr" },
     { name: "verbose", description: "show the kernel log, the QEMU command line and what is being done" },
@@ -39,6 +41,7 @@ export const runCommand: Command = {
     const memory = parseMemory(stringOpt(args, "memory") ?? "256M");
     const forcedAccel = parseAccel(stringOpt(args, "accel"));
     const timeout = parseTimeout(stringOpt(args, "timeout"));
+    const forwards = listOpt(args, "publish").map(parsePublish);
 
     const image = await imageToRun(args, ctx, report);
     const kernel = await cachedKernel(image);
@@ -60,6 +63,7 @@ export const runCommand: Command = {
         memory,
         accel: choice.accel,
         cmdline: trace ? "trace" : "",
+        network: { forwards },
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
         signal: abort.signal,
         stdin: ctx.stdin,
@@ -122,4 +126,19 @@ export function parseTimeout(value: string | undefined): number | undefined {
     throw new UsageError(`--timeout expects a positive number of seconds, got "${value}".`);
   }
   return n;
+}
+
+/** -p [HOSTIP:]HOSTPORT:GUESTPORT[/tcp|/udp], as docker spells it. */
+export function parsePublish(value: string): PortForward {
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(value.trim());
+  const port = (s: string) => {
+    const n = Number(s);
+    return n >= 1 && n <= 65535 ? n : undefined;
+  };
+  const hostPort = m ? port(m[2]!) : undefined;
+  const guestPort = m ? port(m[3]!) : undefined;
+  if (!m || hostPort === undefined || guestPort === undefined) {
+    throw new UsageError(`--publish expects [HOSTIP:]HOSTPORT:GUESTPORT[/udp] with ports 1-65535, such as 8080:3000, got "${value}".`);
+  }
+  return { proto: m[4] === "udp" ? "udp" : "tcp", hostAddress: m[1] ?? "127.0.0.1", hostPort, guestPort };
 }

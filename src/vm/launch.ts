@@ -17,7 +17,7 @@ import {
   exitStatusOf,
   signalName,
 } from "./console.js";
-import { QEMU_BINARY, buildQemuArgs, renderCommandLine, type RootDisk } from "./qemu-args.js";
+import { QEMU_BINARY, buildQemuArgs, renderCommandLine, type NetworkConfig, type RootDisk } from "./qemu-args.js";
 import { drained, openSerialSockets } from "./serial.js";
 
 export class VmError extends UninodeError {}
@@ -28,6 +28,8 @@ export interface RunVmOptions {
   memory: string;
   accel: Accel;
   cmdline: string;
+  /** The guest's NIC on QEMU's user network, with published ports; none when absent. */
+  network?: NetworkConfig;
   /** Stop the VM after this many seconds (exit 124). */
   timeoutSeconds?: number;
   /** Aborting stops the VM (Ctrl-C: exit 130). */
@@ -60,6 +62,7 @@ export async function runVm(o: RunVmOptions): Promise<number> {
       cmdline: o.cmdline,
       serialSockets: { com1: serial.ports.com1.path, com2: serial.ports.com2.path, com3: serial.ports.com3.path },
       root: o.root,
+      ...(o.network ? { network: o.network } : {}),
     });
     o.debug(renderCommandLine(qemu, args));
 

@@ -16,6 +16,21 @@ export interface RootDisk {
   size: number;
 }
 
+/** A host port forwarded into the guest (QEMU user networking's hostfwd). */
+export interface PortForward {
+  proto: "tcp" | "udp";
+  /** The host address to listen on; 127.0.0.1 unless asked otherwise. */
+  hostAddress: string;
+  hostPort: number;
+  guestPort: number;
+}
+
+/** One virtio-net NIC on QEMU's user network (10.0.2.0/24: the guest is 10.0.2.15 by DHCP,
+ * the host is reachable as 10.0.2.2, QEMU's DNS forwarder is 10.0.2.3). */
+export interface NetworkConfig {
+  forwards: PortForward[];
+}
+
 export interface MachineConfig {
   /** QEMU -m syntax: "256M", "1G". */
   memory: string;
@@ -27,6 +42,8 @@ export interface MachineConfig {
   /** Unix socket path each UART's chardev connects to, by port. */
   serialSockets: Record<SerialPort, string>;
   root: RootDisk;
+  /** No NIC when absent. */
+  network?: NetworkConfig;
 }
 
 /** Values inside QEMU's key=value,... option syntax escape a comma by doubling it. */
@@ -81,6 +98,12 @@ export function rootDiskArgs(root: RootDisk): string[] {
   return ["-blockdev", blockdev, "-device", "virtio-blk-pci,drive=root"];
 }
 
+export function networkArgs(net: NetworkConfig): string[] {
+  const netdev = ["user", "id=net0"];
+  for (const f of net.forwards) netdev.push(`hostfwd=${f.proto}:${f.hostAddress}:${f.hostPort}-:${f.guestPort}`);
+  return ["-netdev", netdev.join(","), "-device", "virtio-net-pci,netdev=net0"];
+}
+
 /** The full argument list (without the binary name). */
 export function buildQemuArgs(cfg: MachineConfig): string[] {
   return [
@@ -91,6 +114,7 @@ export function buildQemuArgs(cfg: MachineConfig): string[] {
     ...serialArgs(cfg.serialSockets),
     ...exitDeviceArgs(),
     ...rootDiskArgs(cfg.root),
+    ...(cfg.network ? networkArgs(cfg.network) : []),
   ];
 }
 

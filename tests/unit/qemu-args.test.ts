@@ -51,3 +51,30 @@ describe("QEMU arguments", () => {
     expect(renderCommandLine("qemu", ["-append", "a b", "-m", "256M"])).toBe("qemu -append 'a b' -m 256M");
   });
 });
+
+describe("QEMU networking", () => {
+  it("adds a virtio-net NIC on the user network with host forwards", () => {
+    const args = buildQemuArgs({
+      ...base,
+      network: { forwards: [{ proto: "tcp", hostAddress: "127.0.0.1", hostPort: 8080, guestPort: 3000 }] },
+    });
+    expect(args.slice(-4)).toEqual([
+      "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:3000",
+      "-device", "virtio-net-pci,netdev=net0",
+    ]);
+  });
+
+  it("has no NIC without a network", () => {
+    expect(buildQemuArgs(base).join(" ")).not.toContain("netdev");
+  });
+});
+
+describe("-p/--publish", () => {
+  it("parses docker-style port forwards, host side on 127.0.0.1 by default", async () => {
+    const { parsePublish } = await import("../../src/commands/run.js");
+    expect(parsePublish("8080:3000")).toEqual({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: 8080, guestPort: 3000 });
+    expect(parsePublish("0.0.0.0:53:5353/udp")).toEqual({ proto: "udp", hostAddress: "0.0.0.0", hostPort: 53, guestPort: 5353 });
+    expect(() => parsePublish("80")).toThrow(/--publish expects/);
+    expect(() => parsePublish("70000:1")).toThrow(/1-65535/);
+  });
+});
