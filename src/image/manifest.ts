@@ -4,7 +4,18 @@
 
 export const MANIFEST_FORMAT = 1;
 
-export type FileRole = "program" | "interpreter" | "library" | "added" | "generated";
+export type FileRole = "program" | "interpreter" | "library" | "added" | "generated" | "app" | "dependency";
+
+/** What a Node app image records beyond the program; absent for --exec images. */
+export interface ManifestMeta {
+  app?: { name: string; version: string; entry: string };
+  node?: { version: string; source: "host" | "npm" };
+  /** Ports `uninode run` publishes when given no -p, HOST:GUEST. */
+  ports?: { host: number; guest: number }[];
+  /** Default guest memory ("512M") and CPUs for `uninode run`. */
+  memory?: string;
+  cpus?: number;
+}
 
 export interface ManifestFile {
   path: string;
@@ -23,7 +34,7 @@ export interface BootConfig {
   cwd: string;
 }
 
-export interface Manifest extends BootConfig {
+export interface Manifest extends BootConfig, ManifestMeta {
   format: number;
   /** What kind of ELF the program is (static, static-pie, dynamic). */
   programKind: string;

@@ -9,7 +9,7 @@ import { UninodeError, UsageError, errnoCode } from "../errors.js";
 import { readElf } from "./elf.js";
 import { resolveLibraries } from "./libs.js";
 import { systemFiles } from "./system-files.js";
-import type { BootConfig, FileRole } from "./manifest.js";
+import type { BootConfig, FileRole, ManifestMeta } from "./manifest.js";
 
 export type PlanEntry =
   | { type: "file"; imagePath: string; hostPath: string; role: FileRole; mode: number }
@@ -23,6 +23,10 @@ export interface ImagePlan {
   boot: BootConfig;
   programKind: string;
   interpreter?: string;
+  /** What a Node app image records beyond the program (app, runtime, ports, memory, cpus). */
+  meta?: ManifestMeta;
+  /** Image path → host real path of the files nothing may replace (program, loader, libraries). */
+  owned?: Map<string, string>;
 }
 
 export interface ExecSpec {
@@ -39,6 +43,12 @@ export interface ExecSpec {
   baseDir?: string;
   /** Copy arguments that name existing host files into the image (see argumentFiles). Default true. */
   argFiles?: boolean;
+  /** Where the program goes in the image; default /app/NAME. */
+  programImagePath?: string;
+  /** The environment -e applies over; default DEFAULT_ENV (plus NODE_ENV_DEFAULTS for node). */
+  defaultEnv?: readonly string[];
+  /** The working directory in the VM; default /app. */
+  cwd?: string;
 }
 
 export const APP_DIR = "/app";
@@ -58,13 +68,13 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
   const hostProgram = await findProgram(spec.program, spec.searchPath ?? process.env["PATH"] ?? "", baseDir);
   const elf = await readElf(hostProgram);
   const name = path.basename(hostProgram);
-  const programImagePath = path.posix.join(APP_DIR, name);
+  const programImagePath = spec.programImagePath ?? path.posix.join(APP_DIR, name);
 
-  const defaults = isNodeProgram(hostProgram) ? [...DEFAULT_ENV, ...NODE_ENV_DEFAULTS] : DEFAULT_ENV;
+  const defaults = spec.defaultEnv ?? (isNodeProgram(hostProgram) ? [...DEFAULT_ENV, ...NODE_ENV_DEFAULTS] : DEFAULT_ENV);
   const env = mergeEnv(defaults, spec.env.map(validateEnv));
   const plan: ImagePlan = {
     entries: new Map(),
-    boot: { exec: programImagePath, argv: [name, ...spec.args], env, cwd: APP_DIR },
+    boot: { exec: programImagePath, argv: [name, ...spec.args], env, cwd: spec.cwd ?? APP_DIR },
     programKind: elf.kind,
   };
   if (elf.interpreter !== undefined) plan.interpreter = elf.interpreter;
@@ -73,6 +83,7 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
 
   // Program and libraries are "owned": nothing may silently replace them.
   const owned = new Map<string, string>();
+  plan.owned = owned;
   const own = async (imagePath: string, hostPath: string, role: FileRole, what: string) => {
     const real = await realFile(hostPath);
     const prev = owned.get(imagePath);
@@ -201,7 +212,7 @@ export function parseAddSpec(spec: string): { host: string; image: string } {
   return { host, image: norm.replace(/\/+$/, "") };
 }
 
-async function addHostPath(plan: ImagePlan, spec: string, baseDir: string, owned: Map<string, string>): Promise<void> {
+export async function addHostPath(plan: ImagePlan, spec: string, baseDir: string, owned: Map<string, string>): Promise<void> {
   const { host, image } = parseAddSpec(spec);
   const abs = path.resolve(baseDir, host);
   let st;

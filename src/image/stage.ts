@@ -18,10 +18,13 @@ export interface FileDigest {
 }
 
 /** sha256 and size of each file or data entry, by image path. */
-export async function digestEntries(entries: PlanEntry[]): Promise<Map<string, FileDigest>> {
+export async function digestEntries(
+  entries: PlanEntry[],
+  digest: (file: string) => Promise<FileDigest> = digestFile,
+): Promise<Map<string, FileDigest>> {
   const out = new Map<string, FileDigest>();
   await eachLimit(entries, 8, async (e) => {
-    if (e.type === "file") out.set(e.imagePath, await digestFile(e.hostPath));
+    if (e.type === "file") out.set(e.imagePath, await digest(e.hostPath));
     else if (e.type === "data") out.set(e.imagePath, { size: e.content.length, sha256: sha256(e.content) });
   });
   return out;

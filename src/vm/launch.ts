@@ -26,6 +26,8 @@ export interface RunVmOptions {
   kernel: string;
   root: RootDisk;
   memory: string;
+  /** Virtual CPUs; default 1. */
+  cpus?: number;
   accel: Accel;
   cmdline: string;
   /** The guest's NIC on QEMU's user network, with published ports; none when absent. */
@@ -56,7 +58,7 @@ export async function runVm(o: RunVmOptions): Promise<number> {
   try {
     const args = buildQemuArgs({
       memory: o.memory,
-      cpus: 1,
+      cpus: o.cpus ?? 1,
       accel: o.accel,
       kernel: o.kernel,
       cmdline: o.cmdline,

@@ -149,7 +149,8 @@ describe("uninode CLI: build", () => {
   it("prints help per command with examples", async () => {
     const o = await cli(["build", "--help"]);
     expect(o.status).toBe(0);
-    expect(o.stdout).toMatch(/Usage:\n {2}uninode build --exec PROGRAM -o IMAGE/);
+    expect(o.stdout).toMatch(/Usage:\n {2}uninode build \[APP_DIR\]/);
+    expect(o.stdout).toMatch(/\n {2}uninode build --exec PROGRAM -o IMAGE/);
     expect(o.stdout).toMatch(/Examples:/);
   });
 });

@@ -1,0 +1,153 @@
+// The app's uninode config: the "uninode" field of package.json or a uninode.json beside it. One
+// typed schema; every mistake names the field, what was expected, what was found, and the fix.
+
+import { UninodeError } from "../errors.js";
+
+export interface AppConfig {
+  /** The file node runs, relative to the app directory. */
+  entry?: string;
+  /** Arguments after the entry file. */
+  args?: string[];
+  /** Environment for the app, over uninode's defaults. */
+  env?: Record<string, string>;
+  /** Ports `uninode run` publishes when no -p is given: 3000 (same port on the host) or "8080:3000". */
+  ports?: PortMapping[];
+  /** Guest memory, "512M" or "1G". */
+  memory?: string;
+  cpus?: number;
+  /** "host" or a Node version ("22", "22.11.0"). */
+  node?: string;
+  /** Extra files, "HOSTPATH:IMAGEPATH" with HOSTPATH relative to the app directory. */
+  files?: string[];
+}
+
+export interface PortMapping {
+  host: number;
+  guest: number;
+}
+
+export class ConfigError extends UninodeError {
+  constructor(message: string) {
+    super("BAD_CONFIG", message);
+  }
+}
+
+type FieldCheck = (value: unknown, where: string) => unknown;
+
+const FIELDS: Record<keyof AppConfig, FieldCheck> = {
+  entry: (v, w) => {
+    if (typeof v !== "string" || v.trim() === "") throw new ConfigError(`${w} must be a file name such as "server.js", got ${show(v)}.`);
+    return v;
+  },
+  args: (v, w) => {
+    if (!Array.isArray(v) || !v.every((a) => typeof a === "string")) {
+      throw new ConfigError(`${w} must be a list of strings such as ["--port", "3000"], got ${show(v)}.`);
+    }
+    return v;
+  },
+  env: (v, w) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      throw new ConfigError(`${w} must be an object of names to strings such as {"LOG_LEVEL": "info"}, got ${show(v)}.`);
+    }
+    for (const [k, val] of Object.entries(v)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new ConfigError(`${w} has the name ${JSON.stringify(k)}, which is not a valid environment variable name; use letters, digits and _.`);
+      if (typeof val !== "string") throw new ConfigError(`${w}.${k} must be a string, got ${show(val)}; quote it ("${String(val)}").`);
+    }
+    return v;
+  },
+  ports: (v, w) => {
+    if (!Array.isArray(v)) throw new ConfigError(`${w} must be a list such as [3000] or ["8080:3000"], got ${show(v)}.`);
+    return v.map((p, i) => parsePort(p, `${w}[${i}]`));
+  },
+  memory: (v, w) => {
+    if (typeof v !== "string" || !/^\d+[MG]$/i.test(v.trim())) throw new ConfigError(`${w} must be a size such as "512M" or "1G", got ${show(v)}.`);
+    return v.trim().toUpperCase();
+  },
+  cpus: (v, w) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 64) throw new ConfigError(`${w} must be a whole number from 1 to 64, got ${show(v)}.`);
+    return v;
+  },
+  node: (v, w) => {
+    if (typeof v !== "string" || !/^(host|v?\d+(\.\d+){0,2})$/.test(v.trim())) {
+      throw new ConfigError(`${w} must be "host" or a Node version such as "22" or "22.11.0", got ${show(v)}.`);
+    }
+    return v.trim();
+  },
+  files: (v, w) => {
+    if (!Array.isArray(v)) throw new ConfigError(`${w} must be a list of "HOSTPATH:IMAGEPATH" strings, got ${show(v)}.`);
+    v.forEach((f, i) => {
+      if (typeof f !== "string" || !/^[^:]+:\/.*/.test(f)) {
+        throw new ConfigError(`${w}[${i}] must be "HOSTPATH:IMAGEPATH" with an absolute IMAGEPATH such as "config/prod.json:/etc/app.json", got ${show(f)}.`);
+      }
+    });
+    return v;
+  },
+};
+
+export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof AppConfig)[];
+
+/** Validates a parsed config object; `where` names its place ('package.json "uninode"', 'uninode.json'). */
+export function validateConfig(raw: unknown, where: string): AppConfig {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${where} must be an object such as {"entry": "server.js"}, got ${show(raw)}.`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const check = FIELDS[key as keyof AppConfig];
+    if (check === undefined) {
+      const near = closest(key, CONFIG_FIELDS);
+      throw new ConfigError(
+        `${where} has an unknown field "${key}"; ${near ? `did you mean "${near}"? ` : ""}the fields are ${CONFIG_FIELDS.join(", ")}.`,
+      );
+    }
+    out[key] = check(value, `${where}.${key}`);
+  }
+  return out as AppConfig;
+}
+
+/** 3000, "3000" (the same port on the host) or "8080:3000". */
+export function parsePort(value: unknown, where: string): PortMapping {
+  const text = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim() : undefined;
+  const m = text === undefined ? null : /^(?:(\d+):)?(\d+)(?:\/tcp)?$/.exec(text);
+  const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+  if (m) {
+    const guest = Number(m[2]);
+    const host = m[1] === undefined ? guest : Number(m[1]);
+    if (valid(host) && valid(guest)) return { host, guest };
+  }
+  throw new ConfigError(`${where} must be a port such as 3000 or "HOST:GUEST" such as "8080:3000" (1 to 65535, TCP), got ${show(value)}.`);
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return "nothing";
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+/** The candidate within edit distance 2 of `word`, if any (for "did you mean"). */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
