@@ -35,7 +35,10 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 			return -ENODEV;
 		}
 	}
-	return vm_mmap(addr, len, prot, flags, f, off);
+	long r = vm_mmap(addr, len, prot, flags, f, off);
+	if (r >= 0 && f && f->path)
+		vm_set_name((uint64_t)r, f->path); /* the vma holds the file, so the path lives as long */
+	return r;
 }
 
 long sys_munmap(uint64_t addr, size_t len) { return vm_munmap(addr, len); }

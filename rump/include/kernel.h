@@ -64,6 +64,9 @@ struct intr_frame;
 void print_registers(const struct intr_frame *f);
 void print_backtrace(uint64_t rbp, uint64_t rip);
 
+/* syscalls/dispatch.c: the name of syscall NR, or "?". */
+const char *syscall_name(long nr);
+
 /* syscalls/process.c: the end of the program, which is the end of the VM. */
 __noreturn void proc_exit(int status);
 /* The app died of signal SIG (a fault it caused): report WHAT, then exit. */

@@ -111,6 +111,42 @@ static int unmap_locked(vaddr_t start, vaddr_t end)
 	return 0;
 }
 
+static bool same_name(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Can B (right after A) join A into one region? Linux merges such neighbours,
+ * which keeps /proc/self/maps and our list short. */
+static bool mergeable(const struct vma *a, const struct vma *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags && a->file == b->file &&
+	       (!a->file || a->off + (off_t)(a->end - a->start) == b->off) && same_name(a->name, b->name);
+}
+
+/* Merge V with its neighbours where possible. vm_lock held. */
+static void merge_around(struct vma *v)
+{
+	struct vma *prev = NULL;
+	for (struct vma *p = vmas; p && p != v; p = p->next)
+		prev = p;
+	if (v->next && mergeable(v, v->next)) {
+		struct vma *n = v->next;
+		v->end = n->end;
+		v->next = n->next;
+		if (n->file)
+			file_put(n->file);
+		kfree(n);
+	}
+	if (prev && mergeable(prev, v)) {
+		prev->end = v->end;
+		prev->next = v->next;
+		if (v->file)
+			file_put(v->file);
+		kfree(v);
+	}
+}
+
 static bool range_free(vaddr_t start, vaddr_t end)
 {
 	for (struct vma *v = vmas; v && v->start < end; v = v->next)
@@ -183,6 +219,7 @@ long vm_mmap(vaddr_t addr, size_t len, int prot, int flags, struct file *f, off_
 	if (flags & MAP_STACK || flags & MAP_GROWSDOWN)
 		v->name = NULL;
 	insert(v);
+	merge_around(v);
 	mutex_unlock(&vm_lock);
 	return (long)at;
 }
@@ -290,9 +327,17 @@ long vm_brk(vaddr_t addr)
 
 void vm_set_name(vaddr_t start, const char *name)
 {
+	mutex_lock(&vm_lock);
 	struct vma *v = vm_find(start);
-	if (v)
-		v->name = name;
+	if (v && !same_name(v->name, name)) {
+		if (v->start < start)
+			v = split(v, start);
+		if (v) {
+			v->name = name;
+			merge_around(v);
+		}
+	}
+	mutex_unlock(&vm_lock);
 }
 
 /* Fill one page of V at VA: zeros, or the file's bytes (zeros past its end). */

@@ -63,6 +63,16 @@ static void exception(struct intr_frame *f)
 			return;
 		if (!from_app(f) && fixup_exception(f))
 			return;
+		/* The kernel touched an app address that is not mapped on the app's
+		 * behalf: the program passed a bad pointer to a syscall. Linux would
+		 * answer EFAULT; we end the program with a report naming the call,
+		 * which is louder but never corrupts anything. */
+		struct thread *t = current();
+		if (!from_app(f) && addr < USER_TOP && t && t->app && t->uframe) {
+			char what[96];
+			snprintf(what, sizeof what, "bad pointer passed to syscall %s", syscall_name((long)t->uframe->rax));
+			proc_fatal_signal(SIGSEGV, what, addr, t->uframe);
+		}
 	}
 	if (from_app(f)) {
 		char what[96];
