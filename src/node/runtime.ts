@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   npm?: NpmRunner;
   /** Says what long work is going on ("fetching Node 22.11.0"). */
   progress?: (message: string) => void;
+  /** Called with the chosen version before anything is fetched (the engines.node check). */
+  check?: (version: string) => void;
   /** How long a range's resolution ("22" → "22.11.0") is reused before asking npm again, in ms. */
   resolveTtlMs?: number;
   now?: () => number;
@@ -54,9 +56,14 @@ export function parseNodeSpec(value: string, where = "--node"): "host" | string 
 
 /** The runtime for `spec` ("host" or a version), fetching it into the cache when needed. */
 export async function resolveRuntime(spec: string, o: RuntimeOptions): Promise<NodeRuntime> {
-  if (spec === "host") return hostRuntime(o);
+  if (spec === "host") {
+    const host = await hostRuntime(o);
+    o.check?.(host.version);
+    return host;
+  }
   const exact = semver.valid(spec);
   const version = exact ?? (await resolveRange(spec, o));
+  o.check?.(version);
   return fetchRuntime(version, o);
 }
 
@@ -232,7 +239,7 @@ export function checkEngines(range: string, version: string, where: string): voi
     const suggestion = semver.minVersion(range);
     throw new UninodeError(
       "ENGINES_MISMATCH",
-      `The app needs Node ${range} (${where}) but the image would run Node ${version}; choose one that fits with --node${suggestion ? ` ${suggestion.major}` : " VERSION"} or the config's "node" field.`,
+      `The app needs Node ${range} (${where}) but the image would run Node ${version}; choose one that fits with --node${suggestion && suggestion.major > 0 ? ` ${suggestion.major}` : " VERSION"} or the config's "node" field.`,
     );
   }
 }
