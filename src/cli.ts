@@ -8,11 +8,16 @@ import { fileURLToPath } from "node:url";
 import { formatOptions, parseArgs } from "./args.js";
 import { buildCommand } from "./commands/build.js";
 import type { Command, CommandContext } from "./commands/command.js";
+import { inspectCommand } from "./commands/inspect.js";
+import { logsCommand } from "./commands/logs.js";
+import { psCommand } from "./commands/ps.js";
+import { rmCommand } from "./commands/rm.js";
 import { runCommand } from "./commands/run.js";
+import { stopCommand } from "./commands/stop.js";
 import { UninodeError, UsageError } from "./errors.js";
 import { uninodeVersion } from "./paths.js";
 
-const COMMANDS: readonly Command[] = [runCommand, buildCommand];
+const COMMANDS: readonly Command[] = [runCommand, buildCommand, psCommand, logsCommand, stopCommand, rmCommand, inspectCommand];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -123,6 +128,10 @@ async function isEntryPoint(): Promise<boolean> {
 }
 
 if (await isEntryPoint()) {
+  // A reader that went away (`uninode inspect --json x | head`) ends our output, not with a trace.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  });
   const code = await main(process.argv.slice(2), {
     stdin: process.stdin,
     stdout: process.stdout,

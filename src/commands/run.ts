@@ -1,5 +1,6 @@
 // `uninode run`: boot a program (built into the cache first) or an image file.
 
+import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { flag, listOpt, stringOpt, type ParsedArgs } from "../args.js";
@@ -8,6 +9,7 @@ import { imageForTag } from "../images.js";
 import type { ManifestMeta } from "../image/manifest.js";
 import { cacheDir } from "../paths.js";
 import { checkHostPorts } from "../vm/ports.js";
+import { checkName } from "../vm/instances.js";
 import { cachedImage, cachedKernel } from "../cache.js";
 import { prepareBuild } from "../image/build.js";
 import { readImage, type ImageInfo } from "../image/image.js";
@@ -45,6 +47,8 @@ export const runCommand: Command = {
     { name: "node", value: "host|VERSION", description: "for an APP_DIR: the Node runtime, as in `uninode build`" },
     { name: "accel", value: "kvm|tcg", description: "force the accelerator (default: KVM when it is real hardware virtualization, else TCG)" },
     { name: "publish", short: "p", value: "[HOSTIP:]HOSTPORT:GUESTPORT[/udp]", repeatable: true, description: "forward a host port to a port in the VM (repeatable; host side 127.0.0.1 unless HOSTIP is given)" },
+    { name: "detach", short: "d", description: "start the VM in the background and print its name (see ps, logs, stop, rm)" },
+    { name: "name", value: "NAME", description: "name a detached VM (default: the image's name and a few random letters)" },
     { name: "timeout", value: "SECONDS", description: "stop the VM after this long and exit with status 124" },
     { name: "trace", description: "log every system call (strace-style) on stderr" },
     { name: "verbose", description: "show the kernel log, the QEMU command line and what is being done" },
@@ -59,6 +63,13 @@ export const runCommand: Command = {
     const forcedAccel = parseAccel(stringOpt(args, "accel"));
     const timeout = parseTimeout(stringOpt(args, "timeout"));
     const published = listOpt(args, "publish").map(parsePublish);
+    const detach = flag(args, "detach");
+    const nameOpt = stringOpt(args, "name");
+    if (nameOpt !== undefined) {
+      if (!detach) throw new UsageError("--name names a detached VM; add -d.");
+      checkName(nameOpt);
+    }
+    if (detach && timeout !== undefined) throw new UsageError("--timeout is for a VM the command waits for; stop a detached one with uninode stop.");
 
     const image = await imageToRun(args, ctx, report);
     const meta = image.manifest as ManifestMeta;
@@ -75,6 +86,28 @@ export const runCommand: Command = {
     const kernel = await cachedKernel(image, cacheDir(ctx.env));
     const choice: AccelChoice = forcedAccel ? { accel: forcedAccel, reason: "--accel" } : await detectAccel();
     report.progress(describeAccel(choice, forcedAccel !== undefined));
+
+    if (detach) {
+      const { startDetached } = await import("../vm/detached.js");
+      const label = imageLabel(args);
+      const name = nameOpt ?? `${defaultNameBase(image, label)}-${randomBytes(2).toString("hex")}`;
+      const record = await startDetached({
+        name,
+        imageLabel: label,
+        kernel,
+        root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
+        memory,
+        cpus,
+        accel: choice.accel,
+        cmdline: trace ? "trace" : "",
+        forwards,
+        env: ctx.env,
+        debug: report.debug,
+        ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
+      });
+      ctx.stdout.write(`${record.name}\n`);
+      return 0;
+    }
 
     const { runVm } = await import("../vm/launch.js");
     // Ctrl-C stops QEMU cleanly (the VM is gone before we exit 130), rather than orphaning it.
@@ -156,6 +189,25 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     throw new UninodeError("IMAGE_NOT_FOUND", `${target} is not a file, an app directory, or the tag of an image; check the name, or build one with uninode build --tag ${target}.`);
   }
   return readImage(abs);
+}
+
+/** What the user asked to run, for `ps`: the tag, file or directory, or --exec PROGRAM. */
+function imageLabel(args: ParsedArgs): string {
+  const program = stringOpt(args, "exec");
+  return program !== undefined ? `--exec ${program}` : args.positionals[0] ?? "?";
+}
+
+/** A detached VM's default name: the app's name, the program's, or the image file's, made safe. */
+function defaultNameBase(image: ImageInfo, label: string): string {
+  const m = image.manifest as { app?: { name?: unknown }; exec?: unknown };
+  const raw =
+    typeof m.app?.name === "string"
+      ? m.app.name
+      : label.startsWith("--exec ")
+        ? path.basename(label.slice(7))
+        : path.basename(label).replace(/\.img$/, "");
+  const base = raw.replace(/^@/, "").replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40);
+  return base === "" ? "vm" : base;
 }
 
 /** QEMU -m syntax; a bare number is MiB, as in QEMU. */

@@ -39,8 +39,12 @@ export interface MachineConfig {
   kernel: string;
   /** Kernel command line; omitted when empty. */
   cmdline: string;
-  /** Unix socket path each UART's chardev connects to, by port. */
-  serialSockets: Record<SerialPort, string>;
+  /** Unix socket path each UART's chardev connects to, by port (a VM the CLI stays attached to). */
+  serialSockets?: Record<SerialPort, string>;
+  /** Or a file each UART writes to, by port (a detached VM); takes precedence over serialSockets. */
+  serialFiles?: Record<SerialPort, string>;
+  /** A QMP control socket QEMU listens on (detached VMs: `uninode stop`). */
+  qmpSocket?: string;
   root: RootDisk;
   /** No NIC when absent. */
   network?: NetworkConfig;
@@ -79,6 +83,19 @@ export function serialArgs(sockets: Record<SerialPort, string>): string[] {
   return args;
 }
 
+/** Each UART appends to a file of its own: a detached VM's logs outlive the CLI that started it. */
+export function serialFileArgs(files: Record<SerialPort, string>): string[] {
+  const args: string[] = [];
+  for (const port of SERIAL_PORTS) args.push("-chardev", `file,id=${port},path=${qemuOptValue(files[port])},append=on`);
+  for (const port of SERIAL_PORTS) args.push("-serial", `chardev:${port}`);
+  return args;
+}
+
+/** QEMU listens for QMP on a unix socket and does not wait for a client before running the guest. */
+export function qmpArgs(socket: string): string[] {
+  return ["-qmp", `unix:${qemuOptValue(socket)},server=on,wait=off`];
+}
+
 export function exitDeviceArgs(): string[] {
   return ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"];
 }
@@ -111,11 +128,17 @@ export function buildQemuArgs(cfg: MachineConfig): string[] {
     ...resourceArgs(cfg.memory, cfg.cpus),
     ...accelArgs(cfg.accel),
     ...kernelArgs(cfg.kernel, cfg.cmdline),
-    ...serialArgs(cfg.serialSockets),
+    ...(cfg.serialFiles ? serialFileArgs(cfg.serialFiles) : serialArgs(requireSockets(cfg.serialSockets))),
+    ...(cfg.qmpSocket ? qmpArgs(cfg.qmpSocket) : []),
     ...exitDeviceArgs(),
     ...rootDiskArgs(cfg.root),
     ...(cfg.network ? networkArgs(cfg.network) : []),
   ];
+}
+
+function requireSockets(s: Record<SerialPort, string> | undefined): Record<SerialPort, string> {
+  if (s === undefined) throw new Error("a VM needs serialSockets or serialFiles");
+  return s;
 }
 
 /** A shell-pasteable rendering, for --verbose. */
