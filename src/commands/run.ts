@@ -144,6 +144,9 @@ export const runCommand: Command = {
 };
 
 async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporter): Promise<ImageInfo> {
+  // -e also suits an app directory (it is built into the image); see the directory case below.
+  const appEnv = stringOpt(args, "exec") === undefined ? listOpt(args, "env") : [];
+  if (appEnv.length > 0) args.options.delete("env");
   const spec = execSpecFrom(args, ctx, "run");
   if (spec) {
     if (args.positionals.length > 0) {
@@ -174,7 +177,7 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
       cwd: ctx.cwd,
       env: ctx.env,
       cacheRoot: cacheDir(ctx.env),
-      cliEnv: [],
+      cliEnv: appEnv,
       ...(nodeOpt !== undefined ? { node: nodeOpt } : {}),
       progress: report.progress,
     });
@@ -183,12 +186,18 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     return image;
   }
   if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories: an image's runtime is fixed when it is built.");
+  let image: ImageInfo;
   if (st === undefined && !target.includes("/")) {
     const tagged = await imageForTag(cacheDir(ctx.env), target);
-    if (tagged !== undefined) return readImage(tagged, { verify: false });
-    throw new UninodeError("IMAGE_NOT_FOUND", `${target} is not a file, an app directory, or the tag of an image; check the name, or build one with uninode build --tag ${target}.`);
+    if (tagged === undefined) {
+      throw new UninodeError("IMAGE_NOT_FOUND", `${target} is not a file, an app directory, or the tag of an image; check the name, or build one with uninode build --tag ${target}.`);
+    }
+    image = await readImage(tagged, { verify: false });
+  } else image = await readImage(abs);
+  if (appEnv.length > 0) {
+    throw new UsageError("-e needs an APP_DIR or --exec: an image's environment is fixed when it is built (rebuild it with uninode build -e).");
   }
-  return readImage(abs);
+  return image;
 }
 
 /** What the user asked to run, for `ps`: the tag, file or directory, or --exec PROGRAM. */
