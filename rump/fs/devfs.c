@@ -1,5 +1,7 @@
 /* devfs: a fixed directory of character devices: null, zero, full, random,
- * urandom, tty, console, ttyS0 (COM1: stdin/stdout), ttyS1 (COM2: stderr). */
+ * urandom, tty, console, ttyS0 (COM1: stdin/stdout), ttyS1 (COM2: stderr);
+ * the symlinks stdin, stdout, stderr and fd into /proc/self; and shm, an
+ * empty directory for the tmpfs mounted on it. */
 #include "fs.h"
 
 #define TMPFS_MAGIC 0x01021994
@@ -132,21 +134,27 @@ static const struct file_ops console_fops = {
 
 struct devnode {
 	const char *name;
-	uint32_t mode;
+	uint32_t mode;               /* S_IF* | permissions */
 	uint32_t major, minor;
-	const struct file_ops *fops;
+	const struct file_ops *fops; /* character devices */
+	const char *link;            /* symlinks */
 };
 
 static const struct devnode devnodes[] = {
-	{ "null", 0666, 1, 3, &null_fops },
-	{ "zero", 0666, 1, 5, &zero_fops },
-	{ "full", 0666, 1, 7, &full_fops },
-	{ "random", 0666, 1, 8, &random_fops },
-	{ "urandom", 0666, 1, 9, &random_fops },
-	{ "tty", 0666, 5, 0, &console_fops },
-	{ "console", 0600, 5, 1, &console_fops },
-	{ "ttyS0", 0660, 4, 64, &console_fops },
-	{ "ttyS1", 0660, 4, 65, &console_fops },
+	{ "null", S_IFCHR | 0666, 1, 3, &null_fops, NULL },
+	{ "zero", S_IFCHR | 0666, 1, 5, &zero_fops, NULL },
+	{ "full", S_IFCHR | 0666, 1, 7, &full_fops, NULL },
+	{ "random", S_IFCHR | 0666, 1, 8, &random_fops, NULL },
+	{ "urandom", S_IFCHR | 0666, 1, 9, &random_fops, NULL },
+	{ "tty", S_IFCHR | 0666, 5, 0, &console_fops, NULL },
+	{ "console", S_IFCHR | 0600, 5, 1, &console_fops, NULL },
+	{ "ttyS0", S_IFCHR | 0660, 4, 64, &console_fops, NULL },
+	{ "ttyS1", S_IFCHR | 0660, 4, 65, &console_fops, NULL },
+	{ "stdin", S_IFLNK | 0777, 0, 0, NULL, "/proc/self/fd/0" },
+	{ "stdout", S_IFLNK | 0777, 0, 0, NULL, "/proc/self/fd/1" },
+	{ "stderr", S_IFLNK | 0777, 0, 0, NULL, "/proc/self/fd/2" },
+	{ "fd", S_IFLNK | 0777, 0, 0, NULL, "/proc/self/fd" },
+	{ "shm", S_IFDIR | 01777, 0, 0, NULL, NULL },   /* tmpfs is mounted here */
 };
 #define NDEV ARRAY_SIZE(devnodes)
 
@@ -160,9 +168,11 @@ static int devfs_lookup(struct inode *dir, const char *name, size_t len, struct 
 	struct inode *r = NULL;
 	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
 		r = dir;
-	for (size_t k = 0; !r && k < NDEV; k++)
+	for (size_t k = 0; !r && k < NDEV && dir == dir->mnt->root; k++)
 		if (strlen(devnodes[k].name) == len && !memcmp(devnodes[k].name, name, len))
 			r = sb->nodes[k];
+	if (len == 2 && r == dir && dir != dir->mnt->root)
+		r = dir->mnt->root;   /* ".." of an inner directory */
 	if (!r)
 		return -ENOENT;
 	inode_get(r);
@@ -170,23 +180,33 @@ static int devfs_lookup(struct inode *dir, const char *name, size_t len, struct 
 	return 0;
 }
 
-/* Positions: 0 ".", 1 "..", 2 + k the k-th device. */
+/* Positions: 0 ".", 1 "..", 2 + k the k-th device (in the root only). */
 static int devfs_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 {
 	struct devfs_sb *sb = dir->mnt->priv;
-	while (*pos >= 0 && (uint64_t)*pos < NDEV + 2) {
+	size_t n = dir == dir->mnt->root ? NDEV : 0;
+	while (*pos >= 0 && (uint64_t)*pos < n + 2) {
 		int k = (int)*pos, full;
 		if (k == 0)
 			full = c->emit(c, ".", 1, dir->ino, DT_DIR);
 		else if (k == 1)
-			full = c->emit(c, "..", 2, dir->ino, DT_DIR);
+			full = c->emit(c, "..", 2, dir->mnt->root->ino, DT_DIR);
 		else
-			full = c->emit(c, devnodes[k - 2].name, strlen(devnodes[k - 2].name), sb->nodes[k - 2]->ino, DT_CHR);
+			full = c->emit(c, devnodes[k - 2].name, strlen(devnodes[k - 2].name), sb->nodes[k - 2]->ino,
+				       mode_to_dtype(devnodes[k - 2].mode));
 		if (full)
 			return 0;
 		(*pos)++;
 	}
 	return 0;
+}
+
+static long devfs_readlink(struct inode *ino, char *buf, size_t n)
+{
+	const char *t = devnodes[ino->ino - 2].link;
+	size_t len = MIN(strlen(t), n);
+	memcpy(buf, t, len);
+	return (long)len;
 }
 
 static int devfs_statfs(struct mount *m, struct kstatfs *sf)
@@ -199,7 +219,7 @@ static int devfs_statfs(struct mount *m, struct kstatfs *sf)
 
 static const struct fs_type devfs_type = { .name = "devtmpfs", .statfs = devfs_statfs };
 static const struct inode_ops devfs_dir_iops = { .lookup = devfs_lookup, .readdir = devfs_readdir };
-static const struct inode_ops devfs_node_iops = { 0 };
+static const struct inode_ops devfs_node_iops = { .readlink = devfs_readlink };
 
 /* The devfs instance: a root directory and one inode per device. */
 int devfs_mount(uint64_t dev, struct mount **out)
@@ -220,11 +240,14 @@ int devfs_mount(uint64_t dev, struct mount **out)
 	m->root->nlink = 2;
 	m->root->atime = m->root->mtime = m->root->ctime = now;
 	for (size_t k = 0; k < NDEV; k++) {
-		struct inode *i = inode_alloc(m, k + 2, &devfs_node_iops);
+		bool dir = S_ISDIR(devnodes[k].mode);
+		struct inode *i = inode_alloc(m, k + 2, dir ? &devfs_dir_iops : &devfs_node_iops);
 		if (!i)
 			return -ENOMEM;
-		i->mode = S_IFCHR | devnodes[k].mode;
-		i->nlink = 1;
+		i->mode = devnodes[k].mode;
+		i->nlink = dir ? 2 : 1;
+		if (S_ISLNK(i->mode))
+			i->size = strlen(devnodes[k].link);
 		i->rdev = makedev64(devnodes[k].major, devnodes[k].minor);
 		i->fops = devnodes[k].fops;
 		i->atime = i->mtime = i->ctime = now;

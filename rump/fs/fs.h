@@ -75,6 +75,7 @@ struct mount {
 	uint64_t dev;                /* st_dev for its inodes */
 	uint64_t id;                 /* stx_mnt_id */
 	void *priv;                  /* the filesystem's */
+	char *path;                  /* where it is mounted (kmalloc'd), for /proc/mounts */
 	struct mount *next;
 };
 
@@ -100,6 +101,7 @@ struct mount *mount_new(const struct fs_type *t, uint64_t dev, bool rdonly);
 /* Attach M over the directory AT (M->root must be set). */
 int mount_attach(struct mount *m, struct inode *at);
 extern struct mount *root_mount;
+struct mount *mount_first(void);          /* every mount, newest first (->next); VFS lock held */
 
 /* ---- namei.c: path walk ---- */
 enum last_kind { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };
@@ -189,3 +191,7 @@ void pcache_get_stats(struct pcache_stats *s);
 int ext2_mount(struct blk_dev *d, uint64_t dev, struct mount **out);  /* read-only */
 int tmpfs_mount(uint64_t dev, struct mount **out);
 int devfs_mount(uint64_t dev, struct mount **out);
+int procfs_mount(uint64_t dev, struct mount **out);
+
+/* ---- open.c ---- */
+int umask_get(void);                       /* the file mode creation mask */

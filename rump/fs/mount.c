@@ -5,6 +5,12 @@ struct mount *root_mount;
 static struct mount *mounts;      /* all mounts, guarded by the VFS lock */
 static uint64_t next_mount_id = 21;
 
+/* Every attached mount, newest first. VFS lock held. */
+struct mount *mount_first(void)
+{
+	return mounts;
+}
+
 /* A mount of type T, not yet attached. */
 struct mount *mount_new(const struct fs_type *t, uint64_t dev, bool rdonly)
 {

@@ -3,7 +3,6 @@
  * AT_FDCWD and dirfds; the canonical path is built as the walk goes (it is
  * what getcwd and /proc/self/fd answer). Also the process's cwd. */
 #include "fs.h"
-#include "../include/proc.h"
 
 static struct inode *cwd_ino;        /* NULL means the root; guarded by the VFS lock */
 static char cwd_buf[PATH_MAX] = "/";
@@ -272,12 +271,6 @@ int path_walk(int dirfd, const char *path, unsigned flags, struct nameidata *nd)
 		return -ENAMETOOLONG;
 	if (!len && !(flags & WALK_EMPTY))
 		return -ENOENT;
-	/* /proc/self/exe stands for the running program until procfs exists. */
-	if (!strcmp(path, "/proc/self/exe")) {
-		const char *exe = proc_exe_path();
-		if (exe && exe[0] == '/')
-			path = exe;
-	}
 	int err = walk_start(dirfd, path, flags, nd);
 	if (err)
 		return err;

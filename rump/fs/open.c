@@ -1,7 +1,6 @@
 /* Opening files, and the calls that look at an inode through a path:
  * stat, statx, access, readlink, statfs, utimensat, chmod, chdir, getcwd. */
 #include "fs.h"
-#include "../include/proc.h"
 
 static int vfs_umask = 022;      /* one process for now */
 
@@ -9,6 +8,12 @@ static int vfs_umask = 022;      /* one process for now */
 int k_umask(int mask)
 {
 	return __atomic_exchange_n(&vfs_umask, mask & 0777, __ATOMIC_ACQ_REL);
+}
+
+/* The current mask, unchanged. */
+int umask_get(void)
+{
+	return __atomic_load_n(&vfs_umask, __ATOMIC_ACQUIRE);
 }
 
 /* The final component of an O_CREAT open: an existing inode or a new file. VFS lock held. */
@@ -105,6 +110,8 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 out:
 	nd_done(&nd);
 	vfs_unlock();
+	if (!err && (*out)->ops->open && (err = (*out)->ops->open(*out)))
+		file_put(*out);
 	return err;
 }
 
@@ -231,14 +238,6 @@ long k_readlinkat(int dirfd, const char *path, char *buf, size_t n)
 {
 	if ((ssize_t)n <= 0)
 		return -EINVAL;
-	if (!strcmp(path, "/proc/self/exe")) {
-		const char *exe = proc_exe_path();
-		if (!exe)
-			return -ENOENT;
-		size_t len = MIN(strlen(exe), n);
-		memcpy(buf, exe, len);
-		return (long)len;
-	}
 	n = MIN(n, (size_t)PATH_MAX);
 	char *k = kmalloc(n);      /* BUF may be app memory: fill it unlocked */
 	if (!k)

@@ -7,6 +7,8 @@
 #define DEV_ROOT makedev64(254, 0)     /* what Linux calls the first virtio disk */
 #define DEV_DEVFS makedev64(0, 5)
 #define DEV_TMPFS makedev64(0, 30)
+#define DEV_PROC makedev64(0, 22)
+#define DEV_SHM makedev64(0, 24)
 
 /* Mount M on directory PATH of the tree built so far. */
 static int mount_at(struct mount *m, const char *path)
@@ -16,6 +18,8 @@ static int mount_at(struct mount *m, const char *path)
 	int err = path_walk(AT_FDCWD, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
 	if (!err)
 		err = mount_attach(m, nd.ino);
+	if (!err)
+		m->path = strdup(nd.path);
 	nd_done(&nd);
 	vfs_unlock();
 	if (err)
@@ -72,6 +76,10 @@ int vfs_init(void)
 		return err;
 	if (!tmpfs_mount(DEV_TMPFS, &m))
 		mount_at(m, "/tmp");   /* a root fs without /tmp still boots */
+	if (!tmpfs_mount(DEV_SHM, &m))
+		mount_at(m, "/dev/shm");
+	if (!procfs_mount(DEV_PROC, &m))
+		mount_at(m, "/proc");  /* nor does one without /proc */
 	if ((err = install_console("/dev/ttyS0", 0)) || (err = install_console("/dev/ttyS0", 1)) ||
 	    (err = install_console("/dev/ttyS1", 2)))
 		return err;

@@ -6,7 +6,6 @@
 #include "kernel.h"
 #include "sched.h"
 #include "poll.h"
-#include "poll.h"
 
 struct file;   /* an open file description, refcounted */
 struct inode;
@@ -198,6 +197,12 @@ struct file_ops {
 	int (*stat)(struct file *f, struct kstat *st);
 	/* Last reference dropped. */
 	void (*release)(struct file *f);
+	/* Called once by vfs_openat after the description exists, without the VFS
+	 * lock (it may sleep or read app memory); an error fails the open. */
+	int (*open)(struct file *f);
+	/* For files without an inode that are neither pipes nor sockets: the
+	 * name /proc/self/fd shows after "anon_inode:", e.g. "[eventpoll]". */
+	const char *anon_name;
 	unsigned flags;
 };
 #define FOPS_STREAM 1u  /* no offset: lseek/pread/pwrite answer -ESPIPE */
@@ -234,7 +239,8 @@ int vfs_open(const char *path, int flags, int mode, struct file **out);
 /* Same, relative to DIRFD (AT_FDCWD or an fd). */
 int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **out);
 
-/* Mount the root fs from the first block device, tmpfs on /tmp, devfs on /dev,
+/* Mount the root fs from the first block device, tmpfs on /tmp and /dev/shm,
+ * devfs on /dev, procfs on /proc,
  * and install the console as fds 0, 1, 2. */
 int vfs_init(void);
 

@@ -11,6 +11,8 @@
 #include "../../rump/include/mm.h"
 #include "../../rump/include/arch.h"
 #include "../../rump/include/sched.h"
+#include "../../rump/include/vm.h"
+#include "../../rump/include/proc.h"
 #include "../../rump/include/poll.h"
 #include "shim.h"
 
@@ -193,3 +195,54 @@ void pci_init(void) {}
 
 /* Readiness: nothing waits in the host tests. */
 void pollhead_release(struct pollhead *ph) { (void)ph; }
+
+/* ---- what procfs asks of the rest of the kernel ---- */
+
+struct vma *shim_vmas;
+uintptr_t shim_arg[4];              /* arg_start, arg_end, env_start, env_end */
+int shim_tids[8] = { 1 };
+int shim_ntids = 1;
+static struct thread shim_thread = { .tid = 1 };
+
+struct vma *vm_first(void) { return shim_vmas; }
+
+struct vma *vm_find(vaddr_t addr)
+{
+	for (struct vma *v = shim_vmas; v; v = v->next)
+		if (v->start <= addr && addr < v->end)
+			return v;
+	return NULL;
+}
+
+const char *proc_vma_name(struct vma *v) { return v->name ? v->name : "?"; }
+
+void proc_arg_area(vaddr_t *as, vaddr_t *ae, vaddr_t *es, vaddr_t *ee)
+{
+	*as = shim_arg[0];
+	*ae = shim_arg[1];
+	*es = shim_arg[2];
+	*ee = shim_arg[3];
+}
+
+int thread_app_tids(int *tids, int max)
+{
+	for (int k = 0; k < shim_ntids && k < max; k++)
+		tids[k] = shim_tids[k];
+	return shim_ntids;
+}
+
+struct thread *current(void) { return &shim_thread; }
+uint64_t sched_busy_ns(void) { return 1500000000u; }   /* 1.5 s */
+uint64_t time_tsc_hz(void) { return 2400000000u; }
+
+struct krlimit { uint64_t cur, max; };
+long sys_prlimit64(int pid, int res, const struct krlimit *new, struct krlimit *old)
+{
+	(void)pid;
+	(void)new;
+	if (old) {
+		old->cur = res == 7 ? 1024 : ~0UL;
+		old->max = res == 7 ? 1024 : ~0UL;
+	}
+	return 0;
+}

@@ -14,6 +14,12 @@ extern const char *shim_exe_path;
 extern size_t shim_frames_allocated;
 void shim_set_quiet(int q);
 
+/* procfs's view of the process: regions, the argv/envp area, threads. */
+struct vma;
+extern struct vma *shim_vmas;
+extern uintptr_t shim_arg[4];       /* arg_start, arg_end, env_start, env_end */
+extern int shim_tids[8], shim_ntids;
+
 /* blkfile.c: a block device over a host file. */
 struct blk_dev;
 struct blk_dev *blkfile_open(const char *path, int writable);

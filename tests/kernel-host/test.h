@@ -35,5 +35,6 @@ void suite_ext2(void);
 void suite_walk(void);
 void suite_tmpfs(void);
 void suite_fd(void);
+void suite_proc(void);
 void run_test(const char *name, void (*fn)(void));
 #define RUN(fn) run_test(#fn, fn)

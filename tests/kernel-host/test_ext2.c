@@ -6,10 +6,16 @@
 
 static int tree_entries;
 
-/* /tmp and /dev have filesystems mounted over them: what the host has there is hidden. */
+/* /tmp, /dev and /proc have filesystems mounted over them: what the host has there is hidden. */
 static bool mount_point(const char *rel)
 {
-	return !strcmp(rel, "/tmp") || !strncmp(rel, "/tmp/", 5) || !strcmp(rel, "/dev") || !strncmp(rel, "/dev/", 5);
+	static const char *const mps[] = { "/tmp", "/dev", "/proc" };
+	for (size_t k = 0; k < 3; k++) {
+		size_t n = strlen(mps[k]);
+		if (!strncmp(rel, mps[k], n) && (!rel[n] || rel[n] == '/'))
+			return true;
+	}
+	return false;
 }
 
 static void compare_dir(const char *rel, const char *full)

@@ -257,6 +257,7 @@ int main(int argc, char **argv)
 	suite_ext2();
 	suite_tmpfs();
 	suite_fd();
+	suite_proc();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
