@@ -186,6 +186,9 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     return image;
   }
   if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories: an image's runtime is fixed when it is built.");
+  const envRefused = () =>
+    new UsageError("-e needs an APP_DIR or --exec: an image's environment is fixed when it is built (rebuild it with uninode build -e).");
+  if (st?.isFile() && appEnv.length > 0) throw envRefused();
   let image: ImageInfo;
   if (st === undefined && !target.includes("/")) {
     const tagged = await imageForTag(cacheDir(ctx.env), target);
@@ -194,9 +197,7 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     }
     image = await readImage(tagged, { verify: false });
   } else image = await readImage(abs);
-  if (appEnv.length > 0) {
-    throw new UsageError("-e needs an APP_DIR or --exec: an image's environment is fixed when it is built (rebuild it with uninode build -e).");
-  }
+  if (appEnv.length > 0) throw envRefused();
   return image;
 }
 

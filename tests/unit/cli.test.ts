@@ -102,9 +102,10 @@ describe("uninode CLI: bad input", () => {
   });
 
   it("rejects program arguments or -e for an image file", async () => {
+    writeFileSync(path.join(tmp.dir, "some.img"), "not really an image");
     const o = await cli(["run", "-e", "A=1", "some.img"]);
     expect(o.status).toBe(2);
-    expectOneSentence(o, /needs --exec/);
+    expectOneSentence(o, /-e needs an APP_DIR or --exec/);
   });
 
   it("says when an IMAGE is not an image", async () => {
