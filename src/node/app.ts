@@ -58,9 +58,10 @@ export async function loadApp(dir: string, label: string): Promise<App> {
   try {
     text = await readFile(path.join(dir, "package.json"), "utf8");
   } catch {
+    const where = label === "." || label === "./" ? "The current directory" : label;
     throw new AppError(
       "NO_PACKAGE_JSON",
-      `${label} has no package.json, so it is not a Node app; run uninode build in the app's directory, or use --exec PROGRAM for other programs.`,
+      `${where} has no package.json, so it is not a Node app; give the app's directory (uninode build APP_DIR), or use --exec PROGRAM for other programs.`,
     );
   }
   let pkg: AppPackageJson;

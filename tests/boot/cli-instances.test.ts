@@ -92,6 +92,10 @@ describe("detached VMs", () => {
 
   it("shows the exit status of a program that ended on its own", async () => {
     expect((await uninode(["run", "-d", "--name", "brief", "--exec", sleeper, "--", "1"])).exitCode).toBe(0);
+    // logs -f follows until the program has ended, then returns with all of it.
+    const followed = await uninode(["logs", "-f", "brief"]);
+    expect(followed.stdout).toBe("sleeper up\nsleeper done");
+    expect(followed.stderr).toBe("sleeper err");
     await until(async () => (await psJson()).find((i) => i.name === "brief")?.state === "exited");
     expect((await psJson()).find((i) => i.name === "brief")).toMatchObject({ status: "exited (4)", exitCode: 4 });
     expect((await uninode(["logs", "brief"])).stdout).toBe("sleeper up\nsleeper done");
