@@ -108,11 +108,15 @@ export async function planApp(app: App, o: PackOptions): Promise<{ plan: ImagePl
     });
   }
 
-  // Native addons: the right platform, and every shared library they load.
+  // Native addons: the right platform, and every shared library they load. A library Node itself
+  // loaded already (the same file, maybe under another name: ld.so matches it by soname) is not
+  // added twice.
+  const loadedByNode = new Set(owned.values());
   for (const a of addons) {
     const elf = await checkAddon(a.host, a.rel);
     const libs = await resolveLibraries(elf, { programImagePath: path.posix.join(APP_DIR, a.rel) });
     for (const lib of libs.libraries) {
+      if (loadedByNode.has(lib.realPath)) continue;
       const prev = owned.get(lib.imagePath);
       if (prev === lib.realPath) continue;
       if (prev !== undefined) {
