@@ -5,6 +5,7 @@ import path from "node:path";
 import { flag, listOpt, stringOpt } from "../args.js";
 import { cachedImage } from "../cache.js";
 import { UninodeError, UsageError } from "../errors.js";
+import { DigestCache } from "../image/digest-cache.js";
 import { prepareBuild, type PreparedBuild } from "../image/build.js";
 import { isImageFile } from "../image/image.js";
 import { planExec } from "../image/plan.js";
@@ -65,7 +66,10 @@ export const buildCommand: Command = {
       report.progress(`resolving ${spec.program} and its libraries`);
       // The user's own mistakes first (program, flags), then ours (a missing kernel build).
       const plan = await planExec(spec);
-      const prepared = await prepareBuild(plan, await findKernel(ctx.env));
+      // Remembered hashes: a 100 MB program is not read again while it is unchanged.
+    const digestCache = await DigestCache.open(cacheRoot);
+    const prepared = await prepareBuild(plan, await findKernel(ctx.env), { digestCache });
+    await digestCache.save();
       return finish(prepared, { output, asTyped: out, tag: tagOpt, cacheRoot, json, ctx, report, lines: [] });
     }
 

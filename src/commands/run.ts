@@ -11,6 +11,7 @@ import { cacheDir } from "../paths.js";
 import { checkHostPorts } from "../vm/ports.js";
 import { checkName } from "../vm/instances.js";
 import { cachedImage, cachedKernel } from "../cache.js";
+import { DigestCache } from "../image/digest-cache.js";
 import { prepareBuild } from "../image/build.js";
 import { readImage, type ImageInfo } from "../image/image.js";
 import { planExec } from "../image/plan.js";
@@ -154,7 +155,10 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     }
     if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories; with --exec, name the node binary itself.");
     const plan = await planExec(spec);
-    const prepared = await prepareBuild(plan, await findKernel(ctx.env));
+    // Remembered hashes: a 100 MB program is not read again while it is unchanged.
+    const digestCache = await DigestCache.open(cacheDir(ctx.env));
+    const prepared = await prepareBuild(plan, await findKernel(ctx.env), { digestCache });
+    await digestCache.save();
     const { image, hit } = await cachedImage(prepared, cacheDir(ctx.env));
     report.debug(`${hit ? "reusing" : "built"} cached image ${image.path}`);
     return image;
