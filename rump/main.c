@@ -51,6 +51,7 @@ void kmain(uint32_t magic, uint32_t info)
 {
 	boot_tsc0 = rdtsc();
 	console_init();
+	control_init();
 	arch_init_cpu();
 	bootinfo_parse(magic, info);
 	static char cmdline[sizeof boot_info.cmdline];

@@ -3,6 +3,7 @@
 #include "arch.h"
 #include "sched.h"
 #include "percpu.h"
+#include "signal.h"
 
 long sys_enosys(long a, long b, long c, long d, long e, long f)
 {
@@ -87,13 +88,21 @@ const char *syscall_name(long nr)
 	return nr >= 0 && nr < NR_SYSCALLS && syscall_table[nr].name ? syscall_table[nr].name : "?";
 }
 
-void syscall_frame_dispatch(struct intr_frame *f)
+/* Returns non-zero when the frame was rewritten (a signal handler, rt_sigreturn):
+ * entry.S must then restore every register with iretq. */
+int syscall_frame_dispatch(struct intr_frame *f)
 {
 	struct thread *t = current();
 	t->uframe = f;
+	t->uframe_restored = false;
 	long r = syscall_dispatch(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
-	t->uframe = NULL;
 	f->rax = r;
+	bool full = t->uframe_restored;
+	t->uframe_restored = false;
+	if (signal_deliver(f))
+		full = true;
+	t->uframe = NULL;
 	if (this_cpu()->need_resched)
 		schedule();
+	return full;
 }

@@ -334,10 +334,14 @@ long sys_epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout,
 			break;
 		if (deadline && time_monotonic_ns() >= deadline)
 			break;
-		waitq_sleep(&ep->wq, &ep->lock, deadline);
+		if (waitq_sleep_intr(&ep->wq, &ep->lock, deadline) == -EINTR) {
+			n = -EINTR;
+			break;
+		}
 	}
 	spin_unlock(&ep->lock);
-	memcpy(events, buf, sizeof *buf * n);
+	if (n > 0)
+		memcpy(events, buf, sizeof *buf * n);
 	kfree(buf);
 	return n;
 }

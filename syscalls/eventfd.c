@@ -27,7 +27,10 @@ static long efd_read(struct file *f, void *buf, size_t n, off_t *pos)
 			spin_unlock(&e->lock);
 			return -EAGAIN;
 		}
-		waitq_sleep(&e->readers, &e->lock, 0);
+		if (waitq_sleep_intr(&e->readers, &e->lock, 0) == -EINTR) {
+			spin_unlock(&e->lock);
+			return -EINTR;
+		}
 	}
 	v = e->semaphore ? 1 : e->count;
 	e->count -= v;
@@ -53,7 +56,10 @@ static long efd_write(struct file *f, const void *buf, size_t n, off_t *pos)
 			spin_unlock(&e->lock);
 			return -EAGAIN;
 		}
-		waitq_sleep(&e->writers, &e->lock, 0);
+		if (waitq_sleep_intr(&e->writers, &e->lock, 0) == -EINTR) {
+			spin_unlock(&e->lock);
+			return -EINTR;
+		}
 	}
 	e->count += v;
 	spin_unlock(&e->lock);

@@ -89,7 +89,7 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline, uint32_
 	w.next = b->head;
 	b->head = &w;
 	/* A requeue may move us to another bucket while we sleep: re-find it. */
-	int r = waitq_sleep(&w.wq, &b->lock, deadline);
+	int r = waitq_sleep_intr(&w.wq, &b->lock, deadline);
 	spin_unlock(&b->lock);
 	if (r == 0 || w.woken)
 		return 0;
@@ -99,7 +99,7 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline, uint32_
 	if (!woken)
 		unlink_waiter(nb, &w);
 	spin_unlock(&nb->lock);
-	return woken ? 0 : -ETIMEDOUT;
+	return woken ? 0 : r == -EINTR ? -EINTR : -ETIMEDOUT;
 }
 
 static int wake_locked(struct bucket *b, uint32_t *uaddr, int n, uint32_t bitset)

@@ -83,13 +83,18 @@ static long do_poll(struct pollfd *fds, int n, uint64_t deadline)
 			}
 		/* Re-check after arming, so a change in between is not missed. */
 		ready = scan(fds, n, files);
+		int slept = 0;
 		if (!ready && !fired)
-			waitq_sleep(&wq, NULL, deadline);
+			slept = waitq_sleep_intr(&wq, NULL, deadline);
 		for (int i = 0; i < n; i++)
 			if (files[i])
 				pollhead_remove(&files[i]->poll, &ws[i].pe);
 		if (ready)
 			break;
+		if (slept == -EINTR) {
+			ready = -EINTR;
+			break;
+		}
 	}
 	for (int i = 0; i < n; i++)
 		if (files[i])

@@ -1,31 +1,161 @@
-/* Signals as Node uses them: actions, masks and the alternate stack are
- * recorded and reported back truthfully. A signal the program sends itself
- * gets its default action (terminate, or ignore); running a handler needs
- * signal frames, which this kernel does not build yet, so that case says so
- * (-ENOSYS, logged) instead of pretending the handler ran. */
+/* Signals: actions, masks, the alternate stack, sending (kill, tgkill, the
+ * kernel itself, the host through the control channel) and delivery to
+ * handlers at the next return to the app. Default actions: terminate (the
+ * VM ends with a signal record), or ignore. A blocking syscall in an
+ * interruptible sleep returns -EINTR when a signal arrives; syscalls are not
+ * restarted (glibc and libuv retry EINTR themselves). */
 #include "syscalls.h"
 #include "arch.h"
 #include "sched.h"
 #include "proc.h"
+#include "signal.h"
 
-#define NSIG 64
 #define SIG_DFL 0
 #define SIG_IGN 1
-#define SIGKILL 9
-#define SIGSTOP 19
-#define SA_RESTORER 0x04000000
 #define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
 #define MINSIGSTKSZ 2048
+#define UNBLOCKABLE (sigbit(SIGKILL) | sigbit(SIGSTOP))
 
-struct ksigaction { uint64_t handler, flags, restorer, mask; };
 struct stack_t { uint64_t sp; int flags; int pad; uint64_t size; };
 
 static struct ksigaction actions[NSIG + 1];
+static struct ksiginfo infos[NSIG + 1];   /* the last siginfo sent per signal (standard signals do not queue) */
+static uint64_t proc_pending;             /* sent to the process, no thread could take it yet */
 static struct spinlock sig_lock = SPINLOCK_INIT("signal");
+
+static const char *const sig_names[32] = {
+	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP", [6] = "SIGABRT",
+	[7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
+	[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
+};
+
+static bool default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+/* Job control has no meaning here: stop signals are ignored, said once. */
+static bool stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+bool signal_pending(struct thread *t)
+{
+	return ((t->sigpending | proc_pending) & ~t->sigmask) != 0;
+}
+
+/* The program ends because of SIG (its default action). */
+static __noreturn void die_of(int sig)
+{
+	irq_disable();
+	kprintf("uninode: %s: terminated by %s (signal %d)\n", proc_exe_path(),
+		sig < 32 && sig_names[sig] ? sig_names[sig] : "a signal", sig);
+	kprintf("uninode:signal %d\n", sig);
+	arch_halt_exit(1);
+}
+
+static bool unblocked(struct thread *t, void *arg)
+{
+	return !(t->sigmask & sigbit((int)(uint64_t)arg));
+}
+
+void signal_send(struct thread *t, int sig, const struct ksiginfo *info)
+{
+	spin_lock(&sig_lock);
+	uint64_t h = actions[sig].handler;
+	if (sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && (default_ignored(sig) || stop_signal(sig))))) {
+		spin_unlock(&sig_lock);
+		if (stop_signal(sig) && h == SIG_DFL)
+			klog_once("stop-signal", "uninode: stop signals (SIGSTOP, SIGTSTP, ...) are ignored: there is no job control\n");
+		return;
+	}
+	infos[sig] = *info;
+	if (!t)
+		t = thread_find_app(unblocked, (void *)(uint64_t)sig);
+	if (t)
+		t->sigpending |= sigbit(sig);
+	else
+		proc_pending |= sigbit(sig);
+	spin_unlock(&sig_lock);
+	if (t)
+		thread_interrupt(t);
+}
+
+/* Take one deliverable signal for T; 0 if none. sig_lock held. */
+static int take_signal(struct thread *t, struct ksiginfo *info)
+{
+	uint64_t ready = (t->sigpending | proc_pending) & ~t->sigmask;
+	if (!ready)
+		return 0;
+	/* Synchronous faults first, then the lowest number, as Linux does. */
+	uint64_t sync = ready & (sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGILL) | sigbit(SIGFPE) | sigbit(SIGTRAP));
+	int sig = __builtin_ctzll(sync ? sync : ready) + 1;
+	if (t->sigpending & sigbit(sig))
+		t->sigpending &= ~sigbit(sig);
+	else
+		proc_pending &= ~sigbit(sig);
+	*info = infos[sig];
+	return sig;
+}
+
+bool signal_deliver(struct intr_frame *f)
+{
+	struct thread *t = current();
+	if (!t->app || !signal_pending(t))
+		return false;
+	struct ksiginfo info;
+	spin_lock(&sig_lock);
+	int sig = take_signal(t, &info);
+	struct ksigaction act = actions[sig];
+	if (sig && (act.flags & SA_RESETHAND) && sig != SIGILL && sig != SIGTRAP)
+		actions[sig].handler = SIG_DFL;
+	spin_unlock(&sig_lock);
+	if (!sig)
+		return false;
+	if (act.handler == SIG_IGN)
+		return false;
+	if (act.handler == SIG_DFL) {
+		if (default_ignored(sig) || stop_signal(sig))
+			return false;
+		die_of(sig);
+	}
+	uint64_t old = t->sigmask;
+	if (arch_setup_sigframe(f, sig, &act, &info, old, t)) {
+		kprintf("uninode: cannot build the frame for signal %d: the stack is unusable\n", sig);
+		die_of(SIGSEGV);
+	}
+	t->sigmask |= (act.mask | (act.flags & SA_NODEFER ? 0 : sigbit(sig))) & ~UNBLOCKABLE;
+	return true;
+}
+
+bool signal_fault(struct intr_frame *f, int sig, int code, uint64_t addr)
+{
+	struct thread *t = current();
+	spin_lock(&sig_lock);
+	struct ksigaction act = actions[sig];
+	bool handled = act.handler > SIG_IGN && !(t->sigmask & sigbit(sig));
+	spin_unlock(&sig_lock);
+	if (!handled)
+		return false;
+	struct ksiginfo info = { .signo = sig, .code = code };
+	info.fault.addr = addr;
+	uint64_t old = t->sigmask;
+	if (arch_setup_sigframe(f, sig, &act, &info, old, t))
+		return false;
+	if (act.flags & SA_RESETHAND) {
+		spin_lock(&sig_lock);
+		actions[sig].handler = SIG_DFL;
+		spin_unlock(&sig_lock);
+	}
+	t->sigmask |= (act.mask | (act.flags & SA_NODEFER ? 0 : sigbit(sig))) & ~UNBLOCKABLE;
+	return true;
+}
 
 long sys_rt_sigaction(int sig, const struct ksigaction *act, struct ksigaction *old, size_t setsize)
 {
@@ -33,10 +163,17 @@ long sys_rt_sigaction(int sig, const struct ksigaction *act, struct ksigaction *
 		return -EINVAL;
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
+	struct ksigaction a;
+	if (act)
+		a = *act; /* copy before taking the lock: app memory may fault */
 	spin_lock(&sig_lock);
 	struct ksigaction prev = actions[sig];
-	if (act)
-		actions[sig] = *act;
+	if (act) {
+		actions[sig] = a;
+		/* Setting SIG_IGN discards what is pending, as POSIX says. */
+		if (a.handler == SIG_IGN)
+			proc_pending &= ~sigbit(sig);
+	}
 	spin_unlock(&sig_lock);
 	if (old)
 		*old = prev;
@@ -50,7 +187,7 @@ long sys_rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t sets
 	struct thread *t = current();
 	uint64_t prev = t->sigmask;
 	if (set) {
-		uint64_t s = *set & ~((1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1)));
+		uint64_t s = *set & ~UNBLOCKABLE;
 		switch (how) {
 		case SIG_BLOCK: t->sigmask |= s; break;
 		case SIG_UNBLOCK: t->sigmask &= ~s; break;
@@ -60,19 +197,45 @@ long sys_rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t sets
 	}
 	if (old)
 		*old = prev;
+	return 0; /* anything unblocked now is delivered on the way out */
+}
+
+long sys_rt_sigpending(uint64_t *set, size_t setsize)
+{
+	if (setsize != 8)
+		return -EINVAL;
+	struct thread *t = current();
+	*set = (t->sigpending | proc_pending) & t->sigmask;
 	return 0;
+}
+
+long sys_rt_sigreturn(void)
+{
+	struct thread *t = current();
+	uint64_t mask;
+	if (arch_restore_sigframe(t->uframe, &mask)) {
+		kprintf("uninode: rt_sigreturn: the signal frame on the stack is corrupt\n");
+		die_of(SIGSEGV);
+	}
+	t->sigmask = mask & ~UNBLOCKABLE;
+	t->uframe_restored = true;
+	return (long)t->uframe->rax; /* the dispatcher stores this back into rax */
 }
 
 long sys_sigaltstack(const struct stack_t *ss, struct stack_t *old)
 {
 	struct thread *t = current();
+	bool on = t->altstack_sp && t->uframe && t->uframe->rsp > t->altstack_sp &&
+		  t->uframe->rsp <= t->altstack_sp + t->altstack_size;
 	if (old) {
 		old->sp = t->altstack_sp;
 		old->size = t->altstack_size;
-		old->flags = t->altstack_sp ? 0 : SS_DISABLE;
+		old->flags = t->altstack_sp ? (on ? SS_ONSTACK : 0) : SS_DISABLE;
 	}
 	if (ss) {
-		if (ss->flags & ~(SS_DISABLE | (1 << 31) /* SS_AUTODISARM */))
+		if (on)
+			return -EPERM;
+		if (ss->flags & ~(SS_DISABLE | SS_ONSTACK | SS_AUTODISARM))
 			return -EINVAL;
 		if (ss->flags & SS_DISABLE) {
 			t->altstack_sp = t->altstack_size = 0;
@@ -86,47 +249,57 @@ long sys_sigaltstack(const struct stack_t *ss, struct stack_t *old)
 	return 0;
 }
 
-/* Signals whose default action is to do nothing. */
-static bool default_ignored(int sig)
+static struct ksiginfo user_info(int sig, int code)
 {
-	return sig == 17 /* SIGCHLD */ || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */ || sig == 18 /* SIGCONT */;
+	struct ksiginfo i = { .signo = sig, .code = code };
+	i.kill.pid = 1;
+	i.kill.uid = 0;
+	return i;
 }
 
-static long send_to_self(int sig)
+/* The kernel raises SIG at the calling thread (SIGPIPE on a broken pipe). */
+void k_raise(int sig)
 {
-	if (sig == 0)
-		return 0;
-	if (sig < 1 || sig > NSIG)
-		return -EINVAL;
-	spin_lock(&sig_lock);
-	uint64_t h = actions[sig].handler;
-	spin_unlock(&sig_lock);
-	if (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig)))
-		return 0;
-	if (h == SIG_DFL && sig != SIGSTOP && sig != 20 && sig != 21 && sig != 22) {
-		kprintf("uninode: %s: killed by signal %d it sent itself\n", proc_exe_path(), sig);
-		kprintf("uninode:signal %d\n", sig);
-		arch_halt_exit(1);
-	}
-	klog_once("signal-handler", "uninode: running signal handlers is not supported yet (signal %d)\n", sig);
-	return -ENOSYS;
+	struct ksiginfo i = { .signo = sig, .code = SI_KERNEL };
+	signal_send(current(), sig, &i);
 }
-
-/* The kernel raises SIG at the program (SIGPIPE on a broken pipe). */
-void k_raise(int sig) { send_to_self(sig); }
 
 long sys_kill(int pid, int sig)
 {
 	if (pid != 1 && pid != 0 && pid != -1)
 		return -ESRCH;
-	return send_to_self(sig);
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (sig) {
+		struct ksiginfo i = user_info(sig, SI_USER);
+		signal_send(NULL, sig, &i);
+	}
+	return 0;
 }
 
 long sys_tgkill(int tgid, int tid, int sig)
 {
-	if (tgid != 1)
+	if (tgid != 1 || tid <= 0)
+		return tgid <= 0 || tid <= 0 ? -EINVAL : -ESRCH;
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	struct thread *t = thread_by_tid(tid);
+	if (!t || !t->app)
 		return -ESRCH;
-	return send_to_self(sig);
+	if (sig) {
+		struct ksiginfo i = user_info(sig, SI_TKILL);
+		signal_send(t, sig, &i);
+	}
+	return 0;
 }
 
-long sys_tkill(int tid, int sig) { return send_to_self(sig); }
+long sys_tkill(int tid, int sig) { return sys_tgkill(1, tid, sig); }
+
+/* The host asks the program to stop (uninode stop, Ctrl-C): see rump/dev/control.c. */
+void signal_from_host(int sig)
+{
+	if (sig < 1 || sig > NSIG)
+		return;
+	struct ksiginfo i = { .signo = sig, .code = SI_USER };
+	signal_send(NULL, sig, &i);
+}

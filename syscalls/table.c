@@ -51,7 +51,9 @@ long sys_prlimit64();
 long sys_pselect6();
 long sys_rseq();
 long sys_rt_sigaction();
+long sys_rt_sigpending();
 long sys_rt_sigprocmask();
+long sys_rt_sigreturn();
 long sys_sched_getaffinity();
 long sys_sched_yield();
 long sys_select();
@@ -152,7 +154,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[12] = { (syscall_fn)sys_brk, "brk", { A_HEX }, 1 },
 	[13] = { (syscall_fn)sys_rt_sigaction, "rt_sigaction", { A_INT, A_PTR, A_PTR, A_SIZE }, 4 },
 	[14] = { (syscall_fn)sys_rt_sigprocmask, "rt_sigprocmask", { A_INT, A_PTR, A_PTR, A_SIZE }, 4 },
-	[15] = { NULL, "rt_sigreturn", { 0 }, 0 },
+	[15] = { (syscall_fn)sys_rt_sigreturn, "rt_sigreturn", { 0 }, 0 },
 	[16] = { (syscall_fn)sys_ioctl, "ioctl", { A_FD, A_HEX, A_HEX }, 3 },
 	[17] = { (syscall_fn)sys_pread64, "pread64", { A_FD, A_PTR, A_SIZE, A_INT }, 4 },
 	[18] = { (syscall_fn)sys_pwrite64, "pwrite64", { A_FD, A_PTR, A_SIZE, A_INT }, 4 },
@@ -264,7 +266,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[124] = { NULL, "getsid", { 0 }, 0 },
 	[125] = { (syscall_fn)sys_capget, "capget", { A_PTR, A_PTR }, 2 },
 	[126] = { NULL, "capset", { 0 }, 0 },
-	[127] = { NULL, "rt_sigpending", { 0 }, 0 },
+	[127] = { (syscall_fn)sys_rt_sigpending, "rt_sigpending", { A_PTR, A_SIZE }, 2 },
 	[128] = { NULL, "rt_sigtimedwait", { 0 }, 0 },
 	[129] = { NULL, "rt_sigqueueinfo", { 0 }, 0 },
 	[130] = { NULL, "rt_sigsuspend", { 0 }, 0 },

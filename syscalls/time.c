@@ -89,7 +89,14 @@ long sys_clock_nanosleep(int id, int flags, const struct timespec *req, struct t
 	/* Sleep on the monotonic clock; an absolute realtime target is converted once. */
 	uint64_t deadline = (flags & TIMER_ABSTIME) ? time_monotonic_ns() + (want > now ? want - now : 0)
 						   : time_monotonic_ns() + want;
-	sleep_until(deadline ? deadline : 1);
+	if (sleep_until_intr(deadline ? deadline : 1) == -EINTR) {
+		if (rem && !(flags & TIMER_ABSTIME)) {
+			uint64_t now = time_monotonic_ns(), left = deadline > now ? deadline - now : 0;
+			rem->sec = left / 1000000000;
+			rem->nsec = left % 1000000000;
+		}
+		return -EINTR;
+	}
 	if (rem && !(flags & TIMER_ABSTIME))
 		rem->sec = rem->nsec = 0;
 	return 0;

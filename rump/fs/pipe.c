@@ -46,7 +46,10 @@ static long pipe_read(struct file *f, void *ubuf, size_t n, off_t *pos)
 			spin_unlock(&p->lock);
 			return -EAGAIN;
 		}
-		waitq_sleep(&p->rwait, &p->lock, 0);
+		if (waitq_sleep_intr(&p->rwait, &p->lock, 0) == -EINTR) {
+			spin_unlock(&p->lock);
+			return -EINTR;
+		}
 	}
 	while (done < n && p->len) {
 		size_t k = MIN(MIN(n - done, p->len), CHUNK);
@@ -81,7 +84,10 @@ static long pipe_write(struct file *f, const void *ubuf, size_t n, off_t *pos)
 				spin_unlock(&p->lock);
 				return done ? (long)done : -EAGAIN;
 			}
-			waitq_sleep(&p->wwait, &p->lock, 0);
+			if (waitq_sleep_intr(&p->wwait, &p->lock, 0) == -EINTR) {
+				spin_unlock(&p->lock);
+				return done ? (long)done : -EINTR;
+			}
 		}
 		if (!p->readers) {
 			spin_unlock(&p->lock);

@@ -50,6 +50,8 @@ void console_write(enum console_chan c, const void *buf, size_t n);
 /* Non-blocking: returns bytes read (0 if none pending). */
 size_t console_read(void *buf, size_t n);
 void console_flush(void);
+/* dev/control.c: commands from the host on the kernel channel (CONTRACT.md). */
+void control_init(void);
 
 /* kernel/main.c: options from the kernel command line. */
 struct boot_options {

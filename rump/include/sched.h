@@ -23,7 +23,10 @@ struct thread {
 	int wake_reason;              /* 0 woken, -ETIMEDOUT */
 	int *clear_child_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
 	uint64_t robust_list, robust_len;
-	uint64_t sigmask;
+	uint64_t sigmask;             /* blocked signals (bit N-1 for signal N) */
+	uint64_t sigpending;          /* signals sent to this thread, not yet delivered */
+	bool intr_sleep;              /* in an interruptible sleep: a signal wakes it with -EINTR */
+	bool uframe_restored;         /* rt_sigreturn rewrote the frame: return with iretq */
 	uint64_t altstack_sp, altstack_size; int altstack_flags;
 	struct intr_frame *uframe;    /* the app's registers during a syscall */
 	struct thread *all_next;      /* every live thread */
@@ -55,6 +58,17 @@ int thread_app_tids(int *tids, int max);
  * woken, -ETIMEDOUT at the deadline. */
 int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline);
 int waitq_wake(struct waitq *wq, int n);   /* wake up to N sleepers; returns how many */
+/* waitq_sleep that a signal for the thread interrupts: returns -EINTR then
+ * (also at once, if one is already pending). For syscalls that may block
+ * indefinitely on the app's behalf (epoll_wait, futex, pipes, sleeps). */
+int waitq_sleep_intr(struct waitq *wq, struct spinlock *lock, uint64_t deadline);
+int sleep_until_intr(uint64_t deadline);   /* 0 at the deadline, -EINTR if a signal came first */
+void thread_interrupt(struct thread *t);   /* end T's interruptible sleep with -EINTR */
+struct thread *thread_by_tid(int tid);     /* a live thread, or NULL */
+/* The first live app thread (lowest tid) for which PRED(t, arg) holds, or NULL. */
+struct thread *thread_find_app(bool (*pred)(struct thread *t, void *arg), void *arg);
+/* syscalls/signal.c: is a signal pending and unblocked for T? */
+bool signal_pending(struct thread *t);
 int sleep_until(uint64_t deadline);        /* plain sleep */
 
 /* sched/mutex.c: a sleeping lock for code that may block while holding it

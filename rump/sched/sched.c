@@ -126,6 +126,28 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bo
 
 void thread_start(struct thread *t) { thread_wake(t); }
 
+struct thread *thread_by_tid(int tid)
+{
+	struct thread *found = NULL;
+	spin_lock(&sched_lock);
+	for (struct thread *t = all_threads; t && !found; t = t->all_next)
+		if (t->tid == tid && t->state != T_DEAD)
+			found = t;
+	spin_unlock(&sched_lock);
+	return found;
+}
+
+struct thread *thread_find_app(bool (*pred)(struct thread *t, void *arg), void *arg)
+{
+	struct thread *best = NULL;
+	spin_lock(&sched_lock);
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->app && t->state != T_DEAD && (!best || t->tid < best->tid) && pred(t, arg))
+			best = t;
+	spin_unlock(&sched_lock);
+	return best;
+}
+
 /* The tids of live app threads, lowest first, at most MAX; returns how many there are. */
 int thread_app_tids(int *tids, int max)
 {

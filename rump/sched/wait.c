@@ -41,10 +41,17 @@ static void wq_remove(struct waitq *wq, struct thread *t)
 		}
 }
 
-int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
+static int sleep_on(struct waitq *wq, struct spinlock *lock, uint64_t deadline, bool intr)
 {
 	struct thread *self = current();
 	spin_lock(&wq->lock);
+	/* Checked under the wait queue's lock: a signal sent after this point
+	 * finds us asleep and interrupts us. */
+	if (intr && signal_pending(self)) {
+		spin_unlock(&wq->lock);
+		return -EINTR;
+	}
+	self->intr_sleep = intr;
 	self->wq_next = NULL;
 	struct thread **pp = &wq->head;
 	while (*pp)
@@ -64,11 +71,37 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
 	if (lock)
 		spin_unlock(lock);
 	schedule();
+	self->intr_sleep = false;
 	if (deadline)
 		timed_remove(self);
 	if (lock)
 		spin_lock(lock);
 	return self->wake_reason;
+}
+
+int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
+{
+	return sleep_on(wq, lock, deadline, false);
+}
+
+int waitq_sleep_intr(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
+{
+	return sleep_on(wq, lock, deadline, true);
+}
+
+void thread_interrupt(struct thread *t)
+{
+	struct waitq *wq = t->waiting_on;
+	if (!wq)
+		return;
+	spin_lock(&wq->lock);
+	if (t->waiting_on == wq && t->intr_sleep) {
+		wq_remove(wq, t);
+		t->waiting_on = NULL;
+		t->wake_reason = -EINTR;
+		thread_wake(t);
+	}
+	spin_unlock(&wq->lock);
 }
 
 int waitq_wake(struct waitq *wq, int n)
@@ -92,6 +125,12 @@ static struct waitq sleepq = WAITQ_INIT("sleep");
 int sleep_until(uint64_t deadline)
 {
 	int r = waitq_sleep(&sleepq, NULL, deadline);
+	return r == -ETIMEDOUT ? 0 : r;
+}
+
+int sleep_until_intr(uint64_t deadline)
+{
+	int r = waitq_sleep_intr(&sleepq, NULL, deadline);
 	return r == -ETIMEDOUT ? 0 : r;
 }
 

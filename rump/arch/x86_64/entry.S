@@ -130,6 +130,8 @@ syscall_entry:
 	sti
 	call syscall_frame_dispatch
 	cli
+	test %eax, %eax
+	jnz intr_return                        /* frame rewritten: restore it all */
 	.global syscall_return
 syscall_return:
 	/* rcx and r11 are the syscall's to clobber; a frame whose rip/rflags were

@@ -7,12 +7,8 @@
 #include "percpu.h"
 #include "vm.h"
 #include "sched.h"
+#include "signal.h"
 
-#define SIGILL 4
-#define SIGTRAP 5
-#define SIGBUS 7
-#define SIGFPE 8
-#define SIGSEGV 11
 
 static struct { irq_handler_t fn; void *arg; } handlers[256];
 static volatile uint32_t *lapic;
@@ -75,13 +71,17 @@ static void exception(struct intr_frame *f)
 		}
 	}
 	if (from_app(f)) {
+		int sig = exc_signal(v);
+		int code = v == 14 ? (f->error & 1 ? SEGV_ACCERR : SEGV_MAPERR) : SI_KERNEL;
+		if (signal_fault(f, sig, code, addr))
+			return; /* the program's handler runs (V8 catches wasm traps this way) */
 		char what[96];
 		if (v == 14)
 			snprintf(what, sizeof what, "page fault (%s of %s address)", f->error & 16 ? "execute" :
 				 f->error & 2 ? "write" : "read", f->error & 1 ? "a protected" : "an unmapped");
 		else
 			snprintf(what, sizeof what, "%s", exc_names[v]);
-		proc_fatal_signal(exc_signal(v), what, addr, f);
+		proc_fatal_signal(sig, what, addr, f);
 	}
 	kprintf("\nkernel fault: %s at %#lx, error %#lx\n", exc_names[v], addr, f->error);
 	print_registers(f);
@@ -109,6 +109,8 @@ void intr_dispatch(struct intr_frame *f)
 	 * preemptible and reschedules at its own exits. */
 	if (cpu->need_resched && (from_app(f) || thread_is_idle(cpu->current)))
 		schedule();
+	if (from_app(f))
+		signal_deliver(f);
 }
 
 /* The local APIC (xAPIC MMIO; the BIOS-era 8259s are masked). */

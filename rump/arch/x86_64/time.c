@@ -112,8 +112,11 @@ void time_vvar_params(uint64_t *boot, uint64_t *mult, uint64_t *realtime)
 	*realtime = realtime_boot_ns;
 }
 
+void control_poll(void);
+
 static void timer_irq(struct intr_frame *f, void *arg)
 {
+	control_poll();
 	wait_tick();
 	sched_tick();
 }
