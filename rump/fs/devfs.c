@@ -3,6 +3,8 @@
  * the symlinks stdin, stdout, stderr and fd into /proc/self; and shm, an
  * empty directory for the tmpfs mounted on it. */
 #include "fs.h"
+#include "../include/console.h"
+#include "../include/poll.h"
 
 #define TMPFS_MAGIC 0x01021994
 
@@ -46,34 +48,11 @@ static const struct file_ops zero_fops = { .read = zero_read, .write = sink_writ
 static const struct file_ops full_fops = { .read = zero_read, .write = full_write };
 static const struct file_ops random_fops = { .read = random_read, .write = sink_write };
 
-/* ---- the serial console as a terminal ---- */
+/* ---- the serial console ---- */
 
-#define TCGETS 0x5401
-#define TCSETS 0x5402
-#define TCSETSW 0x5403
-#define TCSETSF 0x5404
-#define TIOCGPGRP 0x540F
-#define TIOCSPGRP 0x5410
-#define TIOCGWINSZ 0x5413
-#define TIOCSWINSZ 0x5414
+/* The app's stdio is a plain byte stream, as under `docker run` without -t:
+ * no terminal ioctls (TCGETS answers ENOTTY, so isatty() is false). */
 #define FIONREAD 0x541B
-
-struct kwinsize { uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel; };
-struct ktermios {
-	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line;
-	uint8_t c_cc[19];
-};
-
-/* One termios for the console, as a Linux serial tty starts: cooked, echo, 38400 8N1. */
-static struct ktermios con_termios = {
-	.c_iflag = 0x0500,            /* ICRNL | IXON */
-	.c_oflag = 0x0005,            /* OPOST | ONLCR */
-	.c_cflag = 0x00bf,            /* B38400 | CS8 | CREAD */
-	.c_lflag = 0x8a3b,            /* ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN */
-	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0 },
-};
-static struct kwinsize con_winsize = { 24, 80, 0, 0 };
 
 /* Which channel a console device writes to, kept in the inode's rdev minor. */
 static enum console_chan con_chan(struct file *f)
@@ -81,11 +60,11 @@ static enum console_chan con_chan(struct file *f)
 	return dev_minor(f->inode->rdev) == 65 ? CON_STDERR : CON_STDOUT;
 }
 
-/* Non-blocking for now: what is pending, or 0 (which a reader takes for EOF). */
+/* Input from COM1: blocks until bytes arrive (unless O_NONBLOCK); 0 at its end. */
 static long con_read(struct file *f, void *buf, size_t n, off_t *pos)
 {
-	(void)f; (void)pos;
-	return (long)console_read(buf, n);
+	(void)pos;
+	return console_input_read(buf, n, (f->flags & O_NONBLOCK) != 0);
 }
 
 static long con_write(struct file *f, const void *buf, size_t n, off_t *pos)
@@ -98,36 +77,32 @@ static long con_write(struct file *f, const void *buf, size_t n, off_t *pos)
 static long con_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 {
 	(void)f;
-	void *p = (void *)arg;
-	switch (cmd) {
-	case TCGETS:
-		memcpy(p, &con_termios, sizeof(con_termios));
-		return 0;
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF:
-		memcpy(&con_termios, p, sizeof(con_termios));
-		return 0;
-	case TIOCGWINSZ:
-		memcpy(p, &con_winsize, sizeof(con_winsize));
-		return 0;
-	case TIOCSWINSZ:
-		memcpy(&con_winsize, p, sizeof(con_winsize));
-		return 0;
-	case TIOCGPGRP:
-		*(int *)p = 1;
-		return 0;
-	case TIOCSPGRP:
-		return 0;
-	case FIONREAD:
-		*(int *)p = 0;
-		return 0;
-	}
-	return -ENOTTY;
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	*(int *)arg = (int)console_input_pending();
+	return 0;
+}
+
+/* Writes never wait; reads are ready when input is pending or over. */
+static unsigned con_poll(struct file *f)
+{
+	(void)f;
+	return console_input_poll() | EPOLLOUT | EPOLLWRNORM;
+}
+
+static int con_open(struct file *f)
+{
+	return console_watch(&f->poll);
+}
+
+static void con_release(struct file *f)
+{
+	console_unwatch(&f->poll);
 }
 
 static const struct file_ops console_fops = {
-	.read = con_read, .write = con_write, .ioctl = con_ioctl, .flags = FOPS_STREAM,
+	.read = con_read, .write = con_write, .ioctl = con_ioctl, .poll = con_poll,
+	.open = con_open, .release = con_release, .flags = FOPS_STREAM,
 };
 
 /* ---- the directory ---- */

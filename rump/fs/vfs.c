@@ -3,6 +3,7 @@
 #include "fs.h"
 #include "../include/mm.h"
 #include "../include/pci.h"
+#include "../include/console.h"
 
 #define DEV_ROOT makedev64(254, 0)     /* what Linux calls the first virtio disk */
 #define DEV_DEVFS makedev64(0, 5)
@@ -80,6 +81,7 @@ int vfs_init(void)
 		mount_at(m, "/dev/shm");
 	if (!procfs_mount(DEV_PROC, &m))
 		mount_at(m, "/proc");  /* nor does one without /proc */
+	console_input_start();
 	if ((err = install_console("/dev/ttyS0", 0)) || (err = install_console("/dev/ttyS0", 1)) ||
 	    (err = install_console("/dev/ttyS1", 2)))
 		return err;

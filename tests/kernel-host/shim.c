@@ -165,16 +165,26 @@ void console_write(enum console_chan c, const void *buf, size_t n)
 	b->len += k;
 }
 
-size_t console_read(void *buf, size_t n)
+/* stdin: what the test put in shim_console.in; its end is the end of input
+ * unless shim_console.more says more is coming (then EAGAIN, not a sleep). */
+long console_input_read(void *buf, size_t n, bool nonblock)
 {
 	size_t k = shim_console.in_len - shim_console.in_pos;
 	if (k > n)
 		k = n;
+	if (!k && n)
+		return shim_console.more ? (nonblock ? -EAGAIN : -EDEADLK) : 0;
 	if (k)
 		memcpy(buf, shim_console.in + shim_console.in_pos, k);
 	shim_console.in_pos += k;
-	return k;
+	return (long)k;
 }
+
+size_t console_input_pending(void) { return shim_console.in_len - shim_console.in_pos; }
+unsigned console_input_poll(void) { return console_input_pending() || !shim_console.more ? 0x41 : 0; }
+void console_input_start(void) {}
+int console_watch(struct pollhead *ph) { (void)ph; return 0; }
+void console_unwatch(struct pollhead *ph) { (void)ph; }
 
 void random_bytes(void *buf, size_t n)
 {

@@ -8,6 +8,7 @@ struct shim_console {
 	struct shim_buf out, err;       /* what the "kernel" wrote to COM1 / COM2 */
 	const char *in;                 /* what COM1 has pending */
 	size_t in_len, in_pos;
+	int more;                       /* input has not ended: reads past it would block */
 };
 extern struct shim_console shim_console;
 extern const char *shim_exe_path;

@@ -33,13 +33,28 @@ static void test_console_fds(void)
 	CHECK_EQ(st.st_rdev, makedev64(4, 64));
 	CHECK_EQ(sys_fstat(2, &st), 0);
 	CHECK_EQ(st.st_rdev, makedev64(4, 65));
-	/* a terminal: TCGETS and TIOCGWINSZ answer, other ioctls ENOTTY */
+	/* not a terminal: a byte stream, as under `docker run` without -t */
 	char termios[64];
-	CHECK_EQ(sys_ioctl(1, 0x5401, (unsigned long)termios), 0);
+	CHECK_EQ(sys_ioctl(0, 0x5401, (unsigned long)termios), -ENOTTY);
+	CHECK_EQ(sys_ioctl(1, 0x5401, (unsigned long)termios), -ENOTTY);
 	uint16_t ws[4];
-	CHECK_EQ(sys_ioctl(1, 0x5413, (unsigned long)ws), 0);
-	CHECK(ws[0] == 24 && ws[1] == 80, "winsize");
+	CHECK_EQ(sys_ioctl(1, 0x5413, (unsigned long)ws), -ENOTTY);
 	CHECK_EQ(sys_ioctl(1, 0x1234, 0), -ENOTTY);
+	/* input pending, FIONREAD, O_NONBLOCK while more is to come */
+	shim_console.in = "abc";
+	shim_console.in_len = 3;
+	shim_console.in_pos = 0;
+	shim_console.more = 1;
+	int pending = -1;
+	CHECK_EQ(sys_ioctl(0, 0x541B, (unsigned long)&pending), 0);
+	CHECK_EQ(pending, 3);
+	CHECK_EQ(sys_read(0, buf, 2), 2);
+	CHECK_EQ(sys_fcntl(0, F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ(sys_read(0, buf, sizeof(buf)), 1);
+	CHECK_EQ(sys_read(0, buf, sizeof(buf)), -EAGAIN);
+	CHECK_EQ(sys_fcntl(0, F_SETFL, 0), 0);
+	shim_console.more = 0;
+	CHECK_EQ(sys_read(0, buf, sizeof(buf)), 0);
 	int fd = (int)sys_open("/hello.txt", O_RDONLY, 0);
 	CHECK_EQ(sys_ioctl(fd, 0x5401, (unsigned long)termios), -ENOTTY);
 	int avail = -1;
