@@ -1,10 +1,11 @@
 /* The host's control channel: lines the CLI writes into COM3 (the kernel's
- * own UART). Today one command: `signal N`, which sends signal N to the
- * program — `uninode stop` and Ctrl-C ask for SIGTERM/SIGINT this way, so a
- * server can shut down gracefully. Polled from the timer tick: it is a few
+ * own UART). `signal N` sends signal N to the program — `uninode stop` and
+ * Ctrl-C ask for SIGTERM/SIGINT this way, so a server can shut down
+ * gracefully; `stdin-eof N` says the app's stdin ends after N bytes. Polled from the timer tick: it is a few
  * bytes in the program's whole life and needs no interrupt line. */
 #include "kernel.h"
 #include "arch.h"
+#include "console.h"
 
 #define COM3 0x3e8
 
@@ -28,6 +29,16 @@ static void command(const char *s)
 			sig = sig * 10 + (*s - '0');
 		if (*s == 0 && sig > 0 && sig <= 64) {
 			signal_from_host(sig);
+			return;
+		}
+	}
+	if (!strncmp(s, "stdin-eof ", 10)) {
+		uint64_t n = 0;
+		const char *d = s + 10;
+		for (; *d >= '0' && *d <= '9'; d++)
+			n = n * 10 + (uint64_t)(*d - '0');
+		if (*d == 0 && d > s + 10) {
+			console_input_eof(n);
 			return;
 		}
 	}
