@@ -10,6 +10,7 @@
 #include "vm.h"
 #include "proc.h"
 #include "pci.h"
+#include "console.h"
 #include "net.h"
 
 struct boot_options boot_opts;
@@ -42,6 +43,8 @@ static void parse_cmdline(char *s)
 			boot_opts.boot_times = true;
 		else if (!strncmp(tok, "init=", 5))
 			boot_opts.init = tok + 5;
+		else if (!strcmp(tok, "stdin=null"))
+			console_input_eof(0);   /* no input side (detached VMs): stdin is empty */
 		else
 			kprintf("uninode: unknown kernel option '%s' ignored\n", tok);
 	}
