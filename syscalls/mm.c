@@ -63,3 +63,8 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 		return -EINVAL;
 	}
 }
+
+long sys_mremap(uint64_t old, size_t old_len, size_t new_len, int flags, uint64_t new_addr)
+{
+	return vm_mremap(old, old_len, new_len, flags, new_addr);
+}

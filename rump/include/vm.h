@@ -40,6 +40,8 @@ int vm_fault(vaddr_t addr, uint64_t err);
 bool fixup_exception(struct intr_frame *f);
 long vm_mmap(vaddr_t addr, size_t len, int prot, int flags, struct file *f, off_t off);
 int vm_munmap(vaddr_t addr, size_t len);
+/* mremap: grow in place, or move the page-table entries (no copying). */
+long vm_mremap(vaddr_t old, size_t old_len, size_t new_len, int flags, vaddr_t new_addr);
 int vm_mprotect(vaddr_t addr, size_t len, int prot);
 int vm_madvise_dontneed(vaddr_t addr, size_t len);
 long vm_brk(vaddr_t addr);

@@ -224,6 +224,117 @@ long vm_mmap(vaddr_t addr, size_t len, int prot, int flags, struct file *f, off_
 	return (long)at;
 }
 
+/* Move the page-table entries of [from, from+len) to [to, to+len): the
+ * frames stay where they are, nothing is copied. vm_lock held; TO is free. */
+static int move_ptes(vaddr_t from, vaddr_t to, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		pte_t *src = pte_lookup(from + off, false);
+		if (!src) {
+			off = ALIGN_DOWN(from + off, 1UL << 21) + (1UL << 21) - from;
+			continue;
+		}
+		if (*src & (PTE_P | PTE_KEPT)) {
+			pte_t *dst = pte_lookup(to + off, true);
+			if (!dst)
+				return -ENOMEM;
+			*dst = *src;
+			*src = 0;
+			invlpg(from + off);
+			invlpg(to + off);
+		}
+		off += PAGE_SIZE;
+	}
+	return 0;
+}
+
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MREMAP_DONTUNMAP 4
+
+long vm_mremap(vaddr_t old, size_t old_len, size_t new_len, int flags, vaddr_t new_addr)
+{
+	if ((old & ~PAGE_MASK) || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && (!(flags & MREMAP_MAYMOVE) || (new_addr & ~PAGE_MASK)))
+		return -EINVAL;
+	if (flags & MREMAP_DONTUNMAP) {
+		klog_once("mremap-dontunmap", "uninode: mremap(MREMAP_DONTUNMAP) is not supported\n");
+		return -EINVAL;
+	}
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!old_len) /* duplicating a shared mapping: not with private copies */
+		return -EINVAL;
+	mutex_lock(&vm_lock);
+	struct vma *v = vm_find(old);
+	long r;
+	if (!v || old + old_len > v->end) {
+		r = -EFAULT;
+		goto out;
+	}
+	if (!(flags & MREMAP_FIXED) && new_len <= old_len) {
+		r = unmap_locked(old + new_len, old + old_len);
+		r = r ? r : (long)old;
+		goto out;
+	}
+	/* Grow in place when the region ends here and the space after it is free. */
+	if (!(flags & MREMAP_FIXED) && v->end == old + old_len && old + new_len <= USER_TOP &&
+	    range_free(old + old_len, old + new_len)) {
+		v->end = old + new_len;
+		r = (long)old;
+		goto out;
+	}
+	if (!(flags & MREMAP_MAYMOVE)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	vaddr_t to;
+	if (flags & MREMAP_FIXED) {
+		if (new_addr + new_len > USER_TOP || (new_addr < old + old_len && old < new_addr + new_len)) {
+			r = -EINVAL;
+			goto out;
+		}
+		if ((r = unmap_locked(new_addr, new_addr + new_len)))
+			goto out;
+		to = new_addr;
+	} else {
+		to = find_gap(new_len);
+		if (!to) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	/* The moved part becomes a region of its own with the same attributes. */
+	v = vm_find(old);
+	if (v->start < old)
+		v = split(v, old);
+	if (v && v->end > old + old_len && !split(v, old + old_len))
+		v = NULL;
+	struct vma *n = v ? kmalloc(sizeof *n) : NULL;
+	if (!n) {
+		r = -ENOMEM;
+		goto out;
+	}
+	*n = *v;
+	n->start = to;
+	n->end = to + new_len;
+	size_t moved = MIN(old_len, new_len);
+	if ((r = move_ptes(old, to, moved))) {
+		kfree(n);
+		goto out;
+	}
+	if (n->file)
+		file_get(n->file);
+	unmap_locked(old, old + old_len);
+	insert(n);
+	merge_around(n);
+	r = (long)to;
+out:
+	mutex_unlock(&vm_lock);
+	return r;
+}
+
 int vm_munmap(vaddr_t addr, size_t len)
 {
 	if ((addr & ~PAGE_MASK) || !len || addr + len > USER_TOP)

@@ -46,6 +46,7 @@ const cases: Case[] = [
   { name: "clocks" },
   { name: "threads" },
   { name: "signals" },
+  { name: "mremap" },
 ];
 
 beforeAll(async () => {
