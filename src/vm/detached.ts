@@ -72,7 +72,8 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
       cpus: o.cpus,
       accel: o.accel,
       kernel: o.kernel,
-      cmdline: o.cmdline,
+      // The serial ports are files: COM1 has no input side, so stdin is empty from the start.
+      cmdline: [o.cmdline, "stdin=null"].filter((s) => s !== "").join(" "),
       serialFiles: { com1: files.stdout, com2: files.stderr, com3: files.kernel },
       qmpSocket: qmp,
       root: o.root,

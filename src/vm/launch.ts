@@ -50,6 +50,8 @@ export interface RunVmOptions {
 /** How many kernel lines before a fault record are shown when the log was hidden. */
 const REPORT_LINES = 40;
 const KERNEL_PREFIX = "[kernel] ";
+/** The kernel's first line on COM3: its UARTs are set up and may be sent input. */
+const READY_LINE = "uninode:ready";
 
 /** Boots the VM and resolves with the program's exit status; abnormal ends throw VmError. */
 export async function runVm(o: RunVmOptions): Promise<number> {
@@ -68,7 +70,11 @@ export async function runVm(o: RunVmOptions): Promise<number> {
     });
     o.debug(renderCommandLine(qemu, args));
 
+    // The kernel says when its UARTs can take input (CONTRACT.md); nothing is sent before.
+    let kernelReady: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (kernelReady = r));
     const channel = new KernelChannel((line) => {
+      if (line === READY_LINE) return kernelReady();
       if (o.showKernelLog) o.stderr.write(KERNEL_PREFIX + line + "\n");
     });
     const child = execa(qemu, args, {
@@ -98,9 +104,15 @@ export async function runVm(o: RunVmOptions): Promise<number> {
         s.unpipe();
         s.resume();
       });
-      // Never end COM1 when our stdin ends: QEMU would take that as a disconnect.
-      o.stdin.pipe(s, { end: false });
       s.resume();
+    });
+    // stdin: raw bytes on COM1. Never end COM1 when our stdin ends (QEMU would take that as a
+    // disconnect); say it on COM3 instead, with the byte count (CONTRACT.md: stdin-eof).
+    void Promise.all([serial.ports.com1.connected, serial.ports.com3.connected, ready]).then(([com1, com3]) => {
+      let sent = 0;
+      o.stdin.on("data", (chunk: Buffer | string) => (sent += Buffer.byteLength(chunk)));
+      o.stdin.once("end", () => com3.write(`stdin-eof ${sent}\n`));
+      o.stdin.pipe(com1, { end: false });
     });
     void serial.ports.com2.connected.then((s) => {
       track(s);

@@ -10,7 +10,7 @@ export interface FakeKernel {
   com1?: Buffer | string;
   com2?: Buffer | string;
   com3?: Buffer | string;
-  /** Read COM1 until a newline and write the line back to COM1 (after com1). */
+  /** Say uninode:ready on COM3, then read COM1 until a newline and write the line back to COM1 (after com1). */
   echoLine?: boolean;
   /** Value written to isa-debug-exit (QEMU exits with (v << 1) | 1); "hang" spins forever. */
   exit: number | "hang";
@@ -35,7 +35,7 @@ _start:
     mov $com1, %esi
     mov $0x3f8, %dx
     call puts
-    ${k.echoLine ? "call echo" : ""}
+    ${k.echoLine ? "mov $ready, %esi\n    mov $0x3e8, %dx\n    call puts\n    call echo" : ""}
     mov $com2, %esi
     mov $0x2f8, %dx
     call puts
@@ -65,6 +65,7 @@ echo:                          # copy COM1 input to COM1 output up to and includ
 com1: .byte ${bytes(k.com1)}
 com2: .byte ${bytes(k.com2)}
 com3: .byte ${bytes(k.com3)}
+ready: .byte ${bytes("uninode:ready\n")}
     .bss
     .align 16
     .skip 4096
