@@ -225,7 +225,7 @@ unsigned console_input_poll(void)
 		rx_drain_locked();
 	unsigned r = rx_len ? EPOLLIN | EPOLLRDNORM : 0;
 	if (!rx_len && rx_total >= rx_eof_at)
-		r = EPOLLIN | EPOLLRDNORM | EPOLLHUP;
+		r = EPOLLHUP;                  /* as a pipe whose writer has gone */
 	spin_unlock(&rx_lock);
 	return r;
 }

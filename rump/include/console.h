@@ -10,7 +10,7 @@ void console_input_start(void);
 /* Up to N bytes of input into BUF (kernel or app memory). Blocks until some
  * arrive unless NONBLOCK (-EAGAIN then); 0 once input has ended. */
 long console_input_read(void *buf, size_t n, bool nonblock);
-/* EPOLLIN|EPOLLRDNORM while input is pending or has ended (with EPOLLHUP then). */
+/* EPOLLIN|EPOLLRDNORM while input is pending, EPOLLHUP once it has ended (as a pipe). */
 unsigned console_input_poll(void);
 size_t console_input_pending(void);      /* bytes buffered (FIONREAD) */
 /* The host says input ends after TOTAL bytes in all (CONTRACT.md: stdin-eof). */
