@@ -122,10 +122,24 @@ void intr_dispatch(struct intr_frame *f)
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
 
-uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
-void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; (void)lapic[LAPIC_ID / 4]; }
+/* Firmware on some machines hands over the LAPIC in x2APIC mode, where the
+ * MMIO window is dead and registers are MSRs 0x800 + reg/16. */
+static bool x2apic;
+
+uint32_t lapic_read(uint32_t reg) { return x2apic ? (uint32_t)rdmsr(0x800 + reg / 16) : lapic[reg / 4]; }
+
+void lapic_write(uint32_t reg, uint32_t v)
+{
+	if (x2apic) {
+		wrmsr(0x800 + reg / 16, v);
+		return;
+	}
+	lapic[reg / 4] = v;
+	(void)lapic[LAPIC_ID / 4];
+}
+
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
-uint32_t lapic_id(void) { return lapic_read(LAPIC_ID) >> 24; }
+uint32_t lapic_id(void) { return x2apic ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24; }
 
 static void ioapic_write(uint32_t reg, uint32_t v) { ioapic[0] = reg; ioapic[4] = v; }
 
@@ -144,9 +158,11 @@ void intr_init(void)
 	outb(0x21, 4); outb(0xa1, 2);
 	outb(0x21, 1); outb(0xa1, 1);
 	outb(0x21, 0xff); outb(0xa1, 0xff);
-	paddr_t base = rdmsr(MSR_APIC_BASE) & 0xffffff000UL;
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1 << 11));
-	lapic = ioremap(base, PAGE_SIZE);
+	uint64_t apic_base = rdmsr(MSR_APIC_BASE);
+	x2apic = apic_base & (1 << 10);
+	wrmsr(MSR_APIC_BASE, apic_base | (1 << 11));
+	if (!x2apic)
+		lapic = ioremap(apic_base & 0xffffff000UL, PAGE_SIZE);
 	lapic_write(LAPIC_SVR, 0x100 | 0xff);  /* enabled, spurious vector 255 */
 	ioapic = ioremap(0xfec00000, PAGE_SIZE);
 	this_cpu()->lapic_id = lapic_id();
