@@ -75,7 +75,8 @@ async function fromLockfile(appDir: string, entries: Record<string, LockEntry>, 
   let devCount = 0;
   const missing: string[] = [];
   for (const [rel, e] of Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (rel === "" || !/(^|\/)node_modules\//.test(rel)) continue; // the root, and workspace sources
+    // The root, workspace sources, and anything outside the app (a hoisting root above it).
+    if (rel === "" || !/(^|\/)node_modules\//.test(rel) || rel.startsWith("../") || path.isAbsolute(rel)) continue;
     if (e.dev === true) {
       devCount++;
       continue;

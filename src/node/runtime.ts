@@ -9,6 +9,7 @@ import path from "node:path";
 import { execa } from "execa";
 import semver from "semver";
 import { UninodeError, UsageError } from "../errors.js";
+import { looksLikeElf } from "../image/elf.js";
 import { findProgram } from "../image/plan.js";
 import { makeTempDir, removeDir } from "../image/stage.js";
 import { npmComplaint, realNpm, type NpmRunner } from "./npm.js";
@@ -75,6 +76,12 @@ async function hostRuntime(o: RuntimeOptions): Promise<NodeRuntime> {
     throw new RuntimeError("NODE_NOT_FOUND", "--node host needs a node on PATH; install Node.js or choose a version with --node 22.");
   }
   const real = await realpath(found);
+  if (!(await looksLikeElf(real))) {
+    throw new RuntimeError(
+      "NODE_NOT_BINARY",
+      `The node on PATH (${found}) is a script, not Node's binary (a version manager's shim?); choose a runtime with --node 22, or put Node's own binary first on PATH.`,
+    );
+  }
   // The node running uninode is usually that one: no need to start it to ask its version.
   if (real === (await realpath(process.execPath).catch(() => ""))) return { path: real, version: process.versions.node, source: "host" };
   const r = await execa(real, ["--version"], { reject: false, stdin: "ignore", timeout: 30_000 });

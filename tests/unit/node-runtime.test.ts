@@ -2,7 +2,7 @@
 // table and `npm pack` with a tarball made here (package/bin/node is a small C program).
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UninodeError } from "../../src/errors.js";
@@ -57,6 +57,14 @@ describe("Node runtimes", () => {
   it("uses the node on PATH for host", async () => {
     const r = await resolveRuntime("host", options(path.join(tmp.dir, "c0"), fakeNpm({}, [])));
     expect(r).toMatchObject({ source: "host", version: process.versions.node });
+  });
+
+  it("refuses a node on PATH that is a script (a version manager's shim)", async () => {
+    const bin = path.join(tmp.dir, "shim-bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, "node"), "#!/bin/sh\nexec node \"$@\"\n", { mode: 0o755 });
+    const o = { ...options(path.join(tmp.dir, "c5"), fakeNpm({}, [])), searchPath: bin };
+    await expect(resolveRuntime("host", o)).rejects.toThrow(/^The node on PATH \(.*shim-bin\/node\) is a script, not Node's binary/);
   });
 
   it("resolves a major to the newest release, fetches, verifies and caches it", async () => {
