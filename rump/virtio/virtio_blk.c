@@ -1,11 +1,13 @@
 /* virtio-blk: a block device on one request queue. Requests are a header,
- * the data pages and a status byte. Completion is polled for now: a request
- * is done when vblk_reap() has seen it in the used ring; an interrupt
- * handler will call vblk_reap() and wake the waiters instead. */
+ * the data pages and a status byte. A request is done when vblk_reap() has
+ * seen it in the used ring: the queue's interrupt (MSI-X, else INTx) reaps
+ * and wakes the submitting threads, which sleep meanwhile; a device without
+ * an interrupt is polled. */
 #include "kernel.h"
 #include "arch.h"
 #include "mm.h"
 #include "blk.h"
+#include "sched.h"
 #include "virtio.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX 1
@@ -24,6 +26,9 @@
 
 #define QUEUE_SIZE 256
 #define MAX_DESC 130            /* descriptors in one request we build */
+#define LOST_IRQ_NS 200000000UL /* a sleeper looks at the ring itself after this long */
+
+enum vblk_irq { IRQ_NONE, IRQ_MSIX, IRQ_INTX };
 
 struct vblk {
 	struct blk_dev blk;
@@ -31,6 +36,10 @@ struct vblk {
 	struct virtq *q;
 	uint32_t max_data;          /* data descriptors per request */
 	uint32_t size_max;          /* bytes per descriptor */
+	enum vblk_irq irq;
+	struct spinlock lock;       /* orders completions against sleepers */
+	struct waitq wq;            /* threads waiting for a request or for ring space */
+	uint64_t requests, sleeps, lost_irqs;
 };
 
 struct vblk_req {
@@ -59,12 +68,49 @@ static bool add_region(struct virtq_buf *b, int *n, int max, const void *va, siz
 	return true;
 }
 
-/* Collect completed requests from the used ring (the interrupt handler's job later). */
-static void vblk_reap(struct vblk *vb)
+/* Mark completed requests done; how many there were. vb->lock held. */
+static int vblk_reap(struct vblk *vb)
 {
 	struct vblk_req *r;
-	while ((r = virtq_get_used(vb->q, NULL)))
+	int n = 0;
+	while ((r = virtq_get_used(vb->q, NULL))) {
 		r->done = true;
+		n++;
+	}
+	return n;
+}
+
+/* The queue's interrupt: reap, and wake whoever waits. */
+static void vblk_irq(struct intr_frame *f, void *arg)
+{
+	(void)f;
+	struct vblk *vb = arg;
+	if (vb->irq == IRQ_INTX && !(vb->vd->t->isr(vb->vd) & 1))
+		return;                     /* a shared line, and not our queue */
+	spin_lock(&vb->lock);
+	int n = vblk_reap(vb);
+	spin_unlock(&vb->lock);
+	if (n)
+		waitq_wake(&vb->wq, INT32_MAX);
+}
+
+/* Wait for the device once, vb->lock held: sleep until an interrupt (or,
+ * should one be lost, a timeout), or with no interrupt spin on the ring. */
+static void vblk_wait(struct vblk *vb)
+{
+	if (vb->irq == IRQ_NONE) {
+		vblk_reap(vb);
+		spin_unlock(&vb->lock);
+		cpu_relax();
+		spin_lock(&vb->lock);
+		return;
+	}
+	vb->sleeps++;
+	if (waitq_sleep(&vb->wq, &vb->lock, time_monotonic_ns() + LOST_IRQ_NS) == -ETIMEDOUT && vblk_reap(vb)) {
+		vb->lost_irqs++;
+		klog_once("vblk-lost-irq", "virtio-blk: %s: a completion came without its interrupt\n", vb->blk.name);
+		waitq_wake(&vb->wq, INT32_MAX);
+	}
 }
 
 /* Queue one chain and wait for it; 0 or -EIO. */
@@ -73,17 +119,21 @@ static int vblk_submit(struct vblk *vb, struct vblk_req *r, const struct virtq_b
 	r->done = false;
 	r->status = 0xff;
 	int err;
-	while ((err = virtq_add(vb->q, bufs, n, r)) == -ENOSPC) {
-		vblk_reap(vb);              /* others' requests fill the ring: help them along */
-		cpu_relax();
+	spin_lock(&vb->lock);
+	vb->requests++;
+	while ((err = virtq_add(vb->q, bufs, n, r)) == -ENOSPC)
+		vblk_wait(vb);              /* others' requests fill the ring */
+	if (!err) {
+		virtq_kick(vb->q);
+		while (!r->done)
+			vblk_wait(vb);
 	}
+	spin_unlock(&vb->lock);
+	/* A request that freed ring space may let another submitter in. */
+	if (vb->irq != IRQ_NONE)
+		waitq_wake(&vb->wq, INT32_MAX);
 	if (err)
 		return err;
-	virtq_kick(vb->q);
-	while (!r->done) {
-		vblk_reap(vb);
-		cpu_relax();
-	}
 	return r->status == 0 ? 0 : -EIO;
 }
 
@@ -190,6 +240,14 @@ int virtio_blk_probe(struct virtio_dev *vd)
 		if (sm >= BLK_SECTOR)
 			vb->size_max = MIN(sm, (uint32_t)PAGE_SIZE);
 	}
+	vb->lock = (struct spinlock)SPINLOCK_INIT("vblk");
+	vb->wq = (struct waitq)WAITQ_INIT("vblk");
+	int vector = vd->t->setup_irq ? intr_alloc_vector() : -1;
+	if (vector >= 0) {
+		intr_register(vector, vblk_irq, vb);
+		int how = vd->t->setup_irq(vd, vb->q, vector);
+		vb->irq = how == 0 ? IRQ_MSIX : how == 1 ? IRQ_INTX : IRQ_NONE;
+	}
 	vb->blk.ops = &vblk_ops;
 	vb->blk.nsectors = cap;
 	vb->blk.readonly = virtio_has(vd, VIRTIO_BLK_F_RO);
@@ -198,7 +256,8 @@ int virtio_blk_probe(struct virtio_dev *vd)
 	virtio_driver_ok(vd);
 	if ((err = blk_register(&vb->blk)))
 		return err;
-	kprintf("virtio-blk: %s: %lu MiB%s, %s, queue of %u\n", vb->blk.name, (unsigned long)(cap >> 11),
-		vb->blk.readonly ? " read-only" : "", vd->t->name, vb->q->size);
+	kprintf("virtio-blk: %s: %lu MiB%s, %s, queue of %u, %s\n", vb->blk.name, (unsigned long)(cap >> 11),
+		vb->blk.readonly ? " read-only" : "", vd->t->name, vb->q->size,
+		vb->irq == IRQ_MSIX ? "MSI-X" : vb->irq == IRQ_INTX ? "INTx" : "polled");
 	return 0;
 }
