@@ -145,7 +145,9 @@ async function chooseEntry(dir: string, label: string, pkg: AppPackageJson, conf
   if (typeof start === "string") {
     const parsed = parseStartScript(start);
     if (parsed) {
-      const file = await resolveFile(dir, parsed.file);
+      // `node .` runs the package itself: its main, else index.js.
+      const self = path.posix.normalize(parsed.file) === ".";
+      const file = self ? await resolveFile(dir, typeof pkg.main === "string" && pkg.main !== "" ? pkg.main : "index.js") : await resolveFile(dir, parsed.file);
       if (file === undefined) {
         throw new AppError(
           "NO_ENTRY",
@@ -177,7 +179,7 @@ async function resolveFile(dir: string, name: string): Promise<string | undefine
   const rel = path.posix.normalize(name.replace(/\\/g, "/")).replace(/^\.\//, "");
   if (rel.startsWith("../") || rel === ".." || path.posix.isAbsolute(rel)) return undefined;
   for (const c of [rel, `${rel}.js`, `${rel}.mjs`, `${rel}.cjs`, `${rel}/index.js`]) {
-    if (c !== "." && (await isFile(path.join(dir, c)))) return c;
+    if (c !== "." && (await isFile(path.join(dir, c)))) return path.posix.normalize(c);
   }
   return undefined;
 }

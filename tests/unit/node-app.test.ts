@@ -69,6 +69,11 @@ describe("entry point rules", () => {
     });
   });
 
+  it("takes `node .` as the package's main", async () => {
+    const dir = makeApp({ "package.json": { main: "lib/main.js", scripts: { start: "node ." } }, "lib/main.js": "" });
+    expect((await loadApp(dir, "app")).entry).toMatchObject({ file: "lib/main.js", reason: 'scripts.start "node ."' });
+  });
+
   it("then main (resolved as require does), when start is not a plain node command", async () => {
     const dir = makeApp({ "package.json": { main: "lib/app", scripts: { start: "NODE_ENV=prod node x.js && echo done" } }, "lib/app.js": "" });
     expect((await loadApp(dir, "app")).entry).toMatchObject({ file: "lib/app.js", reason: 'package.json "main"' });
