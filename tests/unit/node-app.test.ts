@@ -329,6 +329,27 @@ describe("uninode build APP_DIR", () => {
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
   });
 
+  it("prints JSON with --json, and inspect reads the image back by tag", async () => {
+    const dir = makeApp({ "package.json": { name: "jsonapp", version: "2.1.0", uninode: { ports: ["8080:3000"], memory: "512M", cpus: 2 } }, "index.js": "" });
+    const r = await cli(["build", dir, "--json", "--node", "host"]);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({ tag: "jsonapp", app: "jsonapp", entry: "index.js", entryReason: "the default index.js", nodeSource: "host" });
+    expect(out["sizes"]).toMatchObject({ app: expect.any(Number), node: expect.any(Number), kernel: expect.any(Number) });
+    const text = await cli(["inspect", "jsonapp"]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^app {6}jsonapp 2\.1\.0, entry index\.js$/m);
+    expect(text.stdout).toMatch(/^argv {5}"node" "\/app\/index\.js"$/m);
+    expect(text.stdout).toMatch(/^ports {4}8080:3000$/m);
+    expect(text.stdout).toMatch(/^memory {3}512M$/m);
+    const json = JSON.parse((await cli(["inspect", "--json", "jsonapp"])).stdout) as { manifest: { cpus: number; files: { path: string; sha256: string }[] } };
+    expect(json.manifest.cpus).toBe(2);
+    expect(json.manifest.files.find((f) => f.path === "/app/index.js")?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const missing = await cli(["inspect", "nosuchtag"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe("uninode: nosuchtag is neither an image file nor the tag of one; check the name.\n");
+  });
+
   it("says so when the host's node does not answer --version", async () => {
     const dir = makeApp({ "package.json": {}, "index.js": "" });
     const r = await cliWithPath(["build", dir, "-o", path.join(tmp.dir, "y.img")], `${tmp.dir}:${process.env["PATH"]}`);
