@@ -4,7 +4,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { argumentFiles, planExec } from "../../src/image/plan.js";
-import { packageRoot } from "../../src/paths.js";
 import { HELLO_C, compileC, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
@@ -20,8 +19,8 @@ afterAll(() => tmp.cleanup());
 
 describe("argument files", () => {
   it("maps relative paths under /app and absolute paths to themselves", async () => {
-    // Not under /tmp (the VM mounts its own there), so the repository's package.json.
-    const abs = path.join(packageRoot(), "package.json");
+    // Not under /tmp (the VM mounts its own there; checkouts and temp dirs may be there too).
+    const abs = "/etc/passwd";
     const files = await argumentFiles(["script.js", "./lib/util.js", abs, "-e", "console.log(1)", "missing.js"], tmp.dir);
     expect(files.map((f) => [f.arg, f.imagePath])).toEqual([
       ["script.js", "/app/script.js"],
