@@ -62,7 +62,8 @@ void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v);
 void pci_write16(const struct pci_dev *d, unsigned off, uint16_t v);
 void pci_write8(const struct pci_dev *d, unsigned off, uint8_t v);
 
-/* Enumerate every bus (through bridges) and bind drivers; runs once. */
+/* Enumerate every bus (through bridges) and bind drivers, then probe the
+ * virtio-mmio devices; runs once. */
 void pci_init(void);
 struct pci_dev *pci_devices(void);             /* the list enumeration built */
 /* Offset of the first capability ID at or after the one following FROM

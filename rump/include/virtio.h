@@ -1,6 +1,5 @@
-/* virtio: devices behind a transport (PCI modern, PCI legacy; MMIO can be
- * added as another struct virtio_transport), split virtqueues, and the
- * device drivers that sit on them (rump/virtio/). */
+/* virtio: devices behind a transport (PCI modern, PCI legacy, MMIO), split
+ * virtqueues, and the device drivers that sit on them (rump/virtio/). */
 #pragma once
 #include "types.h"
 #include "kernel.h"
@@ -105,4 +104,9 @@ static inline bool virtio_has(const struct virtio_dev *vd, int bit) { return vd-
 
 /* Device drivers (probe: 0 = bound). */
 int virtio_blk_probe(struct virtio_dev *vd);
+
+/* virtio_mmio.c: record a virtio_mmio.device=SIZE@ADDR:IRQ value from the
+ * kernel command line (before the heap exists); probe them (from pci_init). */
+int virtio_mmio_cmdline(const char *val);
+void virtio_mmio_init(void);
 int virtio_net_probe(struct virtio_dev *vd);

@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "paging.h"
 #include "pci.h"
+#include "virtio.h"
 
 #define CFG_ADDR 0xcf8
 #define CFG_DATA 0xcfc
@@ -197,7 +198,8 @@ void *pci_map_bar(struct pci_dev *d, int i)
 	return ioremap(d->bar[i].addr, d->bar[i].size);
 }
 
-/* Enumerate and bind drivers: the first whose match() accepts and probe() succeeds wins. */
+/* Enumerate and bind drivers: the first whose match() accepts and probe() succeeds
+ * wins; then the virtio-mmio devices (virtio_mmio.c). */
 void pci_init(void)
 {
 	if (pci_done)
@@ -215,4 +217,5 @@ void pci_init(void)
 		for (size_t k = 0; k < ARRAY_SIZE(pci_drivers) && !d->driver; k++)
 			if (pci_drivers[k]->match(d) && pci_drivers[k]->probe(d) == 0)
 				d->driver = pci_drivers[k];
+	virtio_mmio_init();    /* devices outside PCI (microvm): found now too, so boot order holds */
 }
