@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "pci.h"
 #include "console.h"
+#include "virtio.h"
 #include "net.h"
 
 struct boot_options boot_opts;
@@ -45,6 +46,8 @@ static void parse_cmdline(char *s)
 			boot_opts.init = tok + 5;
 		else if (!strcmp(tok, "stdin=null"))
 			console_input_eof(0);   /* no input side (detached VMs): stdin is empty */
+		else if (!strncmp(tok, "virtio_mmio.device=", 19) && !virtio_mmio_cmdline(tok + 19))
+			;                       /* probed with the PCI devices */
 		else
 			kprintf("uninode: unknown kernel option '%s' ignored\n", tok);
 	}
