@@ -142,6 +142,7 @@ static void ep_release(struct file *f)
 static const struct file_ops epoll_ops = {
 	.poll = ep_poll_self,
 	.release = ep_release,
+	.anon_name = "[eventpoll]",
 	.flags = FOPS_STREAM,
 };
 

@@ -87,6 +87,7 @@ static void efd_release(struct file *f) { kfree(f->priv); }
 
 static const struct file_ops eventfd_ops = {
 	.read = efd_read, .write = efd_write, .poll = efd_poll, .release = efd_release, .flags = FOPS_STREAM,
+	.anon_name = "[eventfd]",
 };
 
 long sys_eventfd2(unsigned initval, int flags)
