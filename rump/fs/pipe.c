@@ -17,7 +17,10 @@ struct pipe {
 	int readers, writers;
 	struct waitq rwait, wwait;
 	struct file *rfile, *wfile;  /* for notifications; cleared at release */
+	uint64_t ino;                /* what fstat and /proc/self/fd (pipe:[N]) show */
 };
+
+static uint64_t next_pipe_ino = 4000;
 
 void k_raise(int sig);
 
@@ -159,7 +162,7 @@ static int pipe_stat(struct file *f, struct kstat *st)
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
 	st->st_dev = makedev64(0, 13);
-	st->st_ino = (uint64_t)f->priv >> 4;
+	st->st_ino = ((struct pipe *)f->priv)->ino;
 	return 0;
 }
 
@@ -199,6 +202,7 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 	p->rwait = (struct waitq)WAITQ_INIT("pipe-r");
 	p->wwait = (struct waitq)WAITQ_INIT("pipe-w");
 	p->readers = p->writers = 1;
+	p->ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
 	*rd = file_alloc(&pipe_read_ops, p, O_RDONLY | (flags & O_NONBLOCK));
 	*wr = file_alloc(&pipe_write_ops, p, O_WRONLY | (flags & O_NONBLOCK));
 	if (!*rd || !*wr) {
