@@ -138,6 +138,25 @@ long sys_unlinkat();
 long sys_utimensat();
 long sys_write();
 long sys_writev();
+/* The socket family (syscalls/net.c). */
+long sys_accept();
+long sys_accept4();
+long sys_bind();
+long sys_connect();
+long sys_getpeername();
+long sys_getsockname();
+long sys_getsockopt();
+long sys_listen();
+long sys_recvfrom();
+long sys_recvmmsg();
+long sys_recvmsg();
+long sys_sendmmsg();
+long sys_sendmsg();
+long sys_sendto();
+long sys_setsockopt();
+long sys_shutdown();
+long sys_socket();
+long sys_socketpair();
 
 const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[0] = { (syscall_fn)sys_read, "read", { A_FD, A_PTR, A_SIZE }, 3 },
@@ -181,21 +200,21 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[38] = { NULL, "setitimer", { 0 }, 0 },
 	[39] = { (syscall_fn)sys_getpid, "getpid", { 0 }, 0 },
 	[40] = { (syscall_fn)sys_sendfile, "sendfile", { A_FD, A_FD, A_PTR, A_SIZE }, 4 },
-	[41] = { NULL, "socket", { 0 }, 0 },
-	[42] = { NULL, "connect", { 0 }, 0 },
-	[43] = { NULL, "accept", { 0 }, 0 },
-	[44] = { NULL, "sendto", { 0 }, 0 },
-	[45] = { NULL, "recvfrom", { 0 }, 0 },
-	[46] = { NULL, "sendmsg", { 0 }, 0 },
-	[47] = { NULL, "recvmsg", { 0 }, 0 },
-	[48] = { NULL, "shutdown", { 0 }, 0 },
-	[49] = { NULL, "bind", { 0 }, 0 },
-	[50] = { NULL, "listen", { 0 }, 0 },
-	[51] = { NULL, "getsockname", { 0 }, 0 },
-	[52] = { NULL, "getpeername", { 0 }, 0 },
-	[53] = { NULL, "socketpair", { 0 }, 0 },
-	[54] = { NULL, "setsockopt", { 0 }, 0 },
-	[55] = { NULL, "getsockopt", { 0 }, 0 },
+	[41] = { (syscall_fn)sys_socket, "socket", { A_INT, A_HEX, A_INT }, 3 },
+	[42] = { (syscall_fn)sys_connect, "connect", { A_FD, A_PTR, A_INT }, 3 },
+	[43] = { (syscall_fn)sys_accept, "accept", { A_FD, A_PTR, A_PTR }, 3 },
+	[44] = { (syscall_fn)sys_sendto, "sendto", { A_FD, A_PTR, A_SIZE, A_HEX, A_PTR, A_INT }, 6 },
+	[45] = { (syscall_fn)sys_recvfrom, "recvfrom", { A_FD, A_PTR, A_SIZE, A_HEX, A_PTR, A_PTR }, 6 },
+	[46] = { (syscall_fn)sys_sendmsg, "sendmsg", { A_FD, A_PTR, A_HEX }, 3 },
+	[47] = { (syscall_fn)sys_recvmsg, "recvmsg", { A_FD, A_PTR, A_HEX }, 3 },
+	[48] = { (syscall_fn)sys_shutdown, "shutdown", { A_FD, A_INT }, 2 },
+	[49] = { (syscall_fn)sys_bind, "bind", { A_FD, A_PTR, A_INT }, 3 },
+	[50] = { (syscall_fn)sys_listen, "listen", { A_FD, A_INT }, 2 },
+	[51] = { (syscall_fn)sys_getsockname, "getsockname", { A_FD, A_PTR, A_PTR }, 3 },
+	[52] = { (syscall_fn)sys_getpeername, "getpeername", { A_FD, A_PTR, A_PTR }, 3 },
+	[53] = { (syscall_fn)sys_socketpair, "socketpair", { A_INT, A_HEX, A_INT, A_PTR }, 4 },
+	[54] = { (syscall_fn)sys_setsockopt, "setsockopt", { A_FD, A_INT, A_INT, A_PTR, A_INT }, 5 },
+	[55] = { (syscall_fn)sys_getsockopt, "getsockopt", { A_FD, A_INT, A_INT, A_PTR, A_PTR }, 5 },
 	[56] = { (syscall_fn)sys_clone, "clone", { A_HEX, A_HEX, A_PTR, A_PTR, A_HEX }, 5 },
 	[57] = { (syscall_fn)sys_fork, "fork", { 0 }, 0 },
 	[58] = { (syscall_fn)sys_vfork, "vfork", { 0 }, 0 },
@@ -428,7 +447,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[285] = { (syscall_fn)sys_fallocate, "fallocate", { A_FD, A_HEX, A_INT, A_INT }, 4 },
 	[286] = { NULL, "timerfd_settime", { 0 }, 0 },
 	[287] = { NULL, "timerfd_gettime", { 0 }, 0 },
-	[288] = { NULL, "accept4", { 0 }, 0 },
+	[288] = { (syscall_fn)sys_accept4, "accept4", { A_FD, A_PTR, A_PTR, A_HEX }, 4 },
 	[289] = { NULL, "signalfd4", { 0 }, 0 },
 	[290] = { (syscall_fn)sys_eventfd2, "eventfd2", { A_UINT, A_HEX }, 2 },
 	[291] = { (syscall_fn)sys_epoll_create1, "epoll_create1", { A_HEX }, 1 },
@@ -439,7 +458,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[296] = { (syscall_fn)sys_pwritev, "pwritev", { A_FD, A_PTR, A_INT, A_INT }, 4 },
 	[297] = { NULL, "rt_tgsigqueueinfo", { 0 }, 0 },
 	[298] = { NULL, "perf_event_open", { 0 }, 0 },
-	[299] = { NULL, "recvmmsg", { 0 }, 0 },
+	[299] = { (syscall_fn)sys_recvmmsg, "recvmmsg", { A_FD, A_PTR, A_UINT, A_HEX, A_PTR }, 5 },
 	[300] = { NULL, "fanotify_init", { 0 }, 0 },
 	[301] = { NULL, "fanotify_mark", { 0 }, 0 },
 	[302] = { (syscall_fn)sys_prlimit64, "prlimit64", { A_INT, A_INT, A_PTR, A_PTR }, 4 },
@@ -447,7 +466,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[304] = { NULL, "open_by_handle_at", { 0 }, 0 },
 	[305] = { NULL, "clock_adjtime", { 0 }, 0 },
 	[306] = { NULL, "syncfs", { 0 }, 0 },
-	[307] = { NULL, "sendmmsg", { 0 }, 0 },
+	[307] = { (syscall_fn)sys_sendmmsg, "sendmmsg", { A_FD, A_PTR, A_UINT, A_HEX }, 4 },
 	[308] = { NULL, "setns", { 0 }, 0 },
 	[309] = { (syscall_fn)sys_getcpu, "getcpu", { A_PTR, A_PTR, A_PTR }, 3 },
 	[310] = { NULL, "process_vm_readv", { 0 }, 0 },
