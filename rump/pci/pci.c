@@ -1,11 +1,14 @@
-/* PCI through the legacy configuration mechanism (ports 0xcf8/0xcfc):
- * enumeration of bus 0 and every bus behind a bridge, BAR decoding and
- * sizing, capability lists, and binding the drivers in pci_drivers[]. */
+/* PCI configuration through ECAM (PCIe memory-mapped configuration, found in
+ * the ACPI MCFG table) where the machine has it, else the legacy mechanism
+ * (ports 0xcf8/0xcfc): enumeration of bus 0 and every bus behind a bridge,
+ * BAR decoding and sizing, capability lists, and binding the drivers in
+ * pci_drivers[]. */
 #include "kernel.h"
 #include "arch.h"
 #include "paging.h"
 #include "pci.h"
 #include "virtio.h"
+#include "acpi.h"
 
 #define CFG_ADDR 0xcf8
 #define CFG_DATA 0xcfc
@@ -21,18 +24,82 @@ static struct spinlock cfg_lock = SPINLOCK_INIT("pci-cfg");
 static struct pci_dev *devices;     /* written once, by pci_init */
 static bool pci_done;
 
+/* ECAM for segment 0, from MCFG: bus B's 1 MiB window is at ecam_base + (B << 20). */
+static paddr_t ecam_base;                  /* 0: use the ports */
+static unsigned ecam_first, ecam_last;
+static volatile uint8_t *ecam_bus[256];    /* mapped on first use, guarded by cfg_lock */
+
+struct mcfg_entry {
+	uint64_t base;
+	uint16_t segment;
+	uint8_t start_bus, end_bus;
+	uint32_t reserved;
+} __packed;
+
+/* Function BUS:DEV.FN's 4 KiB of configuration space, or NULL without ECAM for it. */
+static volatile uint8_t *ecam_fn(uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	if (!ecam_base || bus < ecam_first || bus > ecam_last)
+		return NULL;
+	volatile uint8_t *b = __atomic_load_n(&ecam_bus[bus], __ATOMIC_ACQUIRE);
+	if (!b) {
+		spin_lock(&cfg_lock);
+		if (!ecam_bus[bus])
+			__atomic_store_n(&ecam_bus[bus], ioremap(ecam_base + ((paddr_t)bus << 20), 1UL << 20), __ATOMIC_RELEASE);
+		b = ecam_bus[bus];
+		spin_unlock(&cfg_lock);
+	}
+	return b + ((unsigned)dev << 15) + ((unsigned)fn << 12);
+}
+
 static uint32_t cfg_addr(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 {
 	return 0x80000000u | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (uint32_t)fn << 8 | (off & 0xfc);
 }
 
-static uint32_t raw_read32(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
+static uint32_t port_read32(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 {
+	if (off >= 256)
+		return 0xffffffff;           /* extended space needs ECAM */
 	spin_lock(&cfg_lock);
 	outl(CFG_ADDR, cfg_addr(bus, dev, fn, off));
 	uint32_t v = inl(CFG_DATA);
 	spin_unlock(&cfg_lock);
 	return v;
+}
+
+static uint32_t raw_read32(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
+{
+	volatile uint8_t *e = ecam_fn(bus, dev, fn);
+	if (e)
+		return *(volatile uint32_t *)(e + (off & 0xffc));
+	return port_read32(bus, dev, fn, off);
+}
+
+/* Use ECAM if MCFG describes segment 0 and it agrees with the ports on 00:00.0. */
+static void ecam_init(void)
+{
+	const struct acpi_header *h = acpi_find("MCFG");
+	if (!h)
+		return;
+	const struct mcfg_entry *e = (const struct mcfg_entry *)((const char *)h + sizeof(*h) + 8);
+	size_t n = (h->length - sizeof(*h) - 8) / sizeof(*e);
+	for (size_t i = 0; i < n; i++)
+		if (e[i].segment == 0 && e[i].base && e[i].start_bus <= e[i].end_bus) {
+			ecam_base = e[i].base;
+			ecam_first = e[i].start_bus;
+			ecam_last = e[i].end_bus;
+			break;
+		}
+	if (!ecam_base || ecam_first > 0)
+		return;
+	uint32_t mem = raw_read32(0, 0, 0, PCI_VENDOR_ID), io = port_read32(0, 0, 0, PCI_VENDOR_ID);
+	if (mem != io) {
+		kprintf("pci: MCFG's ECAM at %#lx reads %#x where the ports read %#x: not used\n", ecam_base, mem, io);
+		ecam_base = 0;
+		return;
+	}
+	kprintf("pci: configuration through ECAM at %#lx, buses %u-%u\n", ecam_base, ecam_first, ecam_last);
 }
 
 uint32_t pci_read32(const struct pci_dev *d, unsigned off)
@@ -52,6 +119,13 @@ uint8_t pci_read8(const struct pci_dev *d, unsigned off)
 
 void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v)
 {
+	volatile uint8_t *e = ecam_fn(d->bus, d->dev, d->fn);
+	if (e) {
+		*(volatile uint32_t *)(e + (off & 0xffc)) = v;
+		return;
+	}
+	if (off >= 256)
+		return;               /* extended space needs ECAM */
 	spin_lock(&cfg_lock);
 	outl(CFG_ADDR, cfg_addr(d->bus, d->dev, d->fn, off));
 	outl(CFG_DATA, v);
@@ -60,6 +134,13 @@ void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v)
 
 void pci_write16(const struct pci_dev *d, unsigned off, uint16_t v)
 {
+	volatile uint8_t *e = ecam_fn(d->bus, d->dev, d->fn);
+	if (e) {
+		*(volatile uint16_t *)(e + (off & 0xffe)) = v;
+		return;
+	}
+	if (off >= 256)
+		return;               /* extended space needs ECAM */
 	spin_lock(&cfg_lock);
 	outl(CFG_ADDR, cfg_addr(d->bus, d->dev, d->fn, off));
 	outw((uint16_t)(CFG_DATA + (off & 2)), v);
@@ -68,6 +149,13 @@ void pci_write16(const struct pci_dev *d, unsigned off, uint16_t v)
 
 void pci_write8(const struct pci_dev *d, unsigned off, uint8_t v)
 {
+	volatile uint8_t *e = ecam_fn(d->bus, d->dev, d->fn);
+	if (e) {
+		e[off & 0xfff] = v;
+		return;
+	}
+	if (off >= 256)
+		return;               /* extended space needs ECAM */
 	spin_lock(&cfg_lock);
 	outl(CFG_ADDR, cfg_addr(d->bus, d->dev, d->fn, off));
 	outb((uint16_t)(CFG_DATA + (off & 3)), v);
@@ -205,6 +293,7 @@ void pci_init(void)
 	if (pci_done)
 		return;
 	pci_done = true;
+	ecam_init();
 	/* one host bridge per function of 00:00 when it is multi-function */
 	bool multi = (raw_read32(0, 0, 0, 0x0c) >> 16) & 0x80;
 	if (!multi)
