@@ -111,11 +111,25 @@ export const runCommand: Command = {
     }
 
     const { runVm } = await import("../vm/launch.js");
-    // Ctrl-C stops QEMU cleanly (the VM is gone before we exit 130), rather than orphaning it.
+    // Ctrl-C (or SIGTERM) is passed to the program, as a terminal would, so a server can shut
+    // down by itself; a second one, or a program still running 10 s later, stops QEMU cleanly
+    // (the VM is gone before we exit 130) rather than orphaning it.
     const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    let sendToProgram: ((sig: number) => boolean) | undefined;
+    let forwarded: number | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const onSignal = (name: NodeJS.Signals) => {
+      const sig = name === "SIGINT" ? 2 : 15;
+      if (forwarded === undefined && sendToProgram?.(sig)) {
+        forwarded = sig;
+        report.debug(`passed ${name} to the program; again to stop the VM at once`);
+        grace = setTimeout(() => abort.abort(), 10_000);
+        return;
+      }
+      abort.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     const stdinErrors = () => undefined;
     ctx.stdin.on("error", stdinErrors);
     try {
@@ -129,6 +143,7 @@ export const runCommand: Command = {
         network: { forwards },
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
         signal: abort.signal,
+        onSignalSender: (send) => (sendToProgram = send),
         stdin: ctx.stdin,
         stdout: ctx.stdout,
         stderr: ctx.stderr,
@@ -136,7 +151,14 @@ export const runCommand: Command = {
         debug: report.debug,
         ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
       });
+    } catch (err) {
+      // The program died of the signal we passed on: that is the ending the user asked for.
+      if (forwarded !== undefined && err instanceof UninodeError && err.code === "PROGRAM_SIGNALED" && err.exitCode === 128 + forwarded) {
+        return err.exitCode;
+      }
+      throw err;
     } finally {
+      if (grace) clearTimeout(grace);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       ctx.stdin.off("error", stdinErrors);

@@ -2,6 +2,7 @@
 // QEMU is started in its own process group with its serial ports written to files and a QMP
 // socket to control it; the CLI returns once QEMU is up.
 
+import net from "node:net";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
@@ -65,6 +66,8 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
   const files = instanceFiles(dir);
   let qmp = path.join(dir, "qmp.sock");
   if (qmp.length > MAX_SOCKET_PATH) qmp = path.join(os.tmpdir(), `uninode-${id}.qmp`);
+  let control = path.join(dir, "control.sock");
+  if (control.length > MAX_SOCKET_PATH) control = path.join(os.tmpdir(), `uninode-${id}.ctl`);
   // The id on QEMU's command line lets `ps` tell our QEMU from a process that reused its pid.
   const args = [
     ...buildQemuArgs({
@@ -75,6 +78,7 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
       // The serial ports are files: COM1 has no input side, so stdin is empty from the start.
       cmdline: [o.cmdline, "stdin=null"].filter((s) => s !== "").join(" "),
       serialFiles: { com1: files.stdout, com2: files.stderr, com3: files.kernel },
+      controlSocket: control,
       qmpSocket: qmp,
       root: o.root,
       network: { forwards: o.forwards },
@@ -105,6 +109,7 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
     image: o.root.file,
     pid,
     qmp,
+    control,
     created: new Date().toISOString(),
     memory: o.memory,
     cpus: o.cpus,
@@ -133,10 +138,24 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
 
 export interface StopResult {
   /** How it went down: the guest powered off, QEMU quit when told, or it had to be killed. */
-  how: "already-exited" | "powerdown" | "quit" | "killed";
+  how: "already-exited" | "signaled" | "quit" | "killed";
 }
 
-/** ACPI power-off, then `quit` after `graceMs`, then SIGKILL: the VM is gone when this resolves. */
+/** Writes `signal N` into the kernel channel (CONTRACT.md); false if nobody listens there. */
+async function signalProgram(socketPath: string, sig: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection(socketPath);
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once("error", () => done(false));
+    s.once("connect", () => s.end(`signal ${sig}\n`, () => setTimeout(() => done(true), 50)));
+  });
+}
+
+/** SIGTERM to the program through the kernel channel (a server can close its connections and
+ * exit); after `graceMs`, QEMU's `quit`; then SIGKILL. The VM is gone when this resolves. */
 export async function stopInstance(inst: Instance, graceMs: number): Promise<StopResult> {
   const { pid, id, qmp } = inst.record;
   if (!(await isRunning(pid, id))) return { how: "already-exited" };
@@ -155,9 +174,11 @@ export async function stopInstance(inst: Instance, graceMs: number): Promise<Sto
     client = undefined;
   }
   try {
+    const { control } = inst.record;
+    if (control !== undefined && graceMs > 0 && (await signalProgram(control, 15)) && (await gone(graceMs))) {
+      return { how: "signaled" };
+    }
     if (client) {
-      await client.execute("system_powerdown");
-      if (graceMs > 0 && (await gone(graceMs))) return { how: "powerdown" };
       await client.execute("quit").catch(() => undefined);
       if (await gone(5000)) return { how: "quit" };
     } else {
@@ -171,5 +192,6 @@ export async function stopInstance(inst: Instance, graceMs: number): Promise<Sto
   } finally {
     client?.close();
     await rm(qmp, { force: true });
+    if (inst.record.control !== undefined) await rm(inst.record.control, { force: true });
   }
 }

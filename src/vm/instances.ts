@@ -26,6 +26,8 @@ export interface InstanceRecord {
   image: string;
   pid: number;
   qmp: string;
+  /** The kernel channel's socket (CONTRACT.md: signal N); absent in records from before it existed. */
+  control?: string;
   /** ISO time of the start. */
   created: string;
   memory: string;

@@ -36,6 +36,9 @@ export interface RunVmOptions {
   timeoutSeconds?: number;
   /** Aborting stops the VM (Ctrl-C: exit 130). */
   signal?: AbortSignal;
+  /** Receives a function that sends signal N to the program over the kernel channel
+   * (CONTRACT.md); it answers false until the kernel is ready for input. */
+  onSignalSender?: (send: (sig: number) => boolean) => void;
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -128,6 +131,15 @@ export async function runVm(o: RunVmOptions): Promise<number> {
       s.on("data", (chunk: Buffer) => channel.push(chunk));
       s.resume();
     });
+    let com3Ready: net.Socket | undefined;
+    const sent = new Set<number>();
+    void Promise.all([serial.ports.com3.connected, ready]).then(([com3]) => (com3Ready = com3));
+    o.onSignalSender?.((sig) => {
+      if (!com3Ready || com3Ready.destroyed) return false;
+      com3Ready.write(`signal ${sig}\n`);
+      sent.add(sig);
+      return true;
+    });
 
     const result = await child;
     // Everything QEMU wrote before exiting is still in the socket buffers: read it all.
@@ -160,7 +172,8 @@ export async function runVm(o: RunVmOptions): Promise<number> {
         case "exit":
           return exitStatusOf(record);
         case "signal":
-          showReport();
+          // A death by a signal the user sent (Ctrl-C) needs no kernel report.
+          if (!sent.has(record.signal)) showReport();
           throw new VmError(
             "PROGRAM_SIGNALED",
             `The program died of ${signalName(record.signal)} (signal ${record.signal}).`,

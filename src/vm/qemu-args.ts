@@ -43,6 +43,8 @@ export interface MachineConfig {
   serialSockets?: Record<SerialPort, string>;
   /** Or a file each UART writes to, by port (a detached VM); takes precedence over serialSockets. */
   serialFiles?: Record<SerialPort, string>;
+  /** With serialFiles: COM3 also listens on this unix socket, so `stop` can send the program a signal (CONTRACT.md). */
+  controlSocket?: string;
   /** A QMP control socket QEMU listens on (detached VMs: `uninode stop`). */
   qmpSocket?: string;
   root: RootDisk;
@@ -84,9 +86,16 @@ export function serialArgs(sockets: Record<SerialPort, string>): string[] {
 }
 
 /** Each UART appends to a file of its own: a detached VM's logs outlive the CLI that started it. */
-export function serialFileArgs(files: Record<SerialPort, string>): string[] {
+export function serialFileArgs(files: Record<SerialPort, string>, controlSocket?: string): string[] {
   const args: string[] = [];
-  for (const port of SERIAL_PORTS) args.push("-chardev", `file,id=${port},path=${qemuOptValue(files[port])},append=on`);
+  for (const port of SERIAL_PORTS) {
+    if (port === "com3" && controlSocket !== undefined) {
+      // Still logged to its file; the socket takes the host's control lines (signal N).
+      args.push("-chardev", `socket,id=${port},path=${qemuOptValue(controlSocket)},server=on,wait=off,logfile=${qemuOptValue(files[port])},logappend=on`);
+    } else {
+      args.push("-chardev", `file,id=${port},path=${qemuOptValue(files[port])},append=on`);
+    }
+  }
   for (const port of SERIAL_PORTS) args.push("-serial", `chardev:${port}`);
   return args;
 }
@@ -128,7 +137,7 @@ export function buildQemuArgs(cfg: MachineConfig): string[] {
     ...resourceArgs(cfg.memory, cfg.cpus),
     ...accelArgs(cfg.accel),
     ...kernelArgs(cfg.kernel, cfg.cmdline),
-    ...(cfg.serialFiles ? serialFileArgs(cfg.serialFiles) : serialArgs(requireSockets(cfg.serialSockets))),
+    ...(cfg.serialFiles ? serialFileArgs(cfg.serialFiles, cfg.controlSocket) : serialArgs(requireSockets(cfg.serialSockets))),
     ...(cfg.qmpSocket ? qmpArgs(cfg.qmpSocket) : []),
     ...exitDeviceArgs(),
     ...rootDiskArgs(cfg.root),
