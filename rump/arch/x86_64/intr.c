@@ -46,6 +46,17 @@ static int exc_signal(int v)
 	}
 }
 
+/* No frame left for a page the program touched: Linux's OOM killer would
+ * kill it (SIGKILL); we do the same, saying why and what to change. */
+static __noreturn void out_of_memory(uint64_t addr)
+{
+	irq_disable();
+	kprintf("uninode: out of memory: %lu MiB of RAM all in use when the program touched %#lx; "
+		"give the VM more memory (uninode run -m)\n", frame_total() * PAGE_SIZE >> 20, addr);
+	kprintf("uninode:signal 9\n");
+	arch_halt_exit(1);
+}
+
 static void exception(struct intr_frame *f)
 {
 	int v = (int)f->vector;
@@ -57,6 +68,8 @@ static void exception(struct intr_frame *f)
 		irq_disable();
 		if (r == 0)
 			return;
+		if (r == -ENOMEM)
+			out_of_memory(addr);
 		if (!from_app(f) && fixup_exception(f))
 			return;
 		/* The kernel touched an app address that is not mapped on the app's
