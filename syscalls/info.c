@@ -24,7 +24,7 @@ long sys_uname(struct utsname *u)
 	strlcpy(u->sysname, "Linux", 65);
 	strlcpy(u->nodename, "uninode", 65);
 	/* glibc and Node check the release for features; say a kernel whose ABI we follow. */
-	strlcpy(u->release, "6.1.0-uninode", 65);
+	strlcpy(u->release, UNAME_RELEASE, 65);
 	strlcpy(u->version, "#1 SMP uninode", 65);
 	strlcpy(u->machine, "x86_64", 65);
 	strlcpy(u->domainname, "(none)", 65);
@@ -61,6 +61,18 @@ long sys_prlimit64(int pid, int res, const struct rlimit64 *new, struct rlimit64
 		/* Recorded and reported back; only RLIMIT_NOFILE is enforced (by the fd table). */
 		limits[res] = *new;
 	}
+	return 0;
+}
+
+/* A resource limit for kernel code (/proc/self/limits). */
+int k_getrlimit(int res, uint64_t *cur, uint64_t *max)
+{
+	if (res < 0 || res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (!limits_init)
+		init_limits();
+	*cur = limits[res].cur;
+	*max = limits[res].max;
 	return 0;
 }
 

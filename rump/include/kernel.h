@@ -53,7 +53,10 @@ void console_flush(void);
 /* dev/control.c: commands from the host on the kernel channel (CONTRACT.md). */
 void control_init(void);
 
-/* kernel/main.c: options from the kernel command line. */
+/* The Linux release uname() and /proc/version report: the ABI we follow. */
+#define UNAME_RELEASE "6.1.0-uninode"
+
+/* main.c: options from the kernel command line. */
 struct boot_options {
 	bool trace;       /* strace-style log of every syscall */
 	bool boot_times;  /* print the boot timeline */
@@ -84,3 +87,6 @@ void boot_mark(const char *what);
  * where it is, 0 if there is none. */
 long vdso_map(void);
 uint64_t vdso_base(void);
+
+/* syscalls/info.c: resource limit RES (RLIMIT_*), -EINVAL if there is none. */
+int k_getrlimit(int res, uint64_t *cur, uint64_t *max);

@@ -48,5 +48,8 @@ long vm_brk(vaddr_t addr);
 void vm_set_brk_base(vaddr_t base);
 void vm_set_name(vaddr_t start, const char *name);
 struct vma *vm_find(vaddr_t addr);     /* the region containing ADDR, or NULL */
-struct vma *vm_first(void);            /* for /proc/self/maps */
+struct vma *vm_first(void);            /* for /proc/self/maps: walk it under vm_regions_lock */
+/* Hold the region list still while walking it; never across a fault or a sleep-prone call. */
+void vm_regions_lock(void);
+void vm_regions_unlock(void);
 const char *vm_file_path(struct vma *v);

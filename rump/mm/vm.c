@@ -18,6 +18,8 @@ static vaddr_t brk_base, brk_cur;
 
 void vm_init(void) {}
 struct vma *vm_first(void) { return vmas; }
+void vm_regions_lock(void) { mutex_lock(&vm_lock); }
+void vm_regions_unlock(void) { mutex_unlock(&vm_lock); }
 
 struct vma *vm_find(vaddr_t addr)
 {

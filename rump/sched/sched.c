@@ -15,7 +15,11 @@ struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread *rq_head, *rq_tail;
 static struct thread boot_thread, *idle;
 static struct thread *all_threads;
-static int next_tid = 1;
+/* App threads are numbered from 1, so the program's first thread has tid ==
+ * pid == 1 as on Linux (glibc's raise() is tgkill(getpid(), gettid())).
+ * Kernel threads, which the app never sees, count from KERNEL_TID_BASE. */
+#define KERNEL_TID_BASE 0x10000
+static int next_app_tid = 1, next_kernel_tid = KERNEL_TID_BASE;
 static uint64_t slice_start;
 static uint64_t idle_ns; /* time the CPU spent halted */
 
@@ -68,7 +72,7 @@ static void idle_loop(void *arg)
 void sched_init(void)
 {
 	struct percpu *cpu = this_cpu();
-	boot_thread.tid = next_tid++;
+	boot_thread.tid = next_kernel_tid++;
 	boot_thread.state = T_RUNNING;
 	boot_thread.kstack_top = (uint64_t)boot_stack_top;
 	boot_thread.kstack_size = 16384;
@@ -79,7 +83,6 @@ void sched_init(void)
 	idle = thread_create("idle", idle_loop, NULL, false);
 	idle->is_idle = true;
 	idle->tid = 0;
-	next_tid--;
 }
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bool app)
@@ -117,7 +120,7 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bo
 	t->name = name;
 	t->state = T_BLOCKED;
 	spin_lock(&sched_lock);
-	t->tid = next_tid++;
+	t->tid = app ? next_app_tid++ : next_kernel_tid++;
 	t->all_next = all_threads;
 	all_threads = t;
 	spin_unlock(&sched_lock);
