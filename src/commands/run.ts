@@ -17,7 +17,7 @@ import { readImage, type ImageInfo } from "../image/image.js";
 import { planExec } from "../image/plan.js";
 import { findKernel } from "../kernel.js";
 import { describeAccel, detectAccel, type Accel, type AccelChoice } from "../vm/accel.js";
-import type { PortForward } from "../vm/qemu-args.js";
+import { MACHINE_TYPES, type MachineType, type PortForward } from "../vm/qemu-args.js";
 import { makeReporter, type Command, type CommandContext, type Reporter } from "./command.js";
 import { ARGUMENT_FILES_NOTE, EXEC_OPTIONS, execSpecFrom } from "./exec-options.js";
 
@@ -45,6 +45,7 @@ export const runCommand: Command = {
     ...EXEC_OPTIONS,
     { name: "memory", short: "m", value: "SIZE", description: "guest memory, e.g. 256M or 1G (default: the image's config, else 256M)" },
     { name: "cpus", value: "N", description: "virtual CPUs (default: the image's config, else 1)" },
+    { name: "machine", value: "q35|microvm", description: "the QEMU machine: q35 (PCI, the default) or microvm (virtio-mmio, fewer devices)" },
     { name: "node", value: "host|VERSION", description: "for an APP_DIR: the Node runtime, as in `uninode build`" },
     { name: "accel", value: "kvm|tcg", description: "force the accelerator (default: KVM when it is real hardware virtualization, else TCG)" },
     { name: "publish", short: "p", value: "[HOSTIP:]HOSTPORT:GUESTPORT[/udp]", repeatable: true, description: "forward a host port to a port in the VM (repeatable; host side 127.0.0.1 unless HOSTIP is given)" },
@@ -61,6 +62,7 @@ export const runCommand: Command = {
     const memoryOpt = stringOpt(args, "memory");
     if (memoryOpt !== undefined) parseMemory(memoryOpt);
     const cpusOpt = parseCpus(stringOpt(args, "cpus"));
+    const machine = parseMachine(stringOpt(args, "machine"));
     const forcedAccel = parseAccel(stringOpt(args, "accel"));
     const timeout = parseTimeout(stringOpt(args, "timeout"));
     const published = listOpt(args, "publish").map(parsePublish);
@@ -99,6 +101,7 @@ export const runCommand: Command = {
         root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
         memory,
         cpus,
+        ...(machine ? { machine } : {}),
         accel: choice.accel,
         cmdline: trace ? "trace" : "",
         forwards,
@@ -138,6 +141,7 @@ export const runCommand: Command = {
         root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
         memory,
         cpus,
+        ...(machine ? { machine } : {}),
         accel: choice.accel,
         cmdline: trace ? "trace" : "",
         network: { forwards },
@@ -291,4 +295,12 @@ export function parsePublish(value: string): PortForward {
     throw new UsageError(`--publish expects [HOSTIP:]HOSTPORT:GUESTPORT[/udp] with ports 1-65535, such as 8080:3000, got "${value}".`);
   }
   return { proto: m[4] === "udp" ? "udp" : "tcp", hostAddress: m[1] ?? "127.0.0.1", hostPort, guestPort };
+}
+
+function parseMachine(value: string | undefined): MachineType | undefined {
+  if (value === undefined) return undefined;
+  if (!(MACHINE_TYPES as readonly string[]).includes(value)) {
+    throw new UsageError(`--machine expects q35 or microvm, got "${value}".`);
+  }
+  return value as MachineType;
 }

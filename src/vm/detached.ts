@@ -23,7 +23,7 @@ import {
   type InstanceRecord,
 } from "./instances.js";
 import { QmpClient } from "./qmp.js";
-import { QEMU_BINARY, buildQemuArgs, renderCommandLine, type PortForward, type RootDisk } from "./qemu-args.js";
+import { type MachineType, QEMU_BINARY, buildQemuArgs, renderCommandLine, type PortForward, type RootDisk } from "./qemu-args.js";
 
 export interface StartOptions {
   name: string;
@@ -32,6 +32,7 @@ export interface StartOptions {
   root: RootDisk;
   memory: string;
   cpus: number;
+  machine?: MachineType;
   accel: Accel;
   cmdline: string;
   forwards: PortForward[];
@@ -73,6 +74,7 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
     ...buildQemuArgs({
       memory: o.memory,
       cpus: o.cpus,
+      ...(o.machine ? { machine: o.machine } : {}),
       accel: o.accel,
       kernel: o.kernel,
       // The serial ports are files: COM1 has no input side, so stdin is empty from the start.

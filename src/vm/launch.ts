@@ -17,7 +17,7 @@ import {
   exitStatusOf,
   signalName,
 } from "./console.js";
-import { QEMU_BINARY, buildQemuArgs, renderCommandLine, type NetworkConfig, type RootDisk } from "./qemu-args.js";
+import { type MachineType, QEMU_BINARY, buildQemuArgs, renderCommandLine, type NetworkConfig, type RootDisk } from "./qemu-args.js";
 import { drained, openSerialSockets } from "./serial.js";
 
 export class VmError extends UninodeError {}
@@ -28,6 +28,7 @@ export interface RunVmOptions {
   memory: string;
   /** Virtual CPUs; default 1. */
   cpus?: number;
+  machine?: MachineType;
   accel: Accel;
   cmdline: string;
   /** The guest's NIC on QEMU's user network, with published ports; none when absent. */
@@ -64,6 +65,7 @@ export async function runVm(o: RunVmOptions): Promise<number> {
     const args = buildQemuArgs({
       memory: o.memory,
       cpus: o.cpus ?? 1,
+      ...(o.machine ? { machine: o.machine } : {}),
       accel: o.accel,
       kernel: o.kernel,
       cmdline: o.cmdline,

@@ -31,7 +31,13 @@ export interface NetworkConfig {
   forwards: PortForward[];
 }
 
+/** q35: PCI (virtio-pci, ECAM), the default. microvm: no PCI, virtio-mmio, fewer devices to emulate. */
+export type MachineType = "q35" | "microvm";
+export const MACHINE_TYPES: readonly MachineType[] = ["q35", "microvm"];
+
 export interface MachineConfig {
+  /** The QEMU machine; q35 when absent. */
+  machine?: MachineType;
   /** QEMU -m syntax: "256M", "1G". */
   memory: string;
   cpus: number;
@@ -57,9 +63,27 @@ export function qemuOptValue(v: string): string {
   return v.replace(/,/g, ",,");
 }
 
-export function machineArgs(): string[] {
+export function machineArgs(machine: MachineType = "q35"): string[] {
   // No default devices, no config file, no display, and a guest reset ends QEMU instead of rebooting.
-  return ["-M", "q35", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"];
+  // microvm with ACPI off: one IO-APIC, and QEMU names its virtio-mmio devices on the kernel
+  // command line (virtio_mmio.device=...), which PVH boot loses when ACPI is on (QEMU 7.2).
+  const m = machine === "microvm" ? "microvm,acpi=off" : "q35";
+  return ["-M", m, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"];
+}
+
+/** Chardevs become UARTs: q35 has three ISA serial slots; microvm makes only COM1, so COM2 and
+ * COM3 are added as isa-serial devices at the standard ports (CONTRACT.md). */
+function uartArgs(machine: MachineType): string[] {
+  if (machine !== "microvm") return SERIAL_PORTS.flatMap((port) => ["-serial", `chardev:${port}`]);
+  return [
+    "-serial", "chardev:com1",
+    "-device", "isa-serial,chardev=com2,iobase=0x2f8,irq=3,index=1",
+    "-device", "isa-serial,chardev=com3,iobase=0x3e8,irq=4,index=2",
+  ];
+}
+
+function virtioDevice(machine: MachineType, kind: "blk" | "net"): string {
+  return machine === "microvm" ? `virtio-${kind}-device` : `virtio-${kind}-pci`;
 }
 
 export function resourceArgs(memory: string, cpus: number): string[] {
@@ -81,7 +105,6 @@ export function serialArgs(sockets: Record<SerialPort, string>): string[] {
   const args: string[] = [];
   // QEMU connects to our listening sockets (server=off is the default), so the CLI owns them.
   for (const port of SERIAL_PORTS) args.push("-chardev", `socket,id=${port},path=${qemuOptValue(sockets[port])}`);
-  for (const port of SERIAL_PORTS) args.push("-serial", `chardev:${port}`);
   return args;
 }
 
@@ -96,7 +119,6 @@ export function serialFileArgs(files: Record<SerialPort, string>, controlSocket?
       args.push("-chardev", `file,id=${port},path=${qemuOptValue(files[port])},append=on`);
     }
   }
-  for (const port of SERIAL_PORTS) args.push("-serial", `chardev:${port}`);
   return args;
 }
 
@@ -109,7 +131,7 @@ export function exitDeviceArgs(): string[] {
   return ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"];
 }
 
-export function rootDiskArgs(root: RootDisk): string[] {
+export function rootDiskArgs(root: RootDisk, machine: MachineType = "q35"): string[] {
   const blockdev = [
     "driver=raw",
     "node-name=root",
@@ -121,27 +143,29 @@ export function rootDiskArgs(root: RootDisk): string[] {
     `size=${root.size}`,
     "read-only=on",
   ].join(",");
-  return ["-blockdev", blockdev, "-device", "virtio-blk-pci,drive=root"];
+  return ["-blockdev", blockdev, "-device", `${virtioDevice(machine, "blk")},drive=root`];
 }
 
-export function networkArgs(net: NetworkConfig): string[] {
+export function networkArgs(net: NetworkConfig, machine: MachineType = "q35"): string[] {
   const netdev = ["user", "id=net0"];
   for (const f of net.forwards) netdev.push(`hostfwd=${f.proto}:${f.hostAddress}:${f.hostPort}-:${f.guestPort}`);
-  return ["-netdev", netdev.join(","), "-device", "virtio-net-pci,netdev=net0"];
+  return ["-netdev", netdev.join(","), "-device", `${virtioDevice(machine, "net")},netdev=net0`];
 }
 
 /** The full argument list (without the binary name). */
 export function buildQemuArgs(cfg: MachineConfig): string[] {
+  const machine = cfg.machine ?? "q35";
   return [
-    ...machineArgs(),
+    ...machineArgs(machine),
     ...resourceArgs(cfg.memory, cfg.cpus),
     ...accelArgs(cfg.accel),
     ...kernelArgs(cfg.kernel, cfg.cmdline),
     ...(cfg.serialFiles ? serialFileArgs(cfg.serialFiles, cfg.controlSocket) : serialArgs(requireSockets(cfg.serialSockets))),
+    ...uartArgs(machine),
     ...(cfg.qmpSocket ? qmpArgs(cfg.qmpSocket) : []),
     ...exitDeviceArgs(),
-    ...rootDiskArgs(cfg.root),
-    ...(cfg.network ? networkArgs(cfg.network) : []),
+    ...rootDiskArgs(cfg.root, machine),
+    ...(cfg.network ? networkArgs(cfg.network, machine) : []),
   ];
 }
 

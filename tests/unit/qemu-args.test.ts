@@ -78,3 +78,23 @@ describe("-p/--publish", () => {
     expect(() => parsePublish("70000:1")).toThrow(/1-65535/);
   });
 });
+
+describe("QEMU machine types", () => {
+  it("microvm: ACPI off, COM2/COM3 as isa-serial devices, virtio over MMIO", () => {
+    const args = buildQemuArgs({ ...base, machine: "microvm", network: { forwards: [] } });
+    expect(args.slice(0, 2)).toEqual(["-M", "microvm,acpi=off"]);
+    const joined = args.join(" ");
+    expect(joined).toContain("-serial chardev:com1 -device isa-serial,chardev=com2,iobase=0x2f8,irq=3,index=1 -device isa-serial,chardev=com3,iobase=0x3e8,irq=4,index=2");
+    expect(joined).toContain("-device virtio-blk-device,drive=root");
+    expect(joined).toContain("-device virtio-net-device,netdev=net0");
+    expect(joined).not.toContain("-pci");
+  });
+
+  it("q35 stays the default, with three -serial ports and PCI devices", () => {
+    const joined = buildQemuArgs({ ...base, network: { forwards: [] } }).join(" ");
+    expect(joined).toContain("-M q35");
+    expect(joined).toContain("-serial chardev:com1 -serial chardev:com2 -serial chardev:com3");
+    expect(joined).toContain("virtio-blk-pci,drive=root");
+    expect(joined).toContain("virtio-net-pci,netdev=net0");
+  });
+});
