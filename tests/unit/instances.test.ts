@@ -19,7 +19,10 @@ describe("QEMU arguments of a detached VM", () => {
       "-chardev", "file,id=com1,path=/s/out,,1.log,append=on",
       "-chardev", "file,id=com2,path=/s/err.log,append=on",
       "-chardev", "file,id=com3,path=/s/k.log,append=on",
-      "-serial", "chardev:com1", "-serial", "chardev:com2", "-serial", "chardev:com3",
+    ]);
+    // With a control socket, COM3 listens there for `signal N` and still logs to its file.
+    expect(serialFileArgs({ com1: "/o", com2: "/e", com3: "/k" }, "/s/c.sock").slice(4)).toEqual([
+      "-chardev", "socket,id=com3,path=/s/c.sock,server=on,wait=off,logfile=/k,logappend=on",
     ]);
     expect(qmpArgs("/s/qmp.sock")).toEqual(["-qmp", "unix:/s/qmp.sock,server=on,wait=off"]);
     const all = buildQemuArgs({
@@ -27,6 +30,7 @@ describe("QEMU arguments of a detached VM", () => {
       serialFiles: { com1: "/a", com2: "/b", com3: "/c" }, qmpSocket: "/q", root: { file: "/i.img", offset: 4096, size: 8192 },
     });
     expect(all).toContain("unix:/q,server=on,wait=off");
+    expect(all.join(" ")).toContain("-serial chardev:com1 -serial chardev:com2 -serial chardev:com3");
     expect(all.join(" ")).not.toMatch(/socket,id=com1/);
     expect(all.slice(all.indexOf("-smp"), all.indexOf("-smp") + 2)).toEqual(["-smp", "2"]);
   });
