@@ -41,18 +41,21 @@ bool net_locked(void) { return mutex_held(&net_mtx); }
  * before letting go: loopback packets have no thread of their own. */
 void net_unlock(void)
 {
+	bool left = false;
 	if (stack_up) {
 		for (int round = 0; round < 64; round++) {
-			bool queued = false;
+			left = false;
 			struct netif *n;
 			NETIF_FOREACH(n)
-				queued |= n->loop_first != NULL;
-			if (!queued)
+				left |= n->loop_first != NULL;
+			if (!left)
 				break;
 			netif_poll_all();
 		}
 	}
 	mutex_unlock(&net_mtx);
+	if (left)
+		net_wake();                     /* a long exchange: the net thread goes on with it */
 }
 
 void net_wake(void)

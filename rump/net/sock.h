@@ -141,8 +141,10 @@ void sock_free(struct sock *s);
 /* Readiness changed (EVENTS became true): wake blocked ops and pollers. */
 void sock_wake(struct sock *s, unsigned events);
 /* Sleep until the next sock_wake or DEADLINE (ns, 0 = none), dropping
- * net_lock meanwhile. 0, or -ETIMEDOUT. */
+ * net_lock meanwhile. 0, -ETIMEDOUT, or -EINTR when a signal came. */
 int sock_wait(struct sock *s, uint64_t deadline);
+/* The answer of an op whose wait failed with R: -EINTR, or -EAGAIN at SO_*TIMEO. */
+int sock_wait_error(int r);
 /* The deadline for a blocking op under SO_RCVTIMEO/SO_SNDTIMEO. */
 uint64_t sock_deadline(uint64_t timeo);
 /* Total bytes the iovec holds. */
@@ -155,3 +157,4 @@ int tcp_create(struct sock *s);
 int udp_create(struct sock *s);
 int unix_create(struct sock *s);
 int unix_pair(struct sock *a, struct sock *b);
+int netlink_create(struct sock *s);

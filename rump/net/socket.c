@@ -51,11 +51,14 @@ int sock_wait(struct sock *s, uint64_t deadline)
 	int r = 0;
 	spin_lock(&s->lock);
 	if (s->gen == gen)
-		r = waitq_sleep(&s->wq, &s->lock, deadline);
+		r = waitq_sleep_intr(&s->wq, &s->lock, deadline);
 	spin_unlock(&s->lock);
 	net_lock();
 	return r;
 }
+
+/* What a blocked op answers when sock_wait ended with R (-ETIMEDOUT or -EINTR). */
+int sock_wait_error(int r) { return r == -EINTR ? -EINTR : -EAGAIN; }
 
 uint64_t sock_deadline(uint64_t timeo) { return timeo ? time_monotonic_ns() + timeo : 0; }
 
@@ -212,8 +215,11 @@ int k_socket(int domain, int type, int protocol)
 	case AF_UNIX:
 		err = protocol ? -EPROTONOSUPPORT : unix_create(s);
 		break;
+	case AF_NETLINK:
+		err = netlink_create(s);
+		break;
 	default:
-		klog_once(domain == AF_NETLINK ? "af-netlink" : "af-other", "uninode: socket(domain %d) is not supported\n", domain);
+		klog_once("af-other", "uninode: socket(domain %d) is not supported\n", domain);
 		err = -EAFNOSUPPORT;
 	}
 	if (err) {

@@ -268,11 +268,12 @@ static int tcp_accept_op(struct sock *s, struct sock **out, bool nonblock)
 	if (l->state != T_LISTEN)
 		return -EINVAL;
 	uint64_t deadline = sock_deadline(s->rcvtimeo);
+	int w;
 	while (!l->acc_head) {
 		if (nonblock)
 			return -EAGAIN;
-		if (sock_wait(s, deadline) == -ETIMEDOUT)
-			return -EAGAIN;
+		if ((w = sock_wait(s, deadline)))
+			return sock_wait_error(w);
 		if (l->state != T_LISTEN)
 			return -EINVAL;
 	}
@@ -329,7 +330,8 @@ static int tcp_connect_op(struct sock *s, const void *addr, uint32_t len, bool n
 		return -EINPROGRESS;
 wait:
 	while (t->state == T_CONNECTING)
-		sock_wait(s, 0);
+		if (sock_wait(s, 0) == -EINTR)
+			return -EINTR;               /* the connection goes on; connect again says EALREADY */
 	if (t->state == T_CONNECTED)
 		return 0;
 	err = s->error ? -s->error : -ECONNREFUSED;
@@ -352,6 +354,7 @@ static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 	}
 	size_t total = iov_total(m), done = 0;
 	uint64_t deadline = sock_deadline(s->sndtimeo);
+	int w;
 	int seg = 0;
 	size_t seg_off = 0;
 	while (done < total) {
@@ -366,14 +369,11 @@ static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		if (room == 0 || tcp_sndqueuelen(t->pcb) + 4 >= TCP_SND_QUEUELEN) {
 			tcp_output(t->pcb);
 			t->writable = false;
-			if (nonblock || done) {          /* a partial write returns what went in */
-				if (done || !nonblock)
-					break;
-				return -EAGAIN;
-			}
-			if (sock_wait(s, deadline) == -ETIMEDOUT)
-				return -EAGAIN;
-			continue;
+			if (nonblock)                    /* a partial write returns what went in */
+				return done ? (long)done : -EAGAIN;
+			if ((w = sock_wait(s, deadline)))
+				return done ? (long)done : sock_wait_error(w);
+			continue;                        /* a blocking send waits until all of it is queued */
 		}
 		while (seg < m->iovlen && seg_off == m->iov[seg].len) {
 			seg++;
@@ -386,13 +386,10 @@ static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		if (e == ERR_MEM) {                  /* queue full: like no room */
 			tcp_output(t->pcb);
 			t->writable = false;
-			if (nonblock || done) {
-				if (done)
-					break;
-				return -EAGAIN;
-			}
-			if (sock_wait(s, deadline) == -ETIMEDOUT)
-				return -EAGAIN;
+			if (nonblock)
+				return done ? (long)done : -EAGAIN;
+			if ((w = sock_wait(s, deadline)))
+				return done ? (long)done : sock_wait_error(w);
 			continue;
 		}
 		if (e != ERR_OK)
@@ -462,6 +459,7 @@ static long tcp_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 	if (!total)
 		return 0;
 	uint64_t deadline = sock_deadline(s->rcvtimeo);
+	int w;
 	while (!t->rx_bytes) {
 		if (t->rx_eof || (s->shut & SHUT_RD_BIT))
 			return 0;
@@ -472,8 +470,8 @@ static long tcp_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		}
 		if (nonblock)
 			return -EAGAIN;
-		if (sock_wait(s, deadline) == -ETIMEDOUT)
-			return -EAGAIN;
+		if ((w = sock_wait(s, deadline)))
+			return sock_wait_error(w);
 	}
 	size_t done = rx_copy(t, m, flags & MSG_PEEK);
 	/* MSG_WAITALL: keep reading until the buffer is full or the stream ends. */
@@ -481,7 +479,8 @@ static long tcp_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		if (!t->rx_bytes) {
 			if (t->rx_eof || t->state == T_CLOSED || (s->shut & SHUT_RD_BIT))
 				break;
-			sock_wait(s, deadline);
+			if (sock_wait(s, deadline))
+				break;                       /* a signal or the timeout: what came so far */
 			continue;
 		}
 		struct net_iov rest[1];

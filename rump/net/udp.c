@@ -143,6 +143,7 @@ static long udp_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 {
 	struct udp_sock *u = U(s);
 	uint64_t deadline = sock_deadline(s->rcvtimeo);
+	int w;
 	while (!u->head) {
 		if (s->shut & SHUT_RD_BIT)
 			return 0;
@@ -153,8 +154,8 @@ static long udp_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		}
 		if (nonblock)
 			return -EAGAIN;
-		if (sock_wait(s, deadline) == -ETIMEDOUT)
-			return -EAGAIN;
+		if ((w = sock_wait(s, deadline)))
+			return sock_wait_error(w);
 	}
 	struct dgram *d = u->head;
 	size_t len = d->p->tot_len, off = 0;

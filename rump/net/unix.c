@@ -26,6 +26,7 @@ static long unix_send_op(struct sock *s, struct net_msg *m, int flags, bool nonb
 		return -ENOTCONN;
 	size_t total = iov_total(m), done = 0;
 	uint64_t deadline = sock_deadline(s->sndtimeo);
+	int w;
 	int seg = 0;
 	size_t seg_off = 0;
 	while (done < total) {
@@ -35,8 +36,8 @@ static long unix_send_op(struct sock *s, struct net_msg *m, int flags, bool nonb
 		if (!room(p)) {
 			if (nonblock || done)
 				return done ? (long)done : -EAGAIN;
-			if (sock_wait(s, deadline) == -ETIMEDOUT)
-				return -EAGAIN;
+			if ((w = sock_wait(s, deadline)))
+				return sock_wait_error(w);
 			continue;
 		}
 		while (seg < m->iovlen && seg_off == m->iov[seg].len) {
@@ -60,13 +61,14 @@ static long unix_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonb
 	if (!u->paired)
 		return -EINVAL;
 	uint64_t deadline = sock_deadline(s->rcvtimeo);
+	int w;
 	while (!u->len) {
 		if (!u->peer || (s->shut & SHUT_RD_BIT) || (u->peer->s->shut & SHUT_WR_BIT))
 			return 0;
 		if (nonblock)
 			return -EAGAIN;
-		if (sock_wait(s, deadline) == -ETIMEDOUT)
-			return -EAGAIN;
+		if ((w = sock_wait(s, deadline)))
+			return sock_wait_error(w);
 	}
 	size_t done = 0, head = u->head, len = u->len;
 	for (int i = 0; i < m->iovlen && len; i++) {

@@ -25,7 +25,7 @@ const bins = new Map<string, string>();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "uninode-net-"));
-  for (const name of ["net_loopback", "net_echo_server", "net_client", "net_udp_echo"]) {
+  for (const name of ["net_loopback", "net_echo_server", "net_client", "net_udp_echo", "net_churn"]) {
     const out = join(work, name);
     await execa("gcc", ["-O2", "-Wall", "-o", out, join(import.meta.dirname, "c", `${name}.c`)]);
     bins.set(name, out);
@@ -110,6 +110,12 @@ describe.skipIf(!socketsWired)("network, C programs", () => {
     expect(r.exitCode).toBe(0);
   }, 120_000);
 
+  it("closed connections give their memory back", async () => {
+    const r = await execa("node", [cli, "run", "--timeout", "300", "--exec", bins.get("net_churn")!, "--", "500"], { reject: false });
+    expect(r.stdout).toMatch(/^500 connections: free memory \d+ KiB before, \d+ KiB after\nno leak$/);
+    expect(r.exitCode).toBe(0);
+  }, 120_000);
+
   it("a TCP echo server in the image answers through a published port", async () => {
     const port = await freePort();
     const vm = boot(["-p", `${port}:7000`, "--exec", bins.get("net_echo_server")!, "--", "7000", "3"]);
@@ -176,6 +182,11 @@ const server = http.createServer((req, res) => {
     fetch(process.argv[2]).then((r) => r.text()).then((t) => res.end("fetched " + t), (e) => res.end("fetch failed " + e.cause));
     return;
   }
+  if (req.url === "/ifaces") {
+    const list = [];
+    for (const [name, addrs] of Object.entries(require("os").networkInterfaces())) for (const a of addrs) list.push(name + " " + a.cidr);
+    return res.end(list.sort().join("\\n"));
+  }
   if (req.url === "/quit") {
     res.end("bye\\n");
     server.close();
@@ -233,6 +244,13 @@ describe.skipIf(!socketsWired)("network, Node http server", () => {
     const r = await request(port, "/fetch");
     expect(r.body.toString()).toBe("fetched host says hi");
   }, 60_000);
+
+  it("os.networkInterfaces() lists loopback, the DHCP address and IPv6 link-local and SLAAC addresses", async () => {
+    const lines = (await request(port, "/ifaces")).body.toString().split("\n");
+    expect(lines).toEqual(expect.arrayContaining(["eth0 10.0.2.15/24", "lo 127.0.0.1/8", "lo ::1/128"]));
+    expect(lines.some((l) => /^eth0 fe80::[0-9a-f:]+\/64$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^eth0 fec0::[0-9a-f:]+\/64$/.test(l))).toBe(true);
+  });
 
   it("serves 200 keep-alive clients in parallel", async () => {
     // QEMU's user network accepts host connections with a listen backlog of 1, so 200 connects at
