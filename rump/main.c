@@ -26,6 +26,28 @@ void boot_mark(const char *what)
 		kprintf("uninode: boot %8lu us  %s\n", time_since_tsc(boot_tsc0) / 1000, what);
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* %XX escapes, in place: the CLI encodes spaces and '%' in env= values. */
+static char *percent_decode(char *s)
+{
+	char *r = s, *w = s;
+	while (*r) {
+		int hi, lo;
+		if (r[0] == '%' && r[1] && r[2] && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	return s;
+}
+
 static void parse_cmdline(char *s)
 {
 	while (*s) {
@@ -44,6 +66,8 @@ static void parse_cmdline(char *s)
 			boot_opts.boot_times = true;
 		else if (!strncmp(tok, "init=", 5))
 			boot_opts.init = tok + 5;
+		else if (!strncmp(tok, "env=", 4) && strchr(tok + 4, '=') && boot_opts.nenv < (int)ARRAY_SIZE(boot_opts.env))
+			boot_opts.env[boot_opts.nenv++] = percent_decode(tok + 4);
 		else if (!strcmp(tok, "stdin=null"))
 			console_input_eof(0);   /* no input side (detached VMs): stdin is empty */
 		else if (!strncmp(tok, "virtio_mmio.device=", 19) && !virtio_mmio_cmdline(tok + 19))

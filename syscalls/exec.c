@@ -86,6 +86,19 @@ static int read_whole(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* NAME=VALUE replaces the manifest's NAME, or is added. */
+static void set_env(const char *kv)
+{
+	size_t n = strchr(kv, '=') - kv + 1;
+	for (int i = 0; i < bm.envc; i++)
+		if (!strncmp(bm.envp[i], kv, n)) {
+			bm.envp[i] = (char *)kv;
+			return;
+		}
+	if (bm.envc < MAX_ARGS - 1)
+		bm.envp[bm.envc++] = (char *)kv;
+}
+
 static void parse_manifest(char *text)
 {
 	char *line = text;
@@ -318,6 +331,8 @@ void proc_start(void)
 	parse_manifest(text);
 	if (boot_opts.init)
 		bm.exec = (char *)boot_opts.init;
+	for (int i = 0; i < boot_opts.nenv; i++)
+		set_env(boot_opts.env[i]);
 	if (!bm.exec)
 		panic("/.uninode/boot names no program (exec)");
 	if (!bm.argc)

@@ -61,6 +61,10 @@ struct boot_options {
 	bool trace;       /* strace-style log of every syscall */
 	bool boot_times;  /* print the boot timeline */
 	const char *init; /* override of the program to run */
+	/* env=NAME=VALUE tokens (percent-decoded): set in the program's environment,
+	 * replacing the image's value of NAME (uninode run IMAGE -e). */
+	int nenv;
+	const char *env[32];
 };
 extern struct boot_options boot_opts;
 

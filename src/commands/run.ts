@@ -74,7 +74,8 @@ export const runCommand: Command = {
     }
     if (detach && timeout !== undefined) throw new UsageError("--timeout is for a VM the command waits for; stop a detached one with uninode stop.");
 
-    const image = await imageToRun(args, ctx, report);
+    const { image, bootEnv } = await imageToRun(args, ctx, report);
+    const cmdline = [trace ? "trace" : "", ...bootEnvTokens(bootEnv)].filter((t) => t !== "").join(" ");
     const meta = image.manifest as ManifestMeta;
     const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));
     const cpus = cpusOpt ?? (typeof meta.cpus === "number" ? meta.cpus : 1);
@@ -103,7 +104,7 @@ export const runCommand: Command = {
         cpus,
         ...(machine ? { machine } : {}),
         accel: choice.accel,
-        cmdline: trace ? "trace" : "",
+        cmdline,
         forwards,
         env: ctx.env,
         debug: report.debug,
@@ -143,7 +144,7 @@ export const runCommand: Command = {
         cpus,
         ...(machine ? { machine } : {}),
         accel: choice.accel,
-        cmdline: trace ? "trace" : "",
+        cmdline,
         network: { forwards },
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
         signal: abort.signal,
@@ -170,7 +171,9 @@ export const runCommand: Command = {
   },
 };
 
-async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporter): Promise<ImageInfo> {
+/** The image to boot, and -e values to set at boot (an image file or tag keeps its files but
+ * its environment can be overridden on the kernel command line: CONTRACT.md, env=). */
+async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporter): Promise<{ image: ImageInfo; bootEnv: string[] }> {
   // -e also suits an app directory (it is built into the image); see the directory case below.
   const appEnv = stringOpt(args, "exec") === undefined ? listOpt(args, "env") : [];
   if (appEnv.length > 0) args.options.delete("env");
@@ -187,7 +190,7 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     await digestCache.save();
     const { image, hit } = await cachedImage(prepared, cacheDir(ctx.env));
     report.debug(`${hit ? "reusing" : "built"} cached image ${image.path}`);
-    return image;
+    return { image, bootEnv: [] };
   }
   if (args.positionals.length === 0) {
     throw new UsageError("uninode run needs an APP_DIR, an IMAGE file, an image NAME or --exec PROGRAM; see 'uninode run --help'.");
@@ -213,12 +216,12 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     });
     const { image, hit } = await cachedImage(r.prepared, cacheDir(ctx.env));
     report.progress(`${hit ? "reusing" : "built"} the image of ${r.app.name}`);
-    return image;
+    return { image, bootEnv: [] };
   }
   if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories: an image's runtime is fixed when it is built.");
-  const envRefused = () =>
-    new UsageError("-e needs an APP_DIR or --exec: an image's environment is fixed when it is built (rebuild it with uninode build -e).");
-  if (st?.isFile() && appEnv.length > 0) throw envRefused();
+  for (const kv of appEnv) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(kv)) throw new UsageError(`-e expects KEY=VALUE, got "${kv}".`);
+  }
   let image: ImageInfo;
   if (st === undefined && !target.includes("/")) {
     const tagged = await imageForTag(cacheDir(ctx.env), target);
@@ -227,8 +230,12 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     }
     image = await readImage(tagged, { verify: false });
   } else image = await readImage(abs);
-  if (appEnv.length > 0) throw envRefused();
-  return image;
+  return { image, bootEnv: appEnv };
+}
+
+/** env=NAME=VALUE kernel command-line tokens; spaces, '%' and non-ASCII are %-escaped. */
+export function bootEnvTokens(env: string[]): string[] {
+  return env.map((kv) => "env=" + Array.from(Buffer.from(kv, "utf8")).map((b) => (b > 0x20 && b < 0x7f && b !== 0x25 ? String.fromCharCode(b) : "%" + b.toString(16).padStart(2, "0"))).join(""));
 }
 
 /** What the user asked to run, for `ps`: the tag, file or directory, or --exec PROGRAM. */

@@ -101,11 +101,19 @@ describe("uninode CLI: bad input", () => {
     }
   });
 
-  it("rejects program arguments or -e for an image file", async () => {
+  it("rejects program arguments for an image file, and -e that is not KEY=VALUE", async () => {
     writeFileSync(path.join(tmp.dir, "some.img"), "not really an image");
-    const o = await cli(["run", "-e", "A=1", "some.img"]);
+    const a = await cli(["run", "some.img", "--", "x"]);
+    expect(a.status).toBe(2);
+    expectOneSentence(a, /Arguments after -- need --exec/);
+    const o = await cli(["run", "-e", "A", "some.img"]);
     expect(o.status).toBe(2);
-    expectOneSentence(o, /-e needs an APP_DIR or --exec/);
+    expectOneSentence(o, /-e expects KEY=VALUE, got "A"/);
+  });
+
+  it("passes -e for an image as percent-encoded env= kernel tokens", async () => {
+    const { bootEnvTokens } = await import("../../src/commands/run.js");
+    expect(bootEnvTokens(["A=1", "B=two words 100%", "C=é"])).toEqual(["env=A=1", "env=B=two%20words%20100%25", "env=C=%c3%a9"]);
   });
 
   it("says when an IMAGE is not an image", async () => {
