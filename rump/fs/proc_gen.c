@@ -10,11 +10,8 @@
 
 #define RLIM_INFINITY (~0UL)
 #define TICK_NS 10000000UL           /* USER_HZ 100 */
-#define KERNEL_RELEASE "6.1.0-uninode"   /* what uname(2) answers (syscalls/info.c) */
 
 uint64_t time_tsc_hz(void);
-struct krlimit { uint64_t cur, max; };
-long sys_prlimit64(int pid, int res, const struct krlimit *new, struct krlimit *old);
 
 /* ---- the buffer ---- */
 
@@ -104,11 +101,11 @@ struct vm_sums {
 	vaddr_t start_code, end_code, start_data, end_data, start_brk, stack_top;
 };
 
-/* Walk the regions. The walk neither sleeps nor faults, so on one CPU no
- * other thread can change the list under it. */
+/* Walk the regions (under the region lock: the walk neither faults nor sleeps). */
 static void vm_sum(struct vm_sums *s)
 {
 	memset(s, 0, sizeof(*s));
+	vm_regions_lock();
 	for (struct vma *v = vm_first(); v; v = v->next) {
 		uint64_t len = v->end - v->start;
 		s->size += len;
@@ -135,6 +132,7 @@ static void vm_sum(struct vm_sums *s)
 		if (v->name && !strcmp(v->name, "[heap]") && !s->start_brk)
 			s->start_brk = v->start;
 	}
+	vm_regions_unlock();
 }
 
 static uint64_t rss_pages(void)
@@ -154,6 +152,7 @@ static int thread_count(void)
 int gen_maps(struct pbuf *b, const struct pctx *c)
 {
 	(void)c;
+	vm_regions_lock();
 	for (struct vma *v = vm_first(); v; v = v->next) {
 		uint32_t maj = 0, min = 0;
 		uint64_t ino = 0, off = 0;
@@ -176,6 +175,7 @@ int gen_maps(struct pbuf *b, const struct pctx *c)
 		}
 		pb_put(b, "\n", 1);
 	}
+	vm_regions_unlock();
 	return 0;
 }
 
@@ -241,18 +241,22 @@ int gen_status(struct pbuf *b, const struct pctx *c)
 	return 0;
 }
 
-/* Is all of [START, END) app memory mapped readable? */
+/* Is all of [START, END) app memory mapped readable? (Checked under the
+ * region lock, which the copy that follows must not hold: it may fault.) */
 static bool app_readable(vaddr_t start, vaddr_t end)
 {
 	if (!start || end <= start)
 		return false;
-	for (vaddr_t a = start; a < end;) {
+	bool ok = true;
+	vm_regions_lock();
+	for (vaddr_t a = start; a < end && ok;) {
 		struct vma *v = vm_find(a);
-		if (!v || !(v->prot & PROT_READ))
-			return false;
-		a = v->end;
+		ok = v && (v->prot & PROT_READ);
+		if (ok)
+			a = v->end;
 	}
-	return true;
+	vm_regions_unlock();
+	return ok;
 }
 
 /* Bytes [START, END) of app memory, if it is all mapped. */
@@ -311,11 +315,11 @@ int gen_limits(struct pbuf *b, const struct pctx *c)
 	};
 	pb_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
 	for (int i = 0; i < 16; i++) {
-		struct krlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-		sys_prlimit64(0, i, NULL, &rl);
+		uint64_t cur = RLIM_INFINITY, max = RLIM_INFINITY;
+		k_getrlimit(i, &cur, &max);
 		pb_printf(b, "%-25s ", rows[i].name);
 		for (int k = 0; k < 2; k++) {
-			uint64_t v = k ? rl.max : rl.cur;
+			uint64_t v = k ? max : cur;
 			if (v == RLIM_INFINITY)
 				pb_printf(b, "%-20s ", "unlimited");
 			else
@@ -611,7 +615,7 @@ int gen_loadavg(struct pbuf *b, const struct pctx *c)
 int gen_version(struct pbuf *b, const struct pctx *c)
 {
 	(void)c;
-	pb_printf(b, "Linux version " KERNEL_RELEASE " (uninode) (gcc) #1 SMP uninode\n");
+	pb_printf(b, "Linux version " UNAME_RELEASE " (uninode) (gcc) #1 SMP uninode\n");
 	return 0;
 }
 
@@ -626,7 +630,7 @@ int gen_filesystems(struct pbuf *b, const struct pctx *c)
 
 int gen_zero_line(struct pbuf *b, const struct pctx *c) { (void)c; pb_printf(b, "0\n"); return 0; }
 int gen_one_line(struct pbuf *b, const struct pctx *c) { (void)c; pb_printf(b, "1\n"); return 0; }
-int gen_osrelease(struct pbuf *b, const struct pctx *c) { (void)c; pb_printf(b, KERNEL_RELEASE "\n"); return 0; }
+int gen_osrelease(struct pbuf *b, const struct pctx *c) { (void)c; pb_printf(b, UNAME_RELEASE "\n"); return 0; }
 int gen_ostype(struct pbuf *b, const struct pctx *c) { (void)c; pb_printf(b, "Linux\n"); return 0; }
 int gen_hostname(struct pbuf *b, const struct pctx *c) { (void)c; pb_printf(b, "uninode\n"); return 0; }
 int gen_pid_max(struct pbuf *b, const struct pctx *c) { (void)c; pb_printf(b, "4194304\n"); return 0; }
