@@ -1,0 +1,345 @@
+// The measurements, one function per phase. Each returns cells, never throws for a target that
+// cannot do the thing (the cell says "n/a (why)"), and bounds every loop in count and time.
+
+import { readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import { execa } from "execa";
+import { firstOk, nonZeroPages, parseWrk, sequentialRequests, summarize, type Summary, type WrkResult } from "./measure.js";
+import { PROBE_REQUESTS, type Prepared, type WorkloadName } from "./setup.js";
+import { TAP_NET, TARGETS, VM_TARGETS, startTarget, type NetChoice, type Started, type TargetName, type VmTargetName } from "./targets.js";
+import { freePort, qmpCommand } from "./vm.js";
+import type { Accel } from "../src/vm/accel.js";
+
+export type Cell<T> = { ok: T } | { na: string };
+export const na = <T>(why: string): Cell<T> => ({ na: why });
+
+export interface PhaseContext {
+  prepared: Prepared;
+  accel: Accel;
+  memory: string;
+  memoryMiB: number;
+  reps: number;
+  workDir: string;
+  log: (s: string) => void;
+}
+
+/** The last meaningful line a failed program printed, for an n/a reason. */
+export function lastLine(output: string): string {
+  const lines = output
+    .replace(/\r/g, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/^\[\s*\d+\.\d+\]/.test(l));
+  const line = lines.at(-1) ?? "no output";
+  return line.length > 100 ? `${line.slice(0, 97)}...` : line;
+}
+
+async function why(s: Started, fallback: string): Promise<string> {
+  const end = await Promise.race([s.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000))]);
+  const out = lastLine(await s.output());
+  if (end?.status !== undefined) return `exited ${end.status}: ${out}`;
+  if (end?.reason) return `${end.reason}; ${out}`;
+  return fallback;
+}
+
+/** Launch to exit of `node -e "console.log(1)"`, in seconds. */
+export async function bootToExit(ctx: PhaseContext): Promise<Record<TargetName, Cell<Summary>>> {
+  const out = {} as Record<TargetName, Cell<Summary>>;
+  for (const t of TARGETS) {
+    const samples: number[] = [];
+    let failure: string | undefined;
+    for (let i = 0; i < ctx.reps && failure === undefined; i++) {
+      const t0 = performance.now();
+      const s = await startTarget(t, "node-e", ctx.prepared, { net: { kind: "none" }, memory: ctx.memory, accel: ctx.accel, workDir: path.join(ctx.workDir, t) });
+      const end = await s.done;
+      const dt = (performance.now() - t0) / 1000;
+      const printed = await s.output();
+      if (end.status === 0 && /^1$/m.test(printed)) samples.push(dt);
+      else failure = end.status !== undefined ? `exited ${end.status}: ${lastLine(printed)}` : `${end.reason}`;
+    }
+    out[t] = failure !== undefined ? na(failure) : { ok: summarize(samples)! };
+    ctx.log(`  node -e  ${t}: ${describe(out[t])}`);
+  }
+  return out;
+}
+
+export interface ExpressBoot {
+  firstOk: Record<TargetName, Cell<Summary>>;
+  /** Guest pages not all zero after the first 200 (MiB), by VM target. */
+  touchedMiB: Record<VmTargetName, Cell<number>>;
+  /** wrk over the user network (the host: loopback), run in the last repetition's VM. */
+  wrk: Record<TargetName, WrkCell[]>;
+}
+
+export interface WrkPlan {
+  conns: readonly number[];
+  seconds: number;
+}
+
+/**
+ * Launch to the first HTTP 200 of express-hello. The last repetition goes on: it dumps guest
+ * memory and runs wrk at each connection count, so the load test needs no boot of its own.
+ */
+export async function bootToFirstOk(ctx: PhaseContext, wrkPlan: WrkPlan): Promise<ExpressBoot> {
+  const first = {} as Record<TargetName, Cell<Summary>>;
+  const touched = {} as Record<VmTargetName, Cell<number>>;
+  const wrk = {} as Record<TargetName, WrkCell[]>;
+  for (const t of TARGETS) {
+    const samples: number[] = [];
+    let failure: string | undefined;
+    for (let i = 0; i < ctx.reps && failure === undefined; i++) {
+      const port = await freePort();
+      const qmp = t === "host" ? undefined : path.join(ctx.workDir, `${t}.qmp`);
+      const last = i === ctx.reps - 1;
+      const t0 = performance.now();
+      const s = await startTarget(t, "express", ctx.prepared, {
+        net: { kind: "user", hostPort: port },
+        memory: ctx.memory,
+        accel: ctx.accel,
+        workDir: path.join(ctx.workDir, t),
+        ...(qmp ? { qmp } : {}),
+      });
+      const at = await firstOk(`http://127.0.0.1:${port}/`, s.done, 180_000);
+      if (at === undefined) failure = await why(s, "no HTTP 200 within 180 s");
+      else samples.push((at - t0) / 1000);
+      if (at !== undefined && last) {
+        if (qmp && t !== "host") touched[t] = await touchedMemory(qmp, ctx);
+        wrk[t] = await wrkLevels(ctx, t, "user", `http://127.0.0.1:${port}/`, wrkPlan);
+      }
+      await s.kill();
+    }
+    first[t] = failure !== undefined ? na(failure) : { ok: summarize(samples)! };
+    if (t !== "host" && touched[t] === undefined) touched[t] = na(failure ?? "not measured");
+    wrk[t] ??= wrkPlan.conns.map((c) => ({ conns: c, result: na(failure ?? "not measured") }));
+    ctx.log(`  express  ${t}: ${describe(first[t])}`);
+  }
+  return { firstOk: first, touchedMiB: touched, wrk };
+}
+
+/** Dumps guest RAM over QMP and counts the 4 KiB pages that are not all zero, in MiB. */
+async function touchedMemory(qmp: string, ctx: PhaseContext): Promise<Cell<number>> {
+  const file = path.join(ctx.workDir, "guest-ram.bin");
+  try {
+    // Below 2 GiB, q35 maps all of RAM from physical address 0 (less the PCI hole above it).
+    await qmpCommand(qmp, "pmemsave", { val: 0, size: ctx.memoryMiB * 1024 * 1024, filename: file });
+    const buf = await readFile(file);
+    return { ok: (nonZeroPages(buf) * 4096) / (1024 * 1024) };
+  } catch (err) {
+    return na(`pmemsave failed: ${(err as Error).message}`);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+export interface SyscallCost {
+  getppidNs: Record<TargetName, Cell<Summary>>;
+  clockNs: Record<TargetName, Cell<Summary>>;
+}
+
+export function parseSyscallOutput(text: string): { getppid?: number; clock?: number } {
+  const g = /^getppid \d+ ([\d.]+)/m.exec(text);
+  const c = /^clock_gettime \d+ ([\d.]+)/m.exec(text);
+  return { ...(g ? { getppid: Number(g[1]) } : {}), ...(c ? { clock: Number(c[1]) } : {}) };
+}
+
+export async function syscallCost(ctx: PhaseContext, reps: number): Promise<SyscallCost> {
+  const res: SyscallCost = { getppidNs: {} as SyscallCost["getppidNs"], clockNs: {} as SyscallCost["clockNs"] };
+  for (const t of TARGETS) {
+    const g: number[] = [];
+    const c: number[] = [];
+    let failure: string | undefined;
+    for (let i = 0; i < reps && failure === undefined; i++) {
+      const s = await startTarget(t, "syscalls", ctx.prepared, { net: { kind: "none" }, memory: ctx.memory, accel: ctx.accel, workDir: path.join(ctx.workDir, t) });
+      const end = await s.done;
+      const parsed = parseSyscallOutput(await s.output());
+      if (end.status === 0 && parsed.getppid !== undefined && parsed.clock !== undefined) {
+        g.push(parsed.getppid);
+        c.push(parsed.clock);
+      } else failure = end.status !== undefined ? `exited ${end.status}: ${lastLine(await s.output())}` : `${end.reason}`;
+    }
+    res.getppidNs[t] = failure !== undefined ? na(failure) : { ok: summarize(g)! };
+    res.clockNs[t] = failure !== undefined ? na(failure) : { ok: summarize(c)! };
+    ctx.log(`  syscalls ${t}: getppid ${describe(res.getppidNs[t])} ns, clock_gettime ${describe(res.clockNs[t])} ns`);
+  }
+  return res;
+}
+
+export interface InsnCounts {
+  nodeE: Record<VmTargetName, Cell<number>>;
+  toListen: Record<VmTargetName, Cell<number>>;
+  requests: Record<VmTargetName, Cell<number>>;
+}
+
+/** Guest instructions under -icount shift=0: to `node -e`'s exit, to listen(), and for 1,000 requests. */
+export async function instructionCounts(ctx: PhaseContext, withListen: boolean, withRequests: boolean): Promise<InsnCounts> {
+  const res: InsnCounts = { nodeE: {} as InsnCounts["nodeE"], toListen: {} as InsnCounts["toListen"], requests: {} as InsnCounts["requests"] };
+  for (const t of VM_TARGETS) {
+    res.nodeE[t] = await countRun(ctx, t, "node-e", false);
+    res.toListen[t] = withListen || withRequests ? await countRun(ctx, t, "probe-listen", false) : na("full run only");
+    if (!withRequests) res.requests[t] = na("full run only");
+    else {
+      const total = await countRun(ctx, t, "probe-1000", true);
+      const listen = res.toListen[t];
+      res.requests[t] = "ok" in total && "ok" in listen ? { ok: total.ok - listen.ok } : "na" in total ? total : listen;
+    }
+    ctx.log(`  insns    ${t}: node -e ${describe(res.nodeE[t])}, to listen ${describe(res.toListen[t])}, ${PROBE_REQUESTS} requests ${describe(res.requests[t])}`);
+  }
+  return res;
+}
+
+async function countRun(ctx: PhaseContext, t: VmTargetName, w: WorkloadName, requests: boolean): Promise<Cell<number>> {
+  const insnOut = path.join(ctx.workDir, `${t}-${w}.insns`);
+  await rm(insnOut, { force: true });
+  const port = await freePort();
+  const net: NetChoice = requests ? { kind: "user", hostPort: port } : { kind: "none" };
+  const s = await startTarget(t, w, ctx.prepared, { net, memory: ctx.memory, accel: ctx.accel, icount: true, insnOut, workDir: path.join(ctx.workDir, t) });
+  if (requests) {
+    const at = await firstOk(`http://127.0.0.1:${port}/`, s.done, 300_000, 50);
+    if (at === undefined) {
+      const reason = await why(s, "no HTTP 200 within 300 s");
+      await s.kill();
+      return na(reason);
+    }
+    // The probe counts the poll's request too; the rest come over one keep-alive connection.
+    await sequentialRequests(`http://127.0.0.1:${port}/`, PROBE_REQUESTS - 1, 300_000);
+  }
+  const end = await Promise.race([s.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 300_000))]);
+  if (end === undefined) {
+    await s.kill();
+    return na("did not exit within 300 s");
+  }
+  if (end.status !== 0) return na(end.status !== undefined ? `exited ${end.status}: ${lastLine(await s.output())}` : `${end.reason}`);
+  const text = await readFile(insnOut, "utf8").catch(() => "");
+  const n = Number(text.trim());
+  return text.trim() !== "" && Number.isFinite(n) ? { ok: n } : na("the plugin wrote no count");
+}
+
+/** Smallest -m (MiB) at which express-hello still answers 1,000 requests, by bisection. */
+export async function memoryFloor(ctx: PhaseContext, t: VmTargetName, loMiB: number, hiMiB: number, stepMiB: number): Promise<Cell<number>> {
+  const works = async (mib: number): Promise<boolean | string> => {
+    const port = await freePort();
+    const s = await startTarget(t, "express", ctx.prepared, { net: { kind: "user", hostPort: port }, memory: `${mib}M`, accel: ctx.accel, workDir: path.join(ctx.workDir, t) });
+    try {
+      const at = await firstOk(`http://127.0.0.1:${port}/`, s.done, 180_000, 50);
+      if (at === undefined) return await why(s, "no HTTP 200 within 180 s");
+      return (await sequentialRequests(`http://127.0.0.1:${port}/`, 1000, 180_000)) === 1000;
+    } finally {
+      await s.kill();
+    }
+  };
+  const top = await works(hiMiB);
+  if (top !== true) return na(typeof top === "string" ? top : `fails at ${hiMiB} MiB`);
+  let lo = loMiB; // assumed to fail
+  let hi = hiMiB; // known to work
+  for (let i = 0; i < 12 && hi - lo > stepMiB; i++) {
+    const mid = Math.round((lo + hi) / 2);
+    const ok = (await works(mid)) === true;
+    ctx.log(`  memory   ${t}: ${mid} MiB ${ok ? "works" : "fails"}`);
+    if (ok) hi = mid;
+    else lo = mid;
+  }
+  return { ok: hi };
+}
+
+export interface WrkCell {
+  conns: number;
+  result: Cell<WrkResult>;
+}
+
+/** wrk at each connection count against a server that already answers. */
+async function wrkLevels(ctx: PhaseContext, t: TargetName, net: "user" | "tap", url: string, plan: WrkPlan, netns?: string): Promise<WrkCell[]> {
+  const wrk = ctx.prepared.wrk;
+  if (wrk === undefined) return plan.conns.map((c) => ({ conns: c, result: na("wrk is not installed") }));
+  const cells: WrkCell[] = [];
+  for (const c of plan.conns) {
+    const args = ["-t", String(Math.min(2, c)), "-c", String(c), "-d", `${plan.seconds}s`, "--timeout", "10s", "--latency", url];
+    const cmd = netns === undefined ? [wrk, ...args] : ["ip", "netns", "exec", netns, wrk, ...args];
+    const r = await execa(cmd[0]!, cmd.slice(1), { reject: false, timeout: (plan.seconds + 30) * 1000 });
+    let result: Cell<WrkResult>;
+    try {
+      result = { ok: parseWrk(r.stdout) };
+    } catch {
+      result = na(`wrk failed: ${lastLine(r.stderr || r.stdout)}`);
+    }
+    cells.push({ conns: c, result });
+    ctx.log(`  wrk ${net} ${t} -c${c}: ${describeWrk(result)}`);
+  }
+  return cells;
+}
+
+/** express-hello in a VM on the namespace's tap, loaded by wrk run inside the namespace. */
+export async function wrkOverTap(ctx: PhaseContext, t: VmTargetName, plan: WrkPlan, netns: string): Promise<WrkCell[]> {
+  const url = `http://${TAP_NET.guestAddr}:3000/`;
+  const s = await startTarget(t, "express", ctx.prepared, { net: { kind: "tap", netns }, memory: ctx.memory, accel: ctx.accel, workDir: path.join(ctx.workDir, t) });
+  try {
+    const ready = await firstOkInNs(netns, url, s.done, 180_000);
+    if (ready === undefined) {
+      const reason = await why(s, "no HTTP 200 within 180 s");
+      return plan.conns.map((c) => ({ conns: c, result: na(reason) }));
+    }
+    return await wrkLevels(ctx, t, "tap", url, plan, netns);
+  } finally {
+    await s.kill();
+  }
+}
+
+/** firstOk from inside the namespace: curl there, polled (the bench itself stays outside). */
+async function firstOkInNs(netns: string, url: string, gone: Promise<unknown>, deadlineMs: number): Promise<number | undefined> {
+  let ended = false;
+  void gone.then(() => (ended = true));
+  const deadline = performance.now() + deadlineMs;
+  while (!ended && performance.now() < deadline) {
+    const r = await execa("ip", ["netns", "exec", netns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "2", url], { reject: false });
+    if (r.stdout.trim() === "200") return performance.now();
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return undefined;
+}
+
+/** Creates the namespace with the tap QEMU opens; returns a function removing it. */
+export async function createTapNamespace(name: string): Promise<() => Promise<void>> {
+  const ip = (...a: string[]) => execa("ip", a);
+  await ip("netns", "add", name);
+  const remove = async () => {
+    await execa("ip", ["netns", "del", name], { reject: false });
+  };
+  let dhcp: ReturnType<typeof execa> | undefined;
+  const removeAll = async () => {
+    dhcp?.kill("SIGKILL");
+    await dhcp?.catch(() => undefined);
+    await remove();
+  };
+  try {
+    await ip("-n", name, "link", "set", "lo", "up");
+    await ip("-n", name, "tuntap", "add", "dev", TAP_NET.ifname, "mode", "tap");
+    await ip("-n", name, "addr", "add", `${TAP_NET.hostAddr}/${TAP_NET.prefix}`, "dev", TAP_NET.ifname);
+    await ip("-n", name, "link", "set", TAP_NET.ifname, "up");
+    // uninode asks for its address by DHCP; this answers it, inside the namespace only.
+    const server = fileURLToPath(new URL("./dhcp.js", import.meta.url));
+    dhcp = execa("ip", ["netns", "exec", name, process.execPath, server, "--server", TAP_NET.hostAddr, "--client", TAP_NET.guestAddr, "--prefix", String(TAP_NET.prefix), "--seconds", "1800"], {
+      reject: false,
+      stdio: "ignore",
+    });
+  } catch (err) {
+    await removeAll();
+    throw err;
+  }
+  return removeAll;
+}
+
+export function describe(c: Cell<Summary> | Cell<number>): string {
+  if ("na" in c) return `n/a (${c.na})`;
+  const v = c.ok;
+  return typeof v === "number" ? v.toFixed(2) : `${v.median.toFixed(3)} [${v.min.toFixed(3)}–${v.max.toFixed(3)}]`;
+}
+
+export function describeWrk(c: Cell<WrkResult>): string {
+  if ("na" in c) return `n/a (${c.na})`;
+  return `${c.ok.requestsPerSec.toFixed(0)} req/s, p50 ${c.ok.p50Ms.toFixed(2)} ms, p99 ${c.ok.p99Ms.toFixed(2)} ms${c.ok.errors ? `, ${c.ok.errors} errors` : ""}`;
+}
+
+export async function fileSize(p: string): Promise<number> {
+  return (await stat(p)).size;
+}

@@ -1,0 +1,169 @@
+// One table from one run: every measurement a row, the three targets as columns, timings also
+// as a ratio to the host measured in the same run. The same Markdown goes to the terminal and
+// into bench/RESULTS.md, under the date, the machine and the load the bench saw.
+
+import type { LoadSeen, Summary, WrkResult } from "./measure.js";
+import type { Cell, ExpressBoot, InsnCounts, SyscallCost, WrkCell } from "./phases.js";
+import { TARGETS, type TargetName, type VmTargetName } from "./targets.js";
+
+export interface Machine {
+  date: string;
+  nproc: number;
+  cpuModel: string;
+  accel: string;
+  accelReason: string;
+  qemu: string;
+  node: string;
+  linuxKernel: string;
+  memory: string;
+}
+
+export interface SizeBreakdown {
+  total: number;
+  parts: [string, number][];
+}
+
+export interface Results {
+  machine: Machine;
+  mode: "full" | "quick";
+  dryRun: boolean;
+  loads: [string, LoadSeen][];
+  nodeE?: Record<TargetName, Cell<Summary>>;
+  express?: ExpressBoot;
+  sizes?: Record<TargetName, Cell<SizeBreakdown>>;
+  floor?: Record<VmTargetName, Cell<number>>;
+  syscalls?: SyscallCost;
+  insns?: InsnCounts;
+  wrk: { net: "user" | "tap"; target: TargetName; cells: WrkCell[] }[];
+  notes: string[];
+}
+
+const NA_MAX = 90;
+
+function naText(why: string): string {
+  const w = why.replace(/\|/g, "/");
+  return `n/a (${w.length > NA_MAX ? `${w.slice(0, NA_MAX - 3)}...` : w})`;
+}
+
+export function fmtBytes(n: number): string {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+function fmtNum(v: number, digits: number): string {
+  return v.toFixed(digits);
+}
+
+/** "1.23 s (1.10–1.40) ×5.2": median, min–max and the ratio of medians to the host. */
+function timeCell(c: Cell<Summary> | undefined, host: Cell<Summary> | undefined, unit: string, digits: number, isHost: boolean): string {
+  if (c === undefined) return "not run";
+  if ("na" in c) return naText(c.na);
+  const s = c.ok;
+  let text = `${fmtNum(s.median, digits)} ${unit} (${fmtNum(s.min, digits)}–${fmtNum(s.max, digits)})`;
+  if (!isHost && host && "ok" in host && host.ok.median > 0) text += ` ×${(s.median / host.ok.median).toFixed(1)}`;
+  return text;
+}
+
+function numCell(c: Cell<number> | undefined, fmt: (n: number) => string): string {
+  if (c === undefined) return "not run";
+  return "na" in c ? naText(c.na) : fmt(c.ok);
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+function sizeCell(c: Cell<SizeBreakdown> | undefined): string {
+  if (c === undefined) return "not run";
+  if ("na" in c) return naText(c.na);
+  return `${fmtBytes(c.ok.total)}: ${c.ok.parts.map(([k, v]) => `${k} ${fmtBytes(v)}`).join(", ")}`;
+}
+
+function wrkCell(c: Cell<WrkResult> | undefined, host: Cell<WrkResult> | undefined, isHost: boolean): string {
+  if (c === undefined) return "not run";
+  if ("na" in c) return naText(c.na);
+  let t = `${c.ok.requestsPerSec.toFixed(0)} req/s, p50 ${c.ok.p50Ms.toFixed(2)} ms, p99 ${c.ok.p99Ms.toFixed(2)} ms`;
+  if (c.ok.errors > 0) t += `, ${c.ok.errors} errors`;
+  if (!isHost && host && "ok" in host && host.ok.requestsPerSec > 0) t += ` (×${(c.ok.requestsPerSec / host.ok.requestsPerSec).toFixed(3)} of host)`;
+  return t;
+}
+
+const minsn = (n: number) => `${(n / 1e6).toFixed(1)} M insns`;
+
+export function renderTable(r: Results): string {
+  const lines: string[] = [];
+  lines.push(row(["measurement", ...TARGETS]));
+  lines.push(row(["---", ...TARGETS.map(() => "---")]));
+  const hostOf = <T>(rec: Record<TargetName, Cell<T>> | undefined) => rec?.host;
+  if (r.nodeE) {
+    lines.push(row([`launch → exit, \`node -e "console.log(1)"\``, ...TARGETS.map((t) => timeCell(r.nodeE?.[t], hostOf(r.nodeE), "s", 3, t === "host"))]));
+  }
+  if (r.express) {
+    const e = r.express.firstOk;
+    lines.push(row(["launch → first HTTP 200, express-hello", ...TARGETS.map((t) => timeCell(e[t], e.host, "s", 3, t === "host"))]));
+  }
+  if (r.insns) {
+    const i = r.insns;
+    const vm = (rec: Record<VmTargetName, Cell<number>>) => TARGETS.map((t) => (t === "host" ? "—" : numCell(rec[t], minsn)));
+    lines.push(row(["guest instructions, reset → `node -e` exit (-icount)", ...vm(i.nodeE)]));
+    lines.push(row(["guest instructions, reset → express-hello listen() (-icount)", ...vm(i.toListen)]));
+    lines.push(row(["guest instructions, 1,000 sequential requests (-icount)", ...vm(i.requests)]));
+  }
+  if (r.syscalls) {
+    const s = r.syscalls;
+    lines.push(row(["getppid(), ns per call", ...TARGETS.map((t) => timeCell(s.getppidNs[t], s.getppidNs.host, "ns", 1, t === "host"))]));
+    lines.push(row(["clock_gettime(), ns per call", ...TARGETS.map((t) => timeCell(s.clockNs[t], s.clockNs.host, "ns", 1, t === "host"))]));
+  }
+  if (r.express) {
+    const m = r.express.touchedMiB;
+    lines.push(row([`guest memory touched after the first 200 (of ${r.machine.memory})`, ...TARGETS.map((t) => (t === "host" ? "—" : numCell(m[t], (v) => `${v.toFixed(1)} MiB`)))]));
+  }
+  if (r.floor) {
+    const f = r.floor;
+    lines.push(row(["memory floor: smallest -m answering 1,000 requests", ...TARGETS.map((t) => (t === "host" ? "—" : numCell(f[t], (v) => `${v} MiB`)))]));
+  }
+  if (r.sizes) {
+    const z = r.sizes;
+    lines.push(row(["size on disk", ...TARGETS.map((t) => sizeCell(z[t]))]));
+  }
+  const nets = [...new Set(r.wrk.map((w) => w.net))];
+  for (const net of nets) {
+    const conns = [...new Set(r.wrk.filter((w) => w.net === net).flatMap((w) => w.cells.map((c) => c.conns)))].sort((a, b) => a - b);
+    for (const c of conns) {
+      const of = (t: TargetName) => r.wrk.find((w) => w.net === net && w.target === t)?.cells.find((x) => x.conns === c)?.result;
+      // Under tap the reference is still the host over loopback.
+      const hostRef = r.wrk.find((w) => w.net === "user" && w.target === "host")?.cells.find((x) => x.conns === c)?.result;
+      const label = `wrk ${c} connection${c === 1 ? "" : "s"}, ${net === "user" ? "QEMU user network (host: loopback)" : "tap in a namespace"}`;
+      lines.push(row([label, ...TARGETS.map((t) => (net === "tap" && t === "host" ? "— (no VM)" : wrkCell(of(t), hostRef, t === "host")))]));
+    }
+  }
+  return lines.join("\n");
+}
+
+export function renderResults(r: Results): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push("# uninode benchmark results");
+  out.push("");
+  out.push("Written by `npm run bench` (`-- --quick` for the short subset); rerun it to replace this file.");
+  out.push("");
+  out.push(`- date: ${m.date}`);
+  out.push(`- run: ${r.mode}${r.dryRun ? " (dry run: no measurement is real)" : ""}`);
+  out.push(`- machine: ${m.nproc} CPUs (nproc), ${m.cpuModel}`);
+  out.push(`- accelerator: ${m.accel.toUpperCase()} (${m.accelReason}); every VM uses it, with ${m.memory} of memory and 1 vCPU on QEMU ${m.qemu}'s q35`);
+  out.push(`- host: node ${m.node}; linux-microvm kernel: ${m.linuxKernel}`);
+  out.push(`- load seen before each phase (1-min loadavg, CPU busy over 1 s, wait): ${r.loads.map(([p, l]) => `${p} ${l.load1.toFixed(2)}/${(l.busy * 100).toFixed(0)}%${l.quiet ? "" : " (never quiet)"}/${(l.waitedMs / 1000).toFixed(0)} s`).join("; ")}`);
+  out.push("");
+  out.push("Timings: median (min–max) over the repetitions, ×N = median over the host's median. Under TCG absolute times are those of an emulated CPU; compare the ratios. Guest instruction counts are the figure that does not move with the machine's load.");
+  out.push("");
+  out.push(renderTable(r));
+  out.push("");
+  if (r.notes.length > 0) {
+    out.push("Notes:");
+    out.push("");
+    for (const n of r.notes) out.push(`- ${n}`);
+    out.push("");
+  }
+  return out.join("\n");
+}

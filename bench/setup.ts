@@ -1,0 +1,196 @@
+// The bench's setup, idempotent: wrk (Debian package), the C helpers (the microVM's init, the
+// syscall program, the instruction-counting QEMU plugin), Debian's cloud kernel, the uninode
+// images of each workload (built by this repository's CLI) and the microVM initramfs made from
+// each image's own root fs. Everything lands in .cache/bench/ and is rebuilt only when its
+// input changed.
+
+import { copyFile, cp, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { extractSection, readImage, type ImageInfo } from "../src/image/image.js";
+import { renderBootFile } from "../src/image/manifest.js";
+import { buildInitramfs, unpackImageRootfs, type Initramfs } from "./initramfs.js";
+import { ensureLinuxKernel, type LinuxKernel } from "./linux-kernel.js";
+import { benchCache, repoRoot } from "./paths.js";
+
+export const WORKLOADS = ["node-e", "express", "syscalls", "probe-listen", "probe-1000"] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+/** The port express-hello listens on in every target. */
+export const APP_PORT = 3000;
+export const PROBE_REQUESTS = 1000;
+export const SYSCALL_ARGS = ["10000000", "1000000"];
+
+export interface HostCommand {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export interface Workload {
+  name: WorkloadName;
+  image: ImageInfo;
+  /** kernel.elf, extracted from the image. */
+  uninodeKernel: string;
+  initramfs: Initramfs;
+  host: HostCommand;
+}
+
+export interface Prepared {
+  linux: LinuxKernel;
+  plugin: string;
+  wrk: string | undefined;
+  workloads: Record<WorkloadName, Workload>;
+}
+
+export async function newer(out: string, inputs: readonly string[]): Promise<boolean> {
+  const o = await stat(out).catch(() => undefined);
+  if (!o) return false;
+  for (const i of inputs) if ((await stat(i)).mtimeMs > o.mtimeMs) return false;
+  return true;
+}
+
+/** wrk from Debian, installed once (apt-get install is itself idempotent). */
+export async function ensureWrk(log: (s: string) => void): Promise<string | undefined> {
+  const which = await execa("sh", ["-c", "command -v wrk"], { reject: false });
+  if (which.exitCode === 0) return which.stdout.trim();
+  log("installing wrk (Debian package)");
+  let r = await execa("apt-get", ["install", "-y", "-qq", "wrk"], { reject: false, env: { DEBIAN_FRONTEND: "noninteractive" } });
+  if (r.exitCode !== 0) {
+    await execa("apt-get", ["update", "-qq"], { reject: false });
+    r = await execa("apt-get", ["install", "-y", "-qq", "wrk"], { reject: false, env: { DEBIAN_FRONTEND: "noninteractive" } });
+  }
+  const again = await execa("sh", ["-c", "command -v wrk"], { reject: false });
+  return again.exitCode === 0 ? again.stdout.trim() : undefined;
+}
+
+export async function compileHelpers(root: string, cache: string): Promise<{ init: string; syscalls: string; plugin: string }> {
+  const bin = path.join(cache, "bin");
+  await mkdir(bin, { recursive: true });
+  const src = (f: string) => path.join(root, "bench", "c", f);
+  const jobs: [string, string, string[]][] = [
+    [src("init.c"), path.join(bin, "init"), ["-O2", "-static"]],
+    [src("syscalls.c"), path.join(bin, "syscalls"), ["-O2"]],
+    [src("insn-count.c"), path.join(bin, "insn-count.so"), ["-O2", "-shared", "-fPIC"]],
+  ];
+  for (const [input, output, flags] of jobs) {
+    if (!(await newer(output, [input]))) await execa("gcc", [...flags, "-o", output, input]);
+  }
+  return { init: jobs[0]![1], syscalls: jobs[1]![1], plugin: jobs[2]![1] };
+}
+
+async function cli(root: string, args: string[]): Promise<void> {
+  await execa(process.execPath, [path.join(root, "dist", "cli.js"), ...args], { cwd: root });
+}
+
+/** An express-hello copy the probe images are built from: the app, bench-probe.cjs, and the
+ * environment that loads it in the config's `env` (build takes no -e for an app directory). */
+async function probeApp(root: string, cache: string, probe: string): Promise<string> {
+  const dir = path.join(cache, "apps", `express-probe-${probe}`);
+  const stamp = path.join(dir, "bench-probe.cjs");
+  const app = path.join(root, "apps", "express-hello");
+  const sources = [path.join(root, "bench", "guest", "probe.cjs"), path.join(app, "server.js"), path.join(app, "package.json"), path.join(app, "package-lock.json")];
+  if (!(await newer(stamp, sources))) {
+    await rm(dir, { recursive: true, force: true });
+    await cp(app, dir, { recursive: true, verbatimSymlinks: true });
+    const pkgFile = path.join(dir, "package.json");
+    const pkg = JSON.parse(await readFile(pkgFile, "utf8")) as { uninode?: { env?: Record<string, string> } };
+    pkg.uninode = { ...pkg.uninode, env: { ...pkg.uninode?.env, ...PROBE_ENV, BENCH_PROBE: probe } };
+    await writeFile(pkgFile, JSON.stringify(pkg, null, 2));
+    await copyFile(sources[0]!, stamp);
+  }
+  return dir;
+}
+
+const PROBE_ENV = { NODE_OPTIONS: "--require=/app/bench-probe.cjs" };
+
+async function buildImages(root: string, cache: string, syscalls: string): Promise<Record<WorkloadName, string>> {
+  const dir = path.join(cache, "images");
+  await mkdir(dir, { recursive: true });
+  const out = (n: WorkloadName) => path.join(dir, `${n}.img`);
+  const app = path.join(root, "apps", "express-hello");
+  // --tag keeps the bench's images from taking the app's own tag.
+  await cli(root, ["build", app, "-o", out("express"), "--tag", "bench-express"]);
+  await cli(root, ["build", "--exec", "node", "-o", out("node-e"), "--tag", "bench-node-e", "--", "-e", "console.log(1)"]);
+  await cli(root, ["build", "--exec", syscalls, "-o", out("syscalls"), "--tag", "bench-syscalls", "--", ...SYSCALL_ARGS]);
+  const listen = await probeApp(root, cache, "listen");
+  const requests = await probeApp(root, cache, String(PROBE_REQUESTS));
+  await cli(root, ["build", listen, "-o", out("probe-listen"), "--tag", "bench-probe-listen"]);
+  await cli(root, ["build", requests, "-o", out("probe-1000"), "--tag", "bench-probe-1000"]);
+  return { "node-e": out("node-e"), express: out("express"), syscalls: out("syscalls"), "probe-listen": out("probe-listen"), "probe-1000": out("probe-1000") };
+}
+
+function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: string): HostCommand {
+  const app = path.join(root, "apps", "express-hello");
+  const probe = (v: string) => path.join(cache, "apps", `express-probe-${v}`);
+  const env = { NODE_ENV: "production", PORT: String(APP_PORT) };
+  switch (name) {
+    case "node-e":
+      return { file: "node", args: ["-e", "console.log(1)"], cwd: root, env: {} };
+    case "express":
+      return { file: "node", args: ["server.js"], cwd: app, env };
+    case "syscalls":
+      return { file: syscalls, args: SYSCALL_ARGS, cwd: root, env: {} };
+    case "probe-listen":
+      return { file: "node", args: ["server.js"], cwd: probe("listen"), env: { ...env, NODE_OPTIONS: `--require=${probe("listen")}/bench-probe.cjs`, BENCH_PROBE: "listen" } };
+    case "probe-1000": {
+      const n = String(PROBE_REQUESTS);
+      return { file: "node", args: ["server.js"], cwd: probe(n), env: { ...env, NODE_OPTIONS: `--require=${probe(n)}/bench-probe.cjs`, BENCH_PROBE: n } };
+    }
+  }
+}
+
+/** The initramfs for one image, rebuilt only when the image's root fs changed. */
+async function initramfsFor(name: WorkloadName, image: ImageInfo, init: string, linux: LinuxKernel, cache: string): Promise<Initramfs> {
+  const dir = path.join(cache, "microvm");
+  await mkdir(dir, { recursive: true });
+  const out = path.join(dir, `${name}.cpio`);
+  const stampFile = `${out}.json`;
+  const key = `${image.header.sections.rootfs.sha256} ${linux.version} ${(await stat(init)).mtimeMs}`;
+  const stamp = JSON.parse(await readFile(stampFile, "utf8").catch(() => "{}")) as { key?: string; initramfs?: Initramfs };
+  if (stamp.key === key && stamp.initramfs && (await stat(out).catch(() => undefined))) return stamp.initramfs;
+  const rootDir = path.join(dir, `${name}.root`);
+  await unpackImageRootfs(image.path, rootDir);
+  const initramfs = await buildInitramfs({ rootDir, init, modules: linux.modules, out });
+  await rm(rootDir, { recursive: true, force: true });
+  await writeFile(stampFile, JSON.stringify({ key, initramfs }));
+  return initramfs;
+}
+
+async function kernelOf(image: ImageInfo, cache: string): Promise<string> {
+  const dir = path.join(cache, "uninode-kernels");
+  await mkdir(dir, { recursive: true });
+  const out = path.join(dir, `${image.header.sections.kernel.sha256.slice(0, 16)}.elf`);
+  if (!(await stat(out).catch(() => undefined))) await extractSection(image, "kernel", out);
+  return out;
+}
+
+export async function prepare(log: (s: string) => void): Promise<Prepared> {
+  const root = repoRoot();
+  const cache = benchCache(root);
+  await mkdir(cache, { recursive: true });
+  const wrk = await ensureWrk(log);
+  const bins = await compileHelpers(root, cache);
+  const linux = await ensureLinuxKernel(cache, log);
+  log("building the uninode images (uninode build)");
+  const images = await buildImages(root, cache, bins.syscalls);
+  const workloads = {} as Record<WorkloadName, Workload>;
+  for (const name of WORKLOADS) {
+    const image = await readImage(images[name], { verify: false });
+    log(`initramfs for ${name}`);
+    workloads[name] = {
+      name,
+      image,
+      uninodeKernel: await kernelOf(image, cache),
+      initramfs: await initramfsFor(name, image, bins.init, linux, cache),
+      host: hostCommand(name, root, cache, bins.syscalls),
+    };
+  }
+  return { linux, plugin: bins.plugin, wrk, workloads };
+}
+
+/** For tests and --dry-run: the boot file the microVM's init reads, as the image would have it. */
+export function bootFileFor(exec: string, argv: string[]): string {
+  return renderBootFile({ exec, argv, env: [], cwd: "/" });
+}

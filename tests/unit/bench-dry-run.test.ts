@@ -1,0 +1,39 @@
+// The bench's own code runs (`npm run bench -- --quick --dry-run`): argument building, the
+// cpio writer, the parsers, one host run of `node -e` and the report. Nothing about speed is
+// asserted; the real bench is `npm run bench`.
+
+import { describe, expect, it } from "vitest";
+import { parseBenchArgs, planFor, runBench } from "../../bench/main.js";
+import { renderResults, renderTable } from "../../bench/report.js";
+
+describe("bench --quick --dry-run", () => {
+  it("runs its code paths and renders one table", async () => {
+    const lines: string[] = [];
+    const r = await runBench({ quick: true, dryRun: true, log: (s) => lines.push(s) });
+    expect(r.dryRun).toBe(true);
+    expect(r.mode).toBe("quick");
+    expect(r.nodeE?.host).toHaveProperty("ok");
+    expect(r.machine.nproc).toBeGreaterThan(0);
+    const table = renderTable(r);
+    expect(table.split("\n")[0]).toBe("| measurement | host | linux-microvm | uninode |");
+    expect(table).toContain("n/a (dry run)");
+    expect(renderResults(r)).toContain("dry run: no measurement is real");
+  });
+
+  it("reads its options", () => {
+    expect(parseBenchArgs(["--quick", "--dry-run"])).toEqual({ quick: true, dryRun: true });
+    expect(parseBenchArgs(["--results", "x.md"])).toEqual({ quick: false, dryRun: false, results: "x.md" });
+    expect(parseBenchArgs(["--help"])).toBe("help");
+    expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown option --fast/);
+    expect(() => parseBenchArgs(["--results"])).toThrow(/needs a file/);
+  });
+
+  it("plans at least five repetitions and three wrk levels for a full run", () => {
+    const full = planFor(false);
+    expect(full.reps).toBeGreaterThanOrEqual(5);
+    expect(full.wrkConns).toEqual([1, 50, 400]);
+    expect(full.wrkSeconds).toBe(30);
+    expect(full.tap && full.floor && full.insnRequests).toBe(true);
+    expect(planFor(true).wrkSeconds).toBeLessThan(full.wrkSeconds);
+  });
+});

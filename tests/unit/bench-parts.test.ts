@@ -1,0 +1,185 @@
+// The bench's pieces as data: the cpio writer, module dependencies, parsers, statistics,
+// QEMU command lines and the DHCP answers for the tap namespace.
+
+import { readFileSync, writeFileSync, mkdirSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cpioHeader, completeTree, treeEntries, writeCpio } from "../../bench/cpio.js";
+import { broadcastOf, maskOf, reply, requestType } from "../../bench/dhcp.js";
+import { modinfoDepends, parseDependsOutput } from "../../bench/linux-kernel.js";
+import { SAMPLE_WRK } from "../../bench/main.js";
+import { nonZeroPages, parseWrk, parseWrkDuration, summarize } from "../../bench/measure.js";
+import { lastLine, parseSyscallOutput } from "../../bench/phases.js";
+import { microvmCmdline, vmArgs, withoutRootDisk } from "../../bench/vm.js";
+import { tempDir } from "./helpers.js";
+
+/** Reads a newc archive back: [name, mode, data] per entry, up to the trailer. */
+function readCpio(buf: Buffer): [string, number, Buffer][] {
+  const out: [string, number, Buffer][] = [];
+  let off = 0;
+  const align = (n: number) => (n + 3) & ~3;
+  for (;;) {
+    expect(buf.toString("latin1", off, off + 6)).toBe("070701");
+    const field = (i: number) => parseInt(buf.toString("latin1", off + 6 + i * 8, off + 14 + i * 8), 16);
+    const mode = field(1);
+    const size = field(6);
+    const nameSize = field(11);
+    const name = buf.toString("utf8", off + 110, off + 110 + nameSize - 1);
+    const dataStart = align(off + 110 + nameSize);
+    if (name === "TRAILER!!!") return out;
+    out.push([name, mode, buf.subarray(dataStart, dataStart + size)]);
+    off = align(dataStart + size);
+  }
+}
+
+let cleanup: (() => void) | undefined;
+afterEach(() => {
+  cleanup?.();
+  cleanup = undefined;
+});
+
+describe("cpio newc writer", () => {
+  it("pads headers and names to four bytes", () => {
+    const h = cpioHeader("init", { ino: 1, mode: 0o100755, nlink: 1, size: 3 });
+    expect(h.length % 4).toBe(0);
+    expect(h.toString("latin1", 0, 6)).toBe("070701");
+    expect(h.toString("latin1", 110, 114)).toBe("init");
+  });
+
+  it("adds parent directories, sorted before their contents", () => {
+    const t = completeTree([{ kind: "data", path: "/etc/bench/boot", mode: 0o644, data: Buffer.from("x") }]);
+    expect(t.map((e) => e.path)).toEqual(["etc", "etc/bench", "etc/bench/boot"]);
+  });
+
+  it("writes a tree that reads back with files, symlinks and device nodes", async () => {
+    const t = tempDir("bench-cpio-");
+    cleanup = t.cleanup;
+    mkdirSync(path.join(t.dir, "tree", "app"), { recursive: true });
+    writeFileSync(path.join(t.dir, "tree", "app", "a.js"), "hello");
+    symlinkSync("a.js", path.join(t.dir, "tree", "app", "b.js"));
+    const entries = await treeEntries(path.join(t.dir, "tree"));
+    entries.push({ kind: "chardev", path: "dev/console", mode: 0o600, major: 5, minor: 1 });
+    const file = path.join(t.dir, "x.cpio");
+    const size = await writeCpio(file, entries);
+    const buf = readFileSync(file);
+    expect(buf.length).toBe(size);
+    const read = readCpio(buf);
+    expect(read.map(([n]) => n)).toEqual(["app", "app/a.js", "app/b.js", "dev", "dev/console"]);
+    const byName = new Map(read.map(([n, m, d]) => [n, { m, d }]));
+    expect(byName.get("app/a.js")?.d.toString()).toBe("hello");
+    expect(byName.get("app/b.js")!.m & 0o170000).toBe(0o120000);
+    expect(byName.get("app/b.js")?.d.toString()).toBe("a.js");
+    expect(byName.get("dev/console")!.m & 0o170000).toBe(0o020000);
+  });
+});
+
+describe("the cloud kernel's modules", () => {
+  it("reads depends= from .modinfo", () => {
+    const ko = Buffer.from("\x7fELF....\0license=GPL\0depends=virtio_ring,virtio,net-failover\0retpoline=Y\0", "latin1");
+    expect(modinfoDepends(ko)).toEqual(["virtio_ring", "virtio", "net_failover"]);
+    expect(modinfoDepends(Buffer.from("\0depends=\0", "latin1"))).toEqual([]);
+    expect(modinfoDepends(Buffer.from("nothing"))).toEqual([]);
+  });
+
+  it("finds the real package behind the metapackage", () => {
+    expect(parseDependsOutput("linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-56-cloud-amd64\n")).toBe("linux-image-6.1.0-56-cloud-amd64");
+    expect(parseDependsOutput("")).toBeUndefined();
+  });
+});
+
+describe("parsers and statistics", () => {
+  it("reads wrk --latency", () => {
+    const r = parseWrk(SAMPLE_WRK);
+    expect(r).toEqual({ requestsPerSec: 4860, p50Ms: 10.01, p99Ms: 20.3, requests: 24300, errors: 0 });
+    expect(parseWrkDuration("850.00us")).toBeCloseTo(0.85);
+    expect(parseWrkDuration("1.50s")).toBe(1500);
+    const withErrors = `${SAMPLE_WRK}  Socket errors: connect 0, read 3, write 0, timeout 2\n  Non-2xx or 3xx responses: 4\n`;
+    expect(parseWrk(withErrors).errors).toBe(9);
+    expect(() => parseWrk("unable to connect")).toThrow(/no latency/);
+  });
+
+  it("summarizes samples", () => {
+    expect(summarize([3, 1, 2])).toEqual({ n: 3, median: 2, min: 1, max: 3 });
+    expect(summarize([4, 1, 2, 3])?.median).toBe(2.5);
+    expect(summarize([])).toBeUndefined();
+  });
+
+  it("reads the syscall program's lines and a failed program's last words", () => {
+    expect(parseSyscallOutput("getppid 10000000 101.5\nclock_gettime 1000000 22.0\n")).toEqual({ getppid: 101.5, clock: 22 });
+    expect(parseSyscallOutput("")).toEqual({});
+    expect(lastLine("[    2.4] Run /init\nexpress-hello cannot listen on port 3000: ENOSYS\n\n")).toBe("express-hello cannot listen on port 3000: ENOSYS");
+  });
+
+  it("counts guest pages that are not all zero", () => {
+    const b = Buffer.alloc(4096 * 4);
+    b[5] = 1;
+    b[4096 * 3 + 4095] = 7;
+    expect(nonZeroPages(b)).toBe(2);
+  });
+});
+
+describe("QEMU command lines", () => {
+  const o = { memory: "512M", accel: "tcg" as const, workDir: "/w", net: { kind: "user" as const, forwards: [] } };
+
+  it("gives both VMs the same machine; the microVM has an initramfs instead of the disk", () => {
+    const uni = vmArgs({ target: "uninode", kernel: "k.elf", cmdline: "stdin=null", root: { file: "a.img", offset: 4096, size: 8192 } }, o);
+    const mvm = vmArgs({ target: "linux-microvm", kernel: "vmlinuz", cmdline: microvmCmdline("10.0.2.15/24,10.0.2.2"), initrd: "a.cpio" }, o);
+    const common = (a: string[]) => a.slice(0, a.indexOf("-kernel"));
+    expect(common(mvm)).toEqual(common(uni));
+    expect(uni).toContain("virtio-blk-pci,drive=root");
+    expect(mvm.join(" ")).not.toContain("virtio-blk");
+    expect(mvm.join(" ")).toContain("-initrd a.cpio");
+    expect(mvm).toContain("console=ttyS0 quiet panic=-1 benchnet=10.0.2.15/24,10.0.2.2");
+    for (const a of [uni, mvm]) expect(a).toContain("virtio-net-pci,netdev=net0");
+  });
+
+  it("adds -icount, the plugin and a tap on request", () => {
+    const a = vmArgs({ target: "uninode", kernel: "k", cmdline: "", root: { file: "a.img", offset: 0, size: 1 } }, {
+      ...o,
+      icount: true,
+      plugin: { so: "/p/insn.so", out: "/o/n,1" },
+      net: { kind: "tap", ifname: "bt0" },
+    });
+    expect(a.join(" ")).toContain("-icount shift=0,sleep=off -plugin /p/insn.so,out=/o/n,,1");
+    expect(a.join(" ")).toContain("-netdev tap,id=net0,ifname=bt0,script=no,downscript=no");
+  });
+
+  it("drops only the root disk", () => {
+    expect(withoutRootDisk(["-m", "1", "-blockdev", "driver=raw,node-name=root", "-device", "virtio-blk-pci,drive=root", "-device", "isa-debug-exit"])).toEqual([
+      "-m",
+      "1",
+      "-device",
+      "isa-debug-exit",
+    ]);
+  });
+});
+
+describe("DHCP for the tap namespace", () => {
+  const cfg = { server: "10.77.0.1", client: "10.77.0.2", prefix: 24 };
+  const discover = () => {
+    const b = Buffer.alloc(244);
+    b[0] = 1;
+    b.writeUInt32BE(0xdeadbeef, 4);
+    Buffer.from([0x52, 0x54, 0, 0x12, 0x34, 0x56]).copy(b, 28);
+    b.writeUInt32BE(0x63825363, 236);
+    Buffer.from([53, 1, 1, 255]).copy(b, 240);
+    return b;
+  };
+
+  it("answers a DISCOVER with an OFFER of the one address", () => {
+    expect(requestType(discover())).toBe(1);
+    const r = reply(discover(), 2, cfg);
+    expect(r[0]).toBe(2);
+    expect(r.readUInt32BE(4)).toBe(0xdeadbeef);
+    expect([...r.subarray(16, 20)]).toEqual([10, 77, 0, 2]);
+    expect([...r.subarray(28, 34)]).toEqual([0x52, 0x54, 0, 0x12, 0x34, 0x56]);
+    expect([...r.subarray(240, 243)]).toEqual([53, 1, 2]);
+    expect(r.at(-1)).toBe(255);
+  });
+
+  it("computes masks and broadcasts", () => {
+    expect(maskOf(24)).toBe("255.255.255.0");
+    expect(broadcastOf("10.77.0.2", 24)).toBe("10.77.0.255");
+    expect(requestType(Buffer.alloc(10))).toBeUndefined();
+  });
+});
