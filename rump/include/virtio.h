@@ -85,6 +85,9 @@ struct virtio_transport {
 	 * isr() to acknowledge. 0 for MSI-X, 1 for INTx, or -errno. Optional;
 	 * call before virtio_driver_ok. */
 	int (*setup_irq)(struct virtio_dev *vd, struct virtq *q, int vector);
+	/* Make the queues set up so far live; virtio_driver_ok calls it just before
+	 * DRIVER_OK, so a queue's vector is set before it is enabled. Optional. */
+	void (*activate)(struct virtio_dev *vd);
 };
 
 struct virtio_dev {

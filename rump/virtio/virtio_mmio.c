@@ -55,6 +55,8 @@ struct vmmio {
 	uint32_t version;
 	int irq;
 	bool irq_routed;
+	uint16_t queues[16];         /* set up, made ready at DRIVER_OK (version 2) */
+	unsigned nqueues;
 };
 
 static struct vmmio *VM(struct virtio_dev *vd) { return vd->transport_data; }
@@ -136,10 +138,24 @@ static int mm_setup_queue(struct virtio_dev *vd, uint16_t index, uint16_t size, 
 		wr(vd, MMIO_QUEUE_AVAIL + 4, (uint32_t)(q->avail_pa >> 32));
 		wr(vd, MMIO_QUEUE_USED, (uint32_t)q->used_pa);
 		wr(vd, MMIO_QUEUE_USED + 4, (uint32_t)(q->used_pa >> 32));
-		wr(vd, MMIO_QUEUE_READY, 1);
+		if (VM(vd)->nqueues < ARRAY_SIZE(VM(vd)->queues))
+			VM(vd)->queues[VM(vd)->nqueues++] = index;
+		else
+			wr(vd, MMIO_QUEUE_READY, 1);
 	}
 	*out = q;
 	return 0;
+}
+
+/* Version 2: the queues go ready just before DRIVER_OK. */
+static void mm_activate(struct virtio_dev *vd)
+{
+	struct vmmio *m = VM(vd);
+	for (unsigned i = 0; i < m->nqueues; i++) {
+		wr(vd, MMIO_QUEUE_SEL, m->queues[i]);
+		wr(vd, MMIO_QUEUE_READY, 1);
+	}
+	m->nqueues = 0;
 }
 
 static void mm_notify(struct virtio_dev *vd, struct virtq *q) { wr(vd, MMIO_QUEUE_NOTIFY, q->index); }
@@ -173,7 +189,7 @@ static const struct virtio_transport mmio_transport = {
 	.get_features = mm_get_features, .set_features = mm_set_features,
 	.get_status = mm_get_status, .set_status = mm_set_status, .reset = mm_reset,
 	.read_config = mm_read_config, .queue_max = mm_queue_max, .setup_queue = mm_setup_queue,
-	.notify = mm_notify, .isr = mm_isr, .setup_irq = mm_setup_irq,
+	.notify = mm_notify, .isr = mm_isr, .setup_irq = mm_setup_irq, .activate = mm_activate,
 };
 
 /* Parse a size with an optional K/M/G suffix; *END past it. */

@@ -51,6 +51,8 @@ struct vpci {
 	uint32_t notify_mult;
 	uint16_t iobase;             /* legacy */
 	void *bars[6];               /* mapped on first use */
+	uint16_t queues[16];         /* set up, enabled at DRIVER_OK (modern) */
+	unsigned nqueues;
 	unsigned msix_cap;           /* 0: none */
 	volatile uint32_t *msix_table;
 	uint16_t msix_entries;
@@ -138,14 +140,28 @@ static int m_setup_queue(struct virtio_dev *vd, uint16_t index, uint16_t size, s
 		return err;
 	w16(c, COM_QSELECT, index);
 	w16(c, COM_QSIZE, n);
-	w16(c, COM_QMSIX, 0xffff);           /* no MSI-X vector (polling for now) */
+	w16(c, COM_QMSIX, 0xffff);           /* no MSI-X vector until setup_irq */
 	w64(c, COM_QDESC, q->desc_pa);
 	w64(c, COM_QAVAIL, q->avail_pa);
 	w64(c, COM_QUSED, q->used_pa);
 	q->notify = p->notify + (uint32_t)r16(c, COM_QNOTIFYOFF) * p->notify_mult;
-	w16(c, COM_QENABLE, 1);
+	if (p->nqueues < ARRAY_SIZE(p->queues))
+		p->queues[p->nqueues++] = index;
+	else
+		w16(c, COM_QENABLE, 1);
 	*out = q;
 	return 0;
+}
+
+/* Enable the queues now that their vectors are set (the spec's order). */
+static void m_activate(struct virtio_dev *vd)
+{
+	struct vpci *p = VP(vd);
+	for (unsigned i = 0; i < p->nqueues; i++) {
+		w16(p->common, COM_QSELECT, p->queues[i]);
+		w16(p->common, COM_QENABLE, 1);
+	}
+	p->nqueues = 0;
 }
 
 static void m_notify(struct virtio_dev *vd, struct virtq *q)
@@ -225,7 +241,7 @@ static const struct virtio_transport modern_transport = {
 	.get_features = m_get_features, .set_features = m_set_features,
 	.get_status = m_get_status, .set_status = m_set_status, .reset = m_reset,
 	.read_config = m_read_config, .queue_max = m_queue_max, .setup_queue = m_setup_queue,
-	.notify = m_notify, .isr = m_isr, .setup_irq = m_setup_irq,
+	.notify = m_notify, .isr = m_isr, .setup_irq = m_setup_irq, .activate = m_activate,
 };
 
 /* ---- legacy ---- */
@@ -312,6 +328,8 @@ int virtio_negotiate(struct virtio_dev *vd, uint64_t wanted)
 
 void virtio_driver_ok(struct virtio_dev *vd)
 {
+	if (vd->t->activate)
+		vd->t->activate(vd);
 	uint8_t s = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK;
 	if (!vd->legacy)
 		s |= VIRTIO_STATUS_FEATURES_OK;
