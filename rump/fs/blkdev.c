@@ -1,5 +1,14 @@
 /* The list of block devices and the checks every request passes. */
 #include "fs.h"
+#include "../include/arch.h"
+
+static void count(uint64_t *ops, uint64_t *units, uint64_t *ns, uint64_t n, uint64_t t0)
+{
+	__atomic_add_fetch(ops, 1, __ATOMIC_RELAXED);
+	if (units)
+		__atomic_add_fetch(units, n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(ns, time_monotonic_ns() - t0, __ATOMIC_RELAXED);
+}
 
 static struct spinlock blk_lock = SPINLOCK_INIT("blkdev");
 static struct blk_dev *blk_list;   /* guarded by blk_lock */
@@ -49,7 +58,22 @@ int blk_rw(struct blk_dev *d, bool write, uint64_t sector, const struct blk_seg 
 	}
 	if (sector > d->nsectors || total > d->nsectors - sector)
 		return -EIO;
-	return d->ops->rw(d, write, sector, segs, nsegs);
+	uint64_t t0 = time_monotonic_ns();
+	int err = d->ops->rw(d, write, sector, segs, nsegs);
+	if (write)
+		count(&d->writes, &d->write_sectors, &d->write_ns, total, t0);
+	else
+		count(&d->reads, &d->read_sectors, &d->read_ns, total, t0);
+	return err;
+}
+
+/* The first registered device; the rest follow ->next (registered for good). */
+struct blk_dev *blk_first(void)
+{
+	spin_lock(&blk_lock);
+	struct blk_dev *d = blk_list;
+	spin_unlock(&blk_lock);
+	return d;
 }
 
 /* Flush the device's write cache, if it has one. */
@@ -57,5 +81,8 @@ int blk_flush(struct blk_dev *d)
 {
 	if (!d->ops->flush || d->readonly)
 		return 0;
-	return d->ops->flush(d);
+	uint64_t t0 = time_monotonic_ns();
+	int err = d->ops->flush(d);
+	count(&d->flushes, NULL, &d->flush_ns, 0, t0);
+	return err;
 }

@@ -619,6 +619,21 @@ int gen_version(struct pbuf *b, const struct pctx *c)
 	return 0;
 }
 
+/* Linux's 20 columns: major minor name, then reads (completed, merged,
+ * sectors, ms), writes (the same four), in flight, ms doing I/O, weighted ms,
+ * discards (four), flushes (completed, ms). Disks are 254:N*16 (virtio). */
+int gen_diskstats(struct pbuf *b, const struct pctx *c)
+{
+	(void)c;
+	for (struct blk_dev *d = blk_first(); d; d = d->next) {
+		uint64_t rms = d->read_ns / 1000000, wms = d->write_ns / 1000000, fms = d->flush_ns / 1000000;
+		pb_printf(b, "%4d %7d %s %lu 0 %lu %lu %lu 0 %lu %lu 0 %lu %lu 0 0 0 0 %lu %lu\n", 254, d->index * 16, d->name,
+			  d->reads, d->read_sectors, rms, d->writes, d->write_sectors, wms, rms + wms + fms, rms + wms + fms,
+			  d->flushes, fms);
+	}
+	return 0;
+}
+
 int gen_filesystems(struct pbuf *b, const struct pctx *c)
 {
 	(void)c;

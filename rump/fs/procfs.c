@@ -56,6 +56,7 @@ static const struct pnode nodes[] = {
 	P_LINK("self", N_ROOT, link_self),
 	P_LINK("thread-self", N_ROOT, link_thread_self),
 	P_FILE("cpuinfo", N_ROOT, gen_cpuinfo),
+	P_FILE("diskstats", N_ROOT, gen_diskstats),
 	P_FILE("filesystems", N_ROOT, gen_filesystems),
 	P_FILE("loadavg", N_ROOT, gen_loadavg),
 	P_FILE("meminfo", N_ROOT, gen_meminfo),

@@ -33,6 +33,8 @@ struct blk_dev {
 	void *priv;             /* the driver's */
 	int index;              /* set by blk_register: 0 for the first disk */
 	struct blk_dev *next;   /* registration list, guarded by the list lock */
+	/* Counted by blk_rw/blk_flush (atomically), shown in /proc/diskstats. */
+	uint64_t reads, read_sectors, read_ns, writes, write_sectors, write_ns, flushes, flush_ns;
 };
 
 /* rump/fs/blkdev.c */
@@ -41,3 +43,4 @@ struct blk_dev *blk_get(int index);      /* the INDEX-th registered disk or NULL
 /* Bounds- and read-only-checked request. -EINVAL, -EROFS, -EIO or 0. */
 int blk_rw(struct blk_dev *d, bool write, uint64_t sector, const struct blk_seg *segs, int nsegs);
 int blk_flush(struct blk_dev *d);
+struct blk_dev *blk_first(void);         /* the registration list (->next), for /proc */

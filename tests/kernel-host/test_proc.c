@@ -260,6 +260,11 @@ static void test_proc_machine(void)
 	t = text("/proc/self/limits");
 	CHECK(t && strstr(t, "Max open files            1024                 1024                 files     \n"), "limits: %s", t);
 	free(t);
+	t = text("/proc/diskstats");
+	long reads = -1;
+	CHECK(t && sscanf(t, " 254 0 vda %ld ", &reads) == 1 && reads > 0 && strstr(t, "\n 254      16 vdb "),
+	      "diskstats: %s", t);
+	free(t);
 	t = text("/proc/sys/kernel/random/boot_id");
 	char *again = text("/proc/sys/kernel/random/boot_id");
 	CHECK(t && again && strlen(t) == 37 && !strcmp(t, again) && t[14] == '4', "boot_id: %s", t);
