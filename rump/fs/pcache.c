@@ -4,10 +4,13 @@
  *
  * Locking: pc_lock guards the hash, the LRU list, pins and state. Disk I/O
  * runs without it; a page under I/O is PC_BUSY and nobody else touches it
- * (a reader that finds it busy waits for the state to change). */
+ * (a reader that finds it busy sleeps on pc_wq until the I/O is over: the
+ * thread doing it sleeps too, and kernel code is not preempted, so a
+ * spinning reader would never let it finish). */
 #include "fs.h"
 #include "../include/mm.h"
 #include "../include/arch.h"
+#include "../include/sched.h"
 
 #define PC_HASH 4096
 #define RA_MIN 4               /* pages read on a random miss */
@@ -15,6 +18,7 @@
 #define SECTORS_PER_PAGE (PAGE_SIZE / BLK_SECTOR)
 
 static struct spinlock pc_lock = SPINLOCK_INIT("pcache");
+static struct waitq pc_wq = WAITQ_INIT("pcache");   /* readers of a PC_BUSY page */
 static struct pc_page *pc_hash[PC_HASH];
 static struct pc_page *lru_head, *lru_tail;   /* guarded by pc_lock */
 static size_t pc_count, pc_max = 1024;
@@ -88,6 +92,7 @@ static bool make_room(void)
 			int err = writeback(v);
 			spin_lock(&pc_lock);
 			v->state &= (uint8_t)~PC_BUSY;
+			waitq_wake(&pc_wq, INT32_MAX);
 			if (!err)
 				v->state &= (uint8_t)~PC_DIRTY;
 			if (v->pins == 0)
@@ -150,9 +155,7 @@ retry:
 		if (!p)
 			break;
 		if (p->state & PC_BUSY) {        /* someone is reading it: wait */
-			spin_unlock(&pc_lock);
-			cpu_relax();
-			spin_lock(&pc_lock);
+			waitq_sleep(&pc_wq, &pc_lock, 0);
 			continue;
 		}
 		if (p->pins++ == 0)
@@ -211,6 +214,7 @@ retry:
 			lru_append(p);
 	}
 	spin_unlock(&pc_lock);
+	waitq_wake(&pc_wq, INT32_MAX);
 	if (err)
 		return err;
 	*out = run[0];
@@ -258,6 +262,7 @@ int pcache_sync(struct blk_dev *d)
 		int err = writeback(found);
 		spin_lock(&pc_lock);
 		found->state &= (uint8_t)~PC_BUSY;
+		waitq_wake(&pc_wq, INT32_MAX);
 		if (err) {
 			ret = err;
 			spin_unlock(&pc_lock);

@@ -253,3 +253,16 @@ int k_getrlimit(int res, uint64_t *cur, uint64_t *max)
 	*cur = *max = res == 7 ? 1024 : ~0UL;
 	return 0;
 }
+
+/* Wait queues: one thread, so nobody else can end a wait; sleeping is a deadlock. */
+int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
+{
+	(void)wq; (void)lock; (void)deadline;
+	panic("waitq_sleep on the host: nobody could wake it");
+}
+
+int waitq_wake(struct waitq *wq, int n)
+{
+	(void)wq; (void)n;
+	return 0;
+}
