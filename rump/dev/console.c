@@ -70,6 +70,7 @@ static bool rx_drain_locked(void)
 	return got;
 }
 
+/* 115200 8N1, FIFO on, no interrupts yet. */
 static void uart_init(uint16_t base)
 {
 	outb(base + 1, 0x00);  /* no interrupts (yet) */
@@ -101,6 +102,7 @@ void console_init(void)
 		console_write(CON_KERNEL, "uninode:ready\n", 14);
 }
 
+/* One byte out, once the transmitter has room. */
 static void uart_putc(uint16_t base, char c)
 {
 	while (!(inb(base + 5) & 0x20))

@@ -89,6 +89,7 @@ static const char *vma_label(struct vma *v)
 	return v->name;
 }
 
+/* Is V a mapping of the program's own file? */
 static bool is_exe_region(struct vma *v)
 {
 	const char *exe = proc_exe_path(), *l = vma_label(v);
@@ -135,11 +136,13 @@ static void vm_sum(struct vm_sums *s)
 	vm_regions_unlock();
 }
 
+/* The resident set: every frame in use (the one process owns the machine). */
 static uint64_t rss_pages(void)
 {
 	return frame_total() - frame_free_count();
 }
 
+/* Live app threads (at least 1). */
 static int thread_count(void)
 {
 	int tmp[1];

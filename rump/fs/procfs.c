@@ -116,12 +116,14 @@ struct pino {
 static const struct inode_ops proc_iops;
 static const struct file_ops proc_file_fops;
 
+/* /proc/self: the pid. */
 static long link_self(char *buf, const struct pctx *c)
 {
 	(void)c;
 	return snprintf(buf, PATH_MAX, "%d", PROC_PID);
 }
 
+/* /proc/thread-self: the calling thread's task directory. */
 static long link_thread_self(char *buf, const struct pctx *c)
 {
 	(void)c;
@@ -160,6 +162,7 @@ static int proc_inode(struct mount *m, int node, struct pctx ctx, struct inode *
 	return 0;
 }
 
+/* The last reference: free the inode and what it stands for. */
 static void proc_evict(struct inode *ino)
 {
 	kfree(ino->priv);
@@ -226,6 +229,7 @@ static int dyn_template(int dir)
 	return -1;
 }
 
+/* ".", "..", a named child, or a numbered one that exists now; a new inode each time. */
 static int proc_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pino *pi = dir->priv;
@@ -261,6 +265,7 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 	return proc_inode(dir->mnt, t, c, out);
 }
 
+/* The d_type of node K. */
 static unsigned node_dtype(int k)
 {
 	return nodes[k].kind == PK_DIR ? DT_DIR : nodes[k].kind == PK_LINK ? DT_LNK : DT_REG;
@@ -301,6 +306,7 @@ static int proc_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 	return 0;
 }
 
+/* A symlink's target, fixed or computed now (VFS lock held). */
 static long proc_readlink(struct inode *ino, char *buf, size_t n)
 {
 	struct pino *pi = ino->priv;
@@ -362,6 +368,7 @@ static int pfile_open(struct file *f)
 	return 0;
 }
 
+/* Copy from the text generated at open. */
 static long pfile_read(struct file *f, void *buf, size_t n, off_t *pos)
 {
 	struct ptext *t = f->priv;
@@ -373,6 +380,7 @@ static long pfile_read(struct file *f, void *buf, size_t n, off_t *pos)
 	return (long)k;
 }
 
+/* Free the generated text. */
 static void pfile_release(struct file *f)
 {
 	struct ptext *t = f->priv;
@@ -392,6 +400,7 @@ static const struct file_ops proc_file_fops = {
 
 uint64_t proc_start_ticks;
 
+/* statfs: proc's magic number. */
 static int proc_statfs(struct mount *m, struct kstatfs *sf)
 {
 	(void)m;

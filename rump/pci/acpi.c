@@ -28,6 +28,7 @@ static const void *map_phys(paddr_t pa, size_t n)
 	return ioremap(pa, n);
 }
 
+/* Do the N bytes at P sum to 0 (mod 256), as every ACPI structure must? */
 static bool sum_ok(const void *p, size_t n)
 {
 	uint8_t s = 0;

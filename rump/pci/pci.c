@@ -52,11 +52,13 @@ static volatile uint8_t *ecam_fn(uint8_t bus, uint8_t dev, uint8_t fn)
 	return b + ((unsigned)dev << 15) + ((unsigned)fn << 12);
 }
 
+/* The 0xcf8 address word for a dword of BUS:DEV.FN. */
 static uint32_t cfg_addr(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 {
 	return 0x80000000u | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (uint32_t)fn << 8 | (off & 0xfc);
 }
 
+/* A config dword through the ports (the first 256 bytes only). */
 static uint32_t port_read32(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 {
 	if (off >= 256)
@@ -68,6 +70,7 @@ static uint32_t port_read32(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 	return v;
 }
 
+/* A config dword, through ECAM when it covers the bus. */
 static uint32_t raw_read32(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 {
 	volatile uint8_t *e = ecam_fn(bus, dev, fn);

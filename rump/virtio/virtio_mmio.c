@@ -59,10 +59,12 @@ struct vmmio {
 	unsigned nqueues;
 };
 
+/* The transport's state, and 32-bit register access. */
 static struct vmmio *VM(struct virtio_dev *vd) { return vd->transport_data; }
 static uint32_t rd(struct virtio_dev *vd, unsigned off) { return *(volatile uint32_t *)(VM(vd)->regs + off); }
 static void wr(struct virtio_dev *vd, unsigned off, uint32_t v) { *(volatile uint32_t *)(VM(vd)->regs + off) = v; }
 
+/* The device's 64 feature bits, a word at a time. */
 static uint64_t mm_get_features(struct virtio_dev *vd)
 {
 	wr(vd, MMIO_DEVICE_FEATURES_SEL, 0);
@@ -71,6 +73,7 @@ static uint64_t mm_get_features(struct virtio_dev *vd)
 	return lo | (uint64_t)rd(vd, MMIO_DEVICE_FEATURES) << 32;
 }
 
+/* The accepted feature bits, a word at a time. */
 static void mm_set_features(struct virtio_dev *vd, uint64_t f)
 {
 	wr(vd, MMIO_DRIVER_FEATURES_SEL, 0);
@@ -79,9 +82,11 @@ static void mm_set_features(struct virtio_dev *vd, uint64_t f)
 	wr(vd, MMIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
 }
 
+/* The device status byte. */
 static uint8_t mm_get_status(struct virtio_dev *vd) { return (uint8_t)rd(vd, MMIO_STATUS); }
 static void mm_set_status(struct virtio_dev *vd, uint8_t s) { wr(vd, MMIO_STATUS, s); }
 
+/* Reset, wait for it, and (version 1) say the page size the PFNs count in. */
 static void mm_reset(struct virtio_dev *vd)
 {
 	wr(vd, MMIO_STATUS, 0);
@@ -103,6 +108,7 @@ static void mm_read_config(struct virtio_dev *vd, unsigned off, void *buf, unsig
 	} while (VM(vd)->version >= 2 && gen != rd(vd, MMIO_CONFIG_GEN));
 }
 
+/* The largest size queue INDEX may have (0: none). */
 static uint16_t mm_queue_max(struct virtio_dev *vd, uint16_t index)
 {
 	wr(vd, MMIO_QUEUE_SEL, index);
@@ -110,6 +116,7 @@ static uint16_t mm_queue_max(struct virtio_dev *vd, uint16_t index)
 	return (uint16_t)MIN(max, 32768u);
 }
 
+/* Allocate queue INDEX (a power of two up to SIZE) and tell the device where it is. */
 static int mm_setup_queue(struct virtio_dev *vd, uint16_t index, uint16_t size, struct virtq **out)
 {
 	uint16_t max = mm_queue_max(vd, index);
@@ -158,6 +165,7 @@ static void mm_activate(struct virtio_dev *vd)
 	m->nqueues = 0;
 }
 
+/* Tell the device queue Q has new buffers. */
 static void mm_notify(struct virtio_dev *vd, struct virtq *q) { wr(vd, MMIO_QUEUE_NOTIFY, q->index); }
 
 /* Read the interrupt status and acknowledge it (which lowers the line). */
