@@ -176,6 +176,10 @@ export async function runBench(o: BenchOptions): Promise<Results> {
     await phase("wrk tap");
     const ns = `uninode-bench-${process.pid}`;
     let remove: (() => Promise<void>) | undefined;
+    // Interrupted, the bench still deletes its namespace (QEMU and wrk die with it).
+    const onSignal = () => void execa("ip", ["netns", "del", ns], { reject: false }).then(() => process.exit(130));
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     try {
       remove = await createTapNamespace(ns);
       for (const t of VM_TARGETS) results.wrk.push({ net: "tap", target: t, cells: await wrkOverTap(ctx, t, { conns: plan.wrkConns, seconds: plan.wrkSeconds }, ns) });
@@ -183,6 +187,8 @@ export async function runBench(o: BenchOptions): Promise<Results> {
       for (const t of VM_TARGETS) results.wrk.push({ net: "tap", target: t, cells: plan.wrkConns.map((c) => ({ conns: c, result: na(`no tap namespace: ${(err as Error).message.split("\n")[0]}`) })) });
     } finally {
       await remove?.();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
     }
   }
   addNotes(results, prepared);

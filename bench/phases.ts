@@ -166,21 +166,52 @@ export async function syscallCost(ctx: PhaseContext, reps: number): Promise<Sysc
   return res;
 }
 
+export interface GuestMemory {
+  /** MemTotal − MemFree, KiB. */
+  usedKiB: number;
+  /** MemTotal − MemAvailable, KiB. */
+  unavailableKiB: number;
+  /** node's resident set, KiB. */
+  rssKiB: number;
+}
+
 export interface InsnCounts {
   nodeE: Record<VmTargetName, Cell<number>>;
   toListen: Record<VmTargetName, Cell<number>>;
   requests: Record<VmTargetName, Cell<number>>;
+  /** The guest kernel's /proc/meminfo at listen(), printed by the probe. */
+  memAtListen: Record<VmTargetName, Cell<GuestMemory>>;
+}
+
+export function parseProbeMeminfo(text: string): GuestMemory | undefined {
+  const m = /bench-probe meminfo total=(\d+) free=(\d+) available=(\d+) rss=(\d+)/.exec(text);
+  if (!m) return undefined;
+  const [total, free, available, rss] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
+  return { usedKiB: total - free, unavailableKiB: total - available, rssKiB: rss };
 }
 
 /** Guest instructions under -icount shift=0: to `node -e`'s exit, to listen(), and for 1,000 requests. */
 export async function instructionCounts(ctx: PhaseContext, withListen: boolean, withRequests: boolean): Promise<InsnCounts> {
-  const res: InsnCounts = { nodeE: {} as InsnCounts["nodeE"], toListen: {} as InsnCounts["toListen"], requests: {} as InsnCounts["requests"] };
+  const res: InsnCounts = {
+    nodeE: {} as InsnCounts["nodeE"],
+    toListen: {} as InsnCounts["toListen"],
+    requests: {} as InsnCounts["requests"],
+    memAtListen: {} as InsnCounts["memAtListen"],
+  };
   for (const t of VM_TARGETS) {
-    res.nodeE[t] = await countRun(ctx, t, "node-e", false);
-    res.toListen[t] = withListen || withRequests ? await countRun(ctx, t, "probe-listen", false) : na("full run only");
+    res.nodeE[t] = (await countRun(ctx, t, "node-e", false)).count;
+    if (withListen || withRequests) {
+      const r = await countRun(ctx, t, "probe-listen", false);
+      res.toListen[t] = r.count;
+      const mem = parseProbeMeminfo(r.output);
+      res.memAtListen[t] = mem ? { ok: mem } : na("na" in r.count ? r.count.na : "the probe printed no meminfo");
+    } else {
+      res.toListen[t] = na("full run only");
+      res.memAtListen[t] = na("full run only");
+    }
     if (!withRequests) res.requests[t] = na("full run only");
     else {
-      const total = await countRun(ctx, t, "probe-1000", true);
+      const total = (await countRun(ctx, t, "probe-1000", true)).count;
       const listen = res.toListen[t];
       res.requests[t] = "ok" in total && "ok" in listen ? { ok: total.ok - listen.ok } : "na" in total ? total : listen;
     }
@@ -189,7 +220,12 @@ export async function instructionCounts(ctx: PhaseContext, withListen: boolean, 
   return res;
 }
 
-async function countRun(ctx: PhaseContext, t: VmTargetName, w: WorkloadName, requests: boolean): Promise<Cell<number>> {
+async function countRun(ctx: PhaseContext, t: VmTargetName, w: WorkloadName, requests: boolean): Promise<{ count: Cell<number>; output: string }> {
+  const c = await countRunInner(ctx, t, w, requests);
+  return { count: c.count, output: c.started ? await c.started.output() : "" };
+}
+
+async function countRunInner(ctx: PhaseContext, t: VmTargetName, w: WorkloadName, requests: boolean): Promise<{ count: Cell<number>; started?: Started }> {
   const insnOut = path.join(ctx.workDir, `${t}-${w}.insns`);
   await rm(insnOut, { force: true });
   const port = await freePort();
@@ -200,7 +236,7 @@ async function countRun(ctx: PhaseContext, t: VmTargetName, w: WorkloadName, req
     if (at === undefined) {
       const reason = await why(s, "no HTTP 200 within 300 s");
       await s.kill();
-      return na(reason);
+      return { count: na(reason), started: s };
     }
     // The probe counts the poll's request too; the rest come over one keep-alive connection.
     await sequentialRequests(`http://127.0.0.1:${port}/`, PROBE_REQUESTS - 1, 300_000);
@@ -208,12 +244,12 @@ async function countRun(ctx: PhaseContext, t: VmTargetName, w: WorkloadName, req
   const end = await Promise.race([s.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 300_000))]);
   if (end === undefined) {
     await s.kill();
-    return na("did not exit within 300 s");
+    return { count: na("did not exit within 300 s"), started: s };
   }
-  if (end.status !== 0) return na(end.status !== undefined ? `exited ${end.status}: ${lastLine(await s.output())}` : `${end.reason}`);
+  if (end.status !== 0) return { count: na(end.status !== undefined ? `exited ${end.status}: ${lastLine(await s.output())}` : `${end.reason}`), started: s };
   const text = await readFile(insnOut, "utf8").catch(() => "");
   const n = Number(text.trim());
-  return text.trim() !== "" && Number.isFinite(n) ? { ok: n } : na("the plugin wrote no count");
+  return { count: text.trim() !== "" && Number.isFinite(n) ? { ok: n } : na("the plugin wrote no count"), started: s };
 }
 
 /** Smallest -m (MiB) at which express-hello still answers 1,000 requests, by bisection. */

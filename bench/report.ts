@@ -65,7 +65,7 @@ function timeCell(c: Cell<Summary> | undefined, host: Cell<Summary> | undefined,
   return text;
 }
 
-function numCell(c: Cell<number> | undefined, fmt: (n: number) => string): string {
+function numCell<T>(c: Cell<T> | undefined, fmt: (n: T) => string): string {
   if (c === undefined) return "not run";
   return "na" in c ? naText(c.na) : fmt(c.ok);
 }
@@ -105,7 +105,15 @@ export function renderTable(r: Results): string {
   }
   if (r.insns) {
     const i = r.insns;
-    const vm = (rec: Record<VmTargetName, Cell<number>>) => TARGETS.map((t) => (t === "host" ? "—" : numCell(rec[t], minsn)));
+    // uninode's cell also says how it compares with the microVM's.
+    const vm = (rec: Record<VmTargetName, Cell<number>>) =>
+      TARGETS.map((t) => {
+        if (t === "host") return "—";
+        const base = numCell(rec[t], minsn);
+        const m = rec["linux-microvm"];
+        const u = rec[t];
+        return t === "uninode" && "ok" in u && "ok" in m && m.ok > 0 ? `${base} (×${(u.ok / m.ok).toFixed(2)} of microVM)` : base;
+      });
     lines.push(row(["guest instructions, reset → `node -e` exit (-icount)", ...vm(i.nodeE)]));
     lines.push(row(["guest instructions, reset → express-hello listen() (-icount)", ...vm(i.toListen)]));
     lines.push(row(["guest instructions, 1,000 sequential requests (-icount)", ...vm(i.requests)]));
@@ -118,6 +126,16 @@ export function renderTable(r: Results): string {
   if (r.express) {
     const m = r.express.touchedMiB;
     lines.push(row([`guest memory touched after the first 200 (of ${r.machine.memory})`, ...TARGETS.map((t) => (t === "host" ? "—" : numCell(m[t], (v) => `${v.toFixed(1)} MiB`)))]));
+  }
+  if (r.insns) {
+    const mem = r.insns.memAtListen;
+    const kib = (v: number) => `${(v / 1024).toFixed(1)} MiB`;
+    lines.push(
+      row([
+        "guest kernel's /proc/meminfo at listen(): MemTotal−MemFree / MemTotal−MemAvailable; node's RSS",
+        ...TARGETS.map((t) => (t === "host" ? "—" : numCell(mem[t], (v) => `${kib(v.usedKiB)} / ${kib(v.unavailableKiB)}; RSS ${kib(v.rssKiB)}`))),
+      ]),
+    );
   }
   if (r.floor) {
     const f = r.floor;

@@ -80,8 +80,14 @@ export async function compileHelpers(root: string, cache: string): Promise<{ ini
   return { init: jobs[0]![1], syscalls: jobs[1]![1], plugin: jobs[2]![1] };
 }
 
+/** Runs the repository's CLI. A build may meet build/kernel.elf being relinked by a parallel
+ * `npm run build`; it is tried again twice, a few seconds apart, before the bench gives up. */
 async function cli(root: string, args: string[]): Promise<void> {
-  await execa(process.execPath, [path.join(root, "dist", "cli.js"), ...args], { cwd: root });
+  for (let attempt = 1; ; attempt++) {
+    const r = await execa(process.execPath, [path.join(root, "dist", "cli.js"), ...args], { cwd: root, reject: attempt === 3 });
+    if (r.exitCode === 0) return;
+    await new Promise((res) => setTimeout(res, 5000));
+  }
 }
 
 /** An express-hello copy the probe images are built from: the app, bench-probe.cjs, and the

@@ -9,7 +9,7 @@ import { broadcastOf, maskOf, reply, requestType } from "../../bench/dhcp.js";
 import { modinfoDepends, parseDependsOutput } from "../../bench/linux-kernel.js";
 import { SAMPLE_WRK } from "../../bench/main.js";
 import { nonZeroPages, parseWrk, parseWrkDuration, summarize } from "../../bench/measure.js";
-import { lastLine, parseSyscallOutput } from "../../bench/phases.js";
+import { lastLine, parseProbeMeminfo, parseSyscallOutput } from "../../bench/phases.js";
 import { microvmCmdline, vmArgs, withoutRootDisk } from "../../bench/vm.js";
 import { tempDir } from "./helpers.js";
 
@@ -108,6 +108,15 @@ describe("parsers and statistics", () => {
     expect(parseSyscallOutput("getppid 10000000 101.5\nclock_gettime 1000000 22.0\n")).toEqual({ getppid: 101.5, clock: 22 });
     expect(parseSyscallOutput("")).toEqual({});
     expect(lastLine("[    2.4] Run /init\nexpress-hello cannot listen on port 3000: ENOSYS\n\n")).toBe("express-hello cannot listen on port 3000: ENOSYS");
+  });
+
+  it("reads the probe's meminfo line", () => {
+    expect(parseProbeMeminfo("express-hello listening\nbench-probe meminfo total=1000 free=400 available=700 rss=50\n")).toEqual({
+      usedKiB: 600,
+      unavailableKiB: 300,
+      rssKiB: 50,
+    });
+    expect(parseProbeMeminfo("bench-probe meminfo unavailable: ENOENT")).toBeUndefined();
   });
 
   it("counts guest pages that are not all zero", () => {
