@@ -207,11 +207,16 @@ function addNotes(r: Results, p: Prepared): void {
   );
 }
 
+/** This machine's paths have no place in the results: the repository becomes ".", temp dirs "$TMPDIR". */
+export function scrubPaths(text: string, root: string, tmp = os.tmpdir()): string {
+  return text.split(`${root}/`).join("").split(root).join(".").split(tmp).join("$TMPDIR");
+}
+
 async function emit(r: Results, o: BenchOptions, root: string, log: (s: string) => void): Promise<void> {
-  process.stdout.write(`${renderTable(r)}\n`);
+  process.stdout.write(`${scrubPaths(renderTable(r), root)}\n`);
   const file = o.results ?? (o.dryRun ? undefined : path.join(root, "bench", "RESULTS.md"));
   if (file !== undefined) {
-    await writeFile(file, renderResults(r));
+    await writeFile(file, scrubPaths(renderResults(r), root));
     log(`bench: wrote ${path.relative(process.cwd(), file) || file}`);
   }
 }

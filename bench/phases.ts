@@ -9,7 +9,7 @@ import { execa } from "execa";
 import { firstOk, nonZeroPages, parseWrk, sequentialRequests, summarize, type Summary, type WrkResult } from "./measure.js";
 import { PROBE_REQUESTS, type Prepared, type WorkloadName } from "./setup.js";
 import { TAP_NET, TARGETS, VM_TARGETS, startTarget, type NetChoice, type Started, type TargetName, type VmTargetName } from "./targets.js";
-import { freePort, qmpCommand } from "./vm.js";
+import { freePort, qmpCommand, type VmEnd } from "./vm.js";
 import type { Accel } from "../src/vm/accel.js";
 
 export type Cell<T> = { ok: T } | { na: string };
@@ -44,6 +44,17 @@ async function why(s: Started, fallback: string): Promise<string> {
   return fallback;
 }
 
+/** How a program ended, or a reason once `ms` have passed (then QEMU or the process is killed). */
+async function endWithin(s: Started, ms: number): Promise<VmEnd> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+  const end = await Promise.race([s.done, late]);
+  clearTimeout(timer);
+  if (end !== undefined) return end;
+  await s.kill();
+  return { reason: `still running after ${Math.round(ms / 1000)} s` };
+}
+
 /** Launch to exit of `node -e "console.log(1)"`, in seconds. */
 export async function bootToExit(ctx: PhaseContext): Promise<Record<TargetName, Cell<Summary>>> {
   const out = {} as Record<TargetName, Cell<Summary>>;
@@ -53,7 +64,7 @@ export async function bootToExit(ctx: PhaseContext): Promise<Record<TargetName, 
     for (let i = 0; i < ctx.reps && failure === undefined; i++) {
       const t0 = performance.now();
       const s = await startTarget(t, "node-e", ctx.prepared, { net: { kind: "none" }, memory: ctx.memory, accel: ctx.accel, workDir: path.join(ctx.workDir, t) });
-      const end = await s.done;
+      const end = await endWithin(s, 180_000);
       const dt = (performance.now() - t0) / 1000;
       const printed = await s.output();
       if (end.status === 0 && /^1$/m.test(printed)) samples.push(dt);
@@ -152,7 +163,7 @@ export async function syscallCost(ctx: PhaseContext, reps: number): Promise<Sysc
     let failure: string | undefined;
     for (let i = 0; i < reps && failure === undefined; i++) {
       const s = await startTarget(t, "syscalls", ctx.prepared, { net: { kind: "none" }, memory: ctx.memory, accel: ctx.accel, workDir: path.join(ctx.workDir, t) });
-      const end = await s.done;
+      const end = await endWithin(s, 300_000);
       const parsed = parseSyscallOutput(await s.output());
       if (end.status === 0 && parsed.getppid !== undefined && parsed.clock !== undefined) {
         g.push(parsed.getppid);

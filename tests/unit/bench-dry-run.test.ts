@@ -3,7 +3,7 @@
 // asserted; the real bench is `npm run bench`.
 
 import { describe, expect, it } from "vitest";
-import { parseBenchArgs, planFor, runBench } from "../../bench/main.js";
+import { parseBenchArgs, planFor, runBench, scrubPaths } from "../../bench/main.js";
 import { renderResults, renderTable } from "../../bench/report.js";
 
 describe("bench --quick --dry-run", () => {
@@ -18,6 +18,10 @@ describe("bench --quick --dry-run", () => {
     expect(table.split("\n")[0]).toBe("| measurement | host | linux-microvm | uninode |");
     expect(table).toContain("n/a (dry run)");
     expect(renderResults(r)).toContain("dry run: no measurement is real");
+  });
+
+  it("keeps this machine's paths out of the results", () => {
+    expect(scrubPaths("n/a (cannot open /repo/x/.cache/bench/a.cpio in /repo/x; /tmp/q)", "/repo/x", "/tmp")).toBe("n/a (cannot open .cache/bench/a.cpio in .; $TMPDIR/q)");
   });
 
   it("reads its options", () => {
