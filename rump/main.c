@@ -17,6 +17,7 @@
 struct boot_options boot_opts;
 void intr_init(void);
 void timer_start(void);
+void smp_init(void);
 
 static uint64_t boot_tsc0; /* the TSC at the kernel's first C instruction */
 
@@ -96,6 +97,8 @@ void kmain(uint32_t magic, uint32_t info)
 	timer_start();
 	irq_enable();
 	boot_mark("interrupts and scheduler up");
+	smp_init();
+	boot_mark("other CPUs started");
 	if (boot_opts.boot_times)
 		kprintf("uninode: %s boot, %lu MiB RAM, cmdline '%s'\n", boot_info.protocol,
 			frame_total() * PAGE_SIZE >> 20, boot_info.cmdline);

@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "futex.h"
 #include "proc.h"
+#include "percpu.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -129,7 +130,8 @@ long sys_sched_getaffinity(int pid, size_t len, uint8_t *mask)
 	if (len < 8 || (len & 7))
 		return -EINVAL;
 	memset(mask, 0, len);
-	mask[0] = 1; /* one CPU */
+	for (int i = 0; i < ncpus_online && i < (int)len * 8; i++)
+		mask[i / 8] |= (uint8_t)(1 << (i % 8));
 	return 8;
 }
 

@@ -5,6 +5,7 @@
  * bytes in the program's whole life and needs no interrupt line. */
 #include "kernel.h"
 #include "arch.h"
+#include "percpu.h"
 #include "console.h"
 
 #define COM3 0x3e8
@@ -47,7 +48,7 @@ static void command(const char *s)
 
 void control_poll(void)
 {
-	if (!present)
+	if (!present || this_cpu()->cpu_id != 0) /* one reader for the UART */
 		return;
 	while (inb(COM3 + 5) & 0x01) {
 		char c = (char)inb(COM3);

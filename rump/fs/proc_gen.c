@@ -1,6 +1,7 @@
 /* The text of /proc files, in Linux's formats (what glibc, libuv and Node
  * parse): the process (maps, stat, status, cmdline, limits, fd links), the
  * machine (meminfo, cpuinfo, stat, uptime, loadavg) and /proc/sys values. */
+#include "../include/percpu.h"
 #include "procfs.h"
 #include "../include/proc.h"
 #include "../include/sched.h"
@@ -238,9 +239,10 @@ int gen_status(struct pbuf *b, const struct pctx *c)
 		  (!c->tid || c->tid == current()->tid) ? current()->sigmask : 0UL);
 	pb_printf(b, "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
 		  "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
-		  "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\nCpus_allowed:\t1\n"
-		  "Cpus_allowed_list:\t0\nMems_allowed:\t1\nMems_allowed_list:\t0\n"
-		  "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+		  "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\nCpus_allowed:\t%lx\n"
+		  "Cpus_allowed_list:\t0-%d\nMems_allowed:\t1\nMems_allowed_list:\t0\n"
+		  "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+		  ncpus_online >= 64 ? ~0UL : (1UL << ncpus_online) - 1, ncpus_online - 1);
 	return 0;
 }
 
@@ -564,11 +566,16 @@ int gen_cpuinfo(struct pbuf *b, const struct pctx *c)
 		virt_bits = (r[0] >> 8) & 0xff;
 	}
 	uint64_t khz = time_tsc_hz() / 1000;
-	pb_printf(b, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n"
+	int n = ncpus_online;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+	if (!cpus[cpu] || !cpus[cpu]->online)
+		continue;
+	uint32_t apic = cpus[cpu]->lapic_id;
+	pb_printf(b, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n"
 		  "stepping\t: %u\nmicrocode\t: 0x1\ncpu MHz\t\t: %lu.%03lu\ncache size\t: %u KB\nphysical id\t: 0\n"
-		  "siblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\napicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: yes\n"
+		  "siblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %u\ninitial apicid\t: %u\nfpu\t\t: yes\n"
 		  "fpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
-		  vendor, family, model, nm, sig[0] & 0xf, khz / 1000, khz % 1000, cache_kb, max);
+		  cpu, vendor, family, model, nm, sig[0] & 0xf, khz / 1000, khz % 1000, cache_kb, n, cpu, n, apic, apic, max);
 	for (size_t k = 0; k < ARRAY_SIZE(cpu_flags); k++) {
 		const struct cpu_flag *fl = &cpu_flags[k];
 		if (fl->leaf >= 0x80000000 ? fl->leaf > maxext : fl->leaf > max)
@@ -581,6 +588,7 @@ int gen_cpuinfo(struct pbuf *b, const struct pctx *c)
 	pb_printf(b, "\nbugs\t\t:\nbogomips\t: %lu.%02lu\nclflush size\t: %u\ncache_alignment\t: 64\n"
 		  "address sizes\t: %u bits physical, %u bits virtual\npower management:\n\n",
 		  bogo / 100, bogo % 100, ((sig[1] >> 8) & 0xff) * 8, phys_bits, virt_bits);
+	}
 	return 0;
 }
 
@@ -589,8 +597,16 @@ int gen_sysstat(struct pbuf *b, const struct pctx *c)
 	(void)c;
 	uint64_t up = time_monotonic_ns(), busy = sched_busy_ns();
 	uint64_t user = busy / TICK_NS, idle = (up > busy ? up - busy : 0) / TICK_NS;
-	for (int k = 0; k < 2; k++)
-		pb_printf(b, "cpu%s %lu 0 0 %lu 0 0 0 0 0 0\n", k ? "0" : " ", user, idle);
+	pb_printf(b, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", user, idle);
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		if (!cpus[cpu] || !cpus[cpu]->online)
+			continue;
+		uint64_t cidle = MIN(up, cpus[cpu]->idle_ns);
+		if (ncpus_online == 1) /* the total is this CPU's */
+			pb_printf(b, "cpu0 %lu 0 0 %lu 0 0 0 0 0 0\n", user, idle);
+		else
+			pb_printf(b, "cpu%d %lu 0 0 %lu 0 0 0 0 0 0\n", cpu, (up - cidle) / TICK_NS, cidle / TICK_NS);
+	}
 	pb_printf(b, "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n"
 		  "softirq 0 0 0 0 0 0 0 0 0 0 0\n",
 		  (time_realtime_ns() - up) / 1000000000u);

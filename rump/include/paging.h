@@ -22,6 +22,9 @@ pte_t *pte_lookup(vaddr_t va, bool create);
 int map_page(vaddr_t va, paddr_t pa, uint64_t flags);   /* 0 or -ENOMEM */
 paddr_t unmap_page(vaddr_t va);          /* returns the frame that was mapped, 0 if none */
 void tlb_flush_page(vaddr_t va);
+/* arch/x86_64/smp.c: make every other CPU forget [start, end) (after unmapping or
+ * reducing permissions there, before reusing the frames). */
+void tlb_shootdown(vaddr_t start, vaddr_t end);
 void *ioremap(paddr_t pa, size_t size);  /* uncached MMIO mapping */
 /* A kernel stack of SIZE bytes with an unmapped guard page below; returns its top. */
 uint64_t kstack_alloc(size_t size);

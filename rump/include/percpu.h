@@ -15,7 +15,17 @@ struct percpu {
 	uint32_t lapic_id;
 	bool need_resched;
 	int irq_depth;
+	struct thread *idle;      /* this CPU's idle thread */
+	struct thread *switch_prev; /* the thread this CPU just switched away from */
+	uint64_t slice_start;     /* when the current thread got the CPU */
+	uint64_t idle_ns;         /* time spent halted */
+	bool online;
+	bool halted;              /* in the idle loop's hlt: a wake-up IPI is needed */
 };
+
+#define MAX_CPUS 64
+extern struct percpu *cpus[MAX_CPUS];  /* by cpu_id; [0] is the boot CPU */
+extern int ncpus_online;
 #define PERCPU_SCRATCH_RSP 8
 #define PERCPU_KSTACK_TOP 16
 #define PERCPU_KSTACK_SIZE 32

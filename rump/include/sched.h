@@ -13,6 +13,8 @@ struct thread {
 	int tid;
 	enum thread_state state;      /* guarded by sched_lock */
 	bool is_idle;
+	bool queued;                  /* on the run queue (sched_lock) */
+	volatile bool on_cpu;         /* registers still live on some CPU: not yet switchable-to elsewhere */
 	bool app;                     /* runs app code: has FPU state and FS base */
 	uint64_t fs_base;
 	void *fpu;                    /* XSAVE area (page), NULL for kernel-only threads */
@@ -39,7 +41,9 @@ struct waitq {
 };
 #define WAITQ_INIT(n) { SPINLOCK_INIT(n), NULL }
 
-void sched_init(void);                 /* the boot context becomes thread 1 */
+void sched_init(void);                 /* the boot context becomes a kernel thread */
+void sched_init_ap(void);              /* an AP's idle thread is its boot context */
+__noreturn void sched_idle(void);      /* run the idle loop on this CPU */
 struct thread *current(void);
 /* A kernel thread running FN(ARG); it must not return. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bool app);
@@ -82,3 +86,6 @@ struct mutex {
 void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 bool mutex_held(struct mutex *m);
+
+/* In the thread just switched to: release (requeue or free) the one switched from. */
+void sched_finish_switch(void);

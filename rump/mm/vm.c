@@ -65,9 +65,13 @@ static struct vma *split(struct vma *v, vaddr_t addr)
 	return u;
 }
 
-/* Free the frames mapped in [start, end), skipping absent page tables quickly. */
+/* Free the frames mapped in [start, end), skipping absent page tables quickly.
+ * Frames are freed in batches, each after the other CPUs forgot them. */
 static void unmap_frames(vaddr_t start, vaddr_t end)
 {
+	paddr_t batch[512];
+	size_t n = 0;
+	vaddr_t from = start;
 	for (vaddr_t va = start; va < end;) {
 		pte_t *pte = pte_lookup(va, false);
 		if (!pte) {
@@ -75,12 +79,23 @@ static void unmap_frames(vaddr_t start, vaddr_t end)
 			continue;
 		}
 		if (*pte & (PTE_P | PTE_KEPT)) {
-			paddr_t f = *pte & PTE_ADDR;
+			batch[n++] = *pte & PTE_ADDR;
 			*pte = 0;
 			invlpg(va);
-			frame_free(f);
 		}
 		va += PAGE_SIZE;
+		if (n == ARRAY_SIZE(batch)) {
+			tlb_shootdown(from, va);
+			for (size_t i = 0; i < n; i++)
+				frame_free(batch[i]);
+			n = 0;
+			from = va;
+		}
+	}
+	if (n) {
+		tlb_shootdown(from, end);
+		for (size_t i = 0; i < n; i++)
+			frame_free(batch[i]);
 	}
 }
 
@@ -247,6 +262,7 @@ static int move_ptes(vaddr_t from, vaddr_t to, size_t len)
 		}
 		off += PAGE_SIZE;
 	}
+	tlb_shootdown(from, from + len);
 	return 0;
 }
 
@@ -393,6 +409,7 @@ int vm_mprotect(vaddr_t addr, size_t len, int prot)
 			}
 			va += PAGE_SIZE;
 		}
+		tlb_shootdown(v->start, v->end);
 	}
 	mutex_unlock(&vm_lock);
 	return 0;

@@ -13,17 +13,23 @@
 
 struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread *rq_head, *rq_tail;
-static struct thread boot_thread, *idle;
+static struct thread boot_thread;
 static struct thread *all_threads;
 /* App threads are numbered from 1, so the program's first thread has tid ==
  * pid == 1 as on Linux (glibc's raise() is tgkill(getpid(), gettid())).
  * Kernel threads, which the app never sees, count from KERNEL_TID_BASE. */
 #define KERNEL_TID_BASE 0x10000
 static int next_app_tid = 1, next_kernel_tid = KERNEL_TID_BASE;
-static uint64_t slice_start;
-static uint64_t idle_ns; /* time the CPU spent halted */
-
-uint64_t sched_busy_ns(void) { return time_monotonic_ns() - idle_ns; }
+/* CPU time the program had: every online CPU's uptime less its halted time. */
+uint64_t sched_busy_ns(void)
+{
+	uint64_t now = time_monotonic_ns(), busy = 0;
+	for (int i = 0; i < MAX_CPUS; i++)
+		if (cpus[i] && cpus[i]->online)
+			busy += now - MIN(now, cpus[i]->idle_ns);
+	return busy;
+}
+void smp_wake_idle_cpu(void);
 extern char boot_stack_top[];
 extern void arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
 extern void arch_thread_start(void);
@@ -34,6 +40,9 @@ bool thread_is_idle(struct thread *t) { return t && t->is_idle; }
 
 static void rq_push(struct thread *t)
 {
+	if (t->queued)
+		return;
+	t->queued = true;
 	t->rq_next = NULL;
 	if (rq_tail)
 		rq_tail->rq_next = t;
@@ -42,19 +51,48 @@ static void rq_push(struct thread *t)
 	rq_tail = t;
 }
 
+static void rq_remove(struct thread *t)
+{
+	struct thread *prev = NULL;
+	for (struct thread *q = rq_head; q; prev = q, q = q->rq_next)
+		if (q == t) {
+			if (prev)
+				prev->rq_next = t->rq_next;
+			else
+				rq_head = t->rq_next;
+			if (rq_tail == t)
+				rq_tail = prev;
+			t->queued = false;
+			return;
+		}
+}
+
+/* The first queued thread whose registers are saved (not still on a CPU that
+ * is switching away from it). sched_lock held. */
 static struct thread *rq_pop(void)
 {
-	struct thread *t = rq_head;
-	if (t) {
-		rq_head = t->rq_next;
-		if (!rq_head)
-			rq_tail = NULL;
+	struct thread *prev = NULL;
+	for (struct thread *t = rq_head; t; prev = t, t = t->rq_next) {
+		if (t->on_cpu)
+			continue;
+		if (prev)
+			prev->rq_next = t->rq_next;
+		else
+			rq_head = t->rq_next;
+		if (rq_tail == t)
+			rq_tail = prev;
+		t->queued = false;
+		return t;
 	}
-	return t;
+	return NULL;
 }
+
+static struct thread *zombies; /* exited, stack not yet freed (sched_lock) */
+static void reap_zombies(void);
 
 static void idle_loop(void *arg)
 {
+	struct percpu *cpu = this_cpu();
 	for (;;) {
 		irq_disable();
 		if (rq_head) {
@@ -62,11 +100,24 @@ static void idle_loop(void *arg)
 			schedule();
 			continue;
 		}
+		if (zombies) {
+			irq_enable();
+			reap_zombies();
+			continue;
+		}
 		/* sti;hlt is atomic: an interrupt between them still wakes the hlt. */
 		uint64_t t0 = time_monotonic_ns();
+		cpu->halted = true;
 		__asm__ volatile("sti; hlt" ::: "memory");
-		idle_ns += time_monotonic_ns() - t0;
+		cpu->halted = false;
+		cpu->idle_ns += time_monotonic_ns() - t0;
 	}
+}
+
+__noreturn void sched_idle(void)
+{
+	idle_loop(NULL);
+	__builtin_unreachable();
 }
 
 void sched_init(void)
@@ -79,14 +130,34 @@ void sched_init(void)
 	boot_thread.name = "main";
 	boot_thread.all_next = NULL;
 	all_threads = &boot_thread;
+	boot_thread.on_cpu = true;
 	cpu->current = &boot_thread;
-	idle = thread_create("idle", idle_loop, NULL, false);
-	idle->is_idle = true;
-	idle->tid = 0;
+	cpu->idle = thread_create("idle", idle_loop, NULL, false);
+	cpu->idle->is_idle = true;
+	cpu->idle->tid = 0;
+	cpu->online = true;
+}
+
+/* On an AP: its boot context (on its own kernel stack) becomes its idle thread. */
+void sched_init_ap(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct thread *t = kzalloc(sizeof *t);
+	if (!t)
+		panic("no memory for CPU %u's idle thread", cpu->cpu_id);
+	t->kstack_top = cpu->kstack_top;
+	t->kstack_size = cpu->kstack_size;
+	t->is_idle = true;
+	t->state = T_RUNNING;
+	t->on_cpu = true;
+	t->name = "idle";
+	cpu->idle = t;
+	cpu->current = t;
 }
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bool app)
 {
+	reap_zombies(); /* a busy CPU may not idle for a while: free exited threads here too */
 	struct thread *t = kzalloc(sizeof *t);
 	if (!t)
 		return NULL;
@@ -182,6 +253,46 @@ void thread_wake(struct thread *t)
 		this_cpu()->need_resched = true;
 	}
 	spin_unlock(&sched_lock);
+	smp_wake_idle_cpu();
+}
+
+static void reap(struct thread *t);
+
+
+/* In the context just switched to: the previous thread's registers are now
+ * saved, so it may run elsewhere (requeue it), or be freed if it died. */
+void sched_finish_switch(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct thread *p = cpu->switch_prev;
+	if (!p)
+		return;
+	cpu->switch_prev = NULL;
+	spin_lock(&sched_lock);
+	__atomic_store_n(&p->on_cpu, false, __ATOMIC_RELEASE);
+	if (p->state == T_DEAD) {
+		/* Freed later, outside the scheduler: freeing a stack may need a TLB
+		 * shootdown, which must not wait with the scheduler half done. */
+		p->rq_next = zombies;
+		zombies = p;
+	} else if (p->state == T_RUNNABLE && !p->is_idle) {
+		rq_push(p);
+	}
+	spin_unlock(&sched_lock);
+}
+
+/* Free threads that have exited. From thread context, interrupts on. */
+static void reap_zombies(void)
+{
+	spin_lock(&sched_lock);
+	struct thread *z = zombies;
+	zombies = NULL;
+	spin_unlock(&sched_lock);
+	while (z) {
+		struct thread *next = z->rq_next;
+		reap(z);
+		z = next;
+	}
 }
 
 /* Switch away from the current thread. The caller has set its state: RUNNING
@@ -193,14 +304,19 @@ void schedule(void)
 	struct thread *prev = cpu->current;
 	spin_lock(&sched_lock);
 	cpu->need_resched = false;
-	if (prev->state == T_RUNNING && !prev->is_idle) {
+	/* A still-runnable prev goes back on the queue only once its registers
+	 * are saved (sched_finish_switch), so no other CPU can pick it up early. */
+	if (prev->state == T_RUNNING && !prev->is_idle)
 		prev->state = T_RUNNABLE;
-		rq_push(prev);
-	}
+	/* Woken while still on this CPU (between blocking and this switch): it is
+	 * either picked again below or requeued after the switch, never both. */
+	if (prev->queued)
+		rq_remove(prev);
 	struct thread *next = rq_pop();
 	if (!next)
-		next = idle;
+		next = prev->state == T_RUNNABLE ? prev : cpu->idle;
 	next->state = T_RUNNING;
+	next->on_cpu = true;
 	spin_unlock(&sched_lock);
 	if (next != prev) {
 		if (prev->app) {
@@ -214,8 +330,10 @@ void schedule(void)
 		cpu->current = next;
 		cpu->kstack_top = next->kstack_top;
 		cpu->kstack_size = next->kstack_size;
-		slice_start = time_monotonic_ns();
+		cpu->slice_start = time_monotonic_ns();
+		cpu->switch_prev = prev;
 		arch_switch(&prev->ctx_rsp, next->ctx_rsp);
+		sched_finish_switch();
 	}
 	irq_restore(flags);
 }
@@ -223,22 +341,17 @@ void schedule(void)
 void sched_tick(void)
 {
 	struct percpu *cpu = this_cpu();
-	if (rq_head && (cpu->current->is_idle || time_monotonic_ns() - slice_start >= SLICE_NS))
+	if (rq_head && (cpu->current->is_idle || time_monotonic_ns() - cpu->slice_start >= SLICE_NS))
 		cpu->need_resched = true;
 }
 
-static void reap(void *arg)
+static void reap(struct thread *t)
 {
-	struct thread *t = arg;
 	kstack_free(t->kstack_top, t->kstack_size);
 	if (t->fpu)
 		page_free(t->fpu, ALIGN_UP(cpu_features.xsave_size, PAGE_SIZE) / PAGE_SIZE);
 	kfree(t);
 }
-
-/* A dead thread's stack is still in use until the switch away from it;
- * the next thread to exit (or the idle loop, later) frees it. */
-static struct thread *to_reap;
 
 void thread_exit(void)
 {
@@ -251,11 +364,8 @@ void thread_exit(void)
 			*pp = self->all_next;
 			break;
 		}
-	struct thread *old = to_reap;
-	to_reap = self;
 	spin_unlock(&sched_lock);
-	if (old)
-		reap(old);
+	/* Its stack is in use until the switch away: sched_finish_switch frees it. */
 	schedule();
 	panic("a dead thread was scheduled");
 }

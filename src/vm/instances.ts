@@ -167,6 +167,8 @@ export async function findInstance(name: string, env: NodeJS.ProcessEnv = proces
 export function describeState(inst: Instance): string {
   if (inst.state === "running") return "running";
   if (inst.exit?.kind === "exit") return `exited (${inst.exit.code})`;
+  // `stop` sends SIGTERM: a program that dies of it was stopped, as asked.
+  if (inst.exit?.kind === "signal" && inst.stopped && inst.exit.signal === 15) return "stopped";
   if (inst.exit?.kind === "signal") return `exited (signal ${inst.exit.signal})`;
   if (inst.exit?.kind === "panic") return "panicked";
   return inst.stopped ? "stopped" : "exited (no record)";

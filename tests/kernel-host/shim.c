@@ -2,6 +2,7 @@
  * Spinlocks are checked, not spun: the tests are single-threaded, so taking
  * a held lock is a self-deadlock and aborts with the lock's name. */
 #define _GNU_SOURCE
+#include "../../rump/include/percpu.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,10 @@ int thread_app_tids(int *tids, int max)
 struct thread *current(void) { return &shim_thread; }
 uint64_t sched_busy_ns(void) { return 1500000000u; }   /* 1.5 s */
 uint64_t time_tsc_hz(void) { return 2400000000u; }
+/* One online CPU, as the kernel has before SMP starts the others. */
+static struct percpu host_cpu0 = { .online = true };
+struct percpu *cpus[MAX_CPUS] = { &host_cpu0 };
+int ncpus_online = 1;
 
 void vm_regions_lock(void) {}
 void vm_regions_unlock(void) {}

@@ -90,6 +90,7 @@ boot_gdtr:
 	.long PHYS(boot_gdt)
 
 	.align 4096
+	.global boot_pml4
 boot_pml4:
 	.quad PHYS(boot_pdpt_low) + 3     /* identity: only until kmain drops it */
 	.fill 255, 8, 0

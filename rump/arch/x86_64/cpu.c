@@ -24,28 +24,35 @@ struct idt_entry {
 	uint32_t off_hi, rsvd;
 } __packed;
 
-static uint64_t gdt[7];
-static struct tss tss;
+/* What each CPU has of its own: a GDT (its TSS descriptor) and the TSS with
+ * its IST stacks. The boot CPU's are static; an AP's come from the heap. */
+struct cpu_tables {
+	uint64_t gdt[7];
+	struct tss tss;
+};
+static struct cpu_tables cpu0_tables;
 static struct idt_entry idt[256];
 static uint8_t ist_stacks[4][IST_SIZE] __attribute__((aligned(16)));
 static struct percpu cpu0;
+struct percpu *cpus[MAX_CPUS] = { &cpu0 };
+int ncpus_online = 1;
 struct cpu_features cpu_features;
 extern const uint64_t intr_stub_table[256];
 extern char syscall_entry[];
 extern char boot_stack_top[];
 
-static void load_gdt(void)
+static void load_gdt(uint64_t *gdt, struct tss *tss_p)
 {
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffffUL; /* 0x08 kernel code */
 	gdt[2] = 0x00cf92000000ffffUL; /* 0x10 kernel data */
 	gdt[3] = 0x00cff2000000ffffUL; /* 0x18 user data (unused: no CPL 3) */
 	gdt[4] = 0x00affa000000ffffUL; /* 0x20 user code */
-	uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
+	uint64_t base = (uint64_t)tss_p, limit = sizeof *tss_p - 1;
 	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) | (((limit >> 16) & 0xf) << 48) |
 		 (((base >> 24) & 0xff) << 56);
 	gdt[6] = base >> 32;
-	struct { uint16_t lim; uint64_t base; } __packed gdtr = { sizeof gdt - 1, (uint64_t)gdt };
+	struct { uint16_t lim; uint64_t base; } __packed gdtr = { 7 * 8 - 1, (uint64_t)gdt };
 	__asm__ volatile("lgdt %0\n"
 			 "mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n mov %%ax, %%ss\n"
 			 "pushq $0x08\n leaq 1f(%%rip), %%rax\n pushq %%rax\n lretq\n 1:\n"
@@ -53,7 +60,7 @@ static void load_gdt(void)
 			 : : "m"(gdtr) : "rax", "memory");
 }
 
-static void load_idt(void)
+static void build_idt(void)
 {
 	for (int v = 0; v < 256; v++) {
 		uint64_t off = intr_stub_table[v];
@@ -63,6 +70,10 @@ static void load_idt(void)
 		idt[v] = (struct idt_entry){ .off_lo = off & 0xffff, .sel = 0x08, .ist = ist, .type = 0x8e,
 					     .off_mid = (off >> 16) & 0xffff, .off_hi = off >> 32 };
 	}
+}
+
+static void load_idt(void)
+{
 	struct { uint16_t lim; uint64_t base; } __packed idtr = { sizeof idt - 1, (uint64_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
@@ -130,15 +141,9 @@ static void fpu_init(void)
 	}
 }
 
-void arch_init_cpu(void)
+/* Control registers, FPU, GS base and the syscall MSRs: every CPU, for itself. */
+static void setup_this_cpu(struct percpu *p)
 {
-	detect_features();
-	load_gdt();
-	for (int i = 0; i < 4; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_SIZE];
-	tss.iomap_base = sizeof tss;
-	load_idt();
-
 	uint64_t cr4 = read_cr4() | (1 << 7);     /* PGE */
 	if (cpu_features.fsgsbase)
 		cr4 |= 1 << 16;
@@ -151,10 +156,7 @@ void arch_init_cpu(void)
 	write_cr4(cr4);
 	fpu_init();
 
-	cpu0.self = &cpu0;
-	cpu0.kstack_top = (uint64_t)boot_stack_top;
-	cpu0.kstack_size = 16384;
-	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+	wrmsr(MSR_GS_BASE, (uint64_t)p);
 	wrmsr(0xc0000102, 0);                     /* KERNEL_GS_BASE: unused, no swapgs */
 
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1);     /* SCE */
@@ -162,6 +164,37 @@ void arch_init_cpu(void)
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	/* Clear IF, TF, DF, AC on entry: the stub must switch stacks first. */
 	wrmsr(MSR_SFMASK, (1 << 9) | (1 << 8) | (1 << 10) | (1 << 18));
+}
+
+void arch_init_cpu(void)
+{
+	detect_features();
+	load_gdt(cpu0_tables.gdt, &cpu0_tables.tss);
+	for (int i = 0; i < 4; i++)
+		cpu0_tables.tss.ist[i] = (uint64_t)&ist_stacks[i][IST_SIZE];
+	cpu0_tables.tss.iomap_base = sizeof cpu0_tables.tss;
+	build_idt();
+	load_idt();
+	cpu0.self = &cpu0;
+	cpu0.kstack_top = (uint64_t)boot_stack_top;
+	cpu0.kstack_size = 16384;
+	setup_this_cpu(&cpu0);
+}
+
+/* On an AP, on its boot stack: its own GDT/TSS with fresh IST stacks, the
+ * shared IDT, then the same per-CPU setup as the boot CPU. */
+void arch_init_ap(struct percpu *p)
+{
+	struct cpu_tables *t = kzalloc(sizeof *t);
+	uint8_t *ist = page_alloc(4 * IST_SIZE / PAGE_SIZE);
+	if (!t || !ist)
+		panic("no memory for CPU %u's tables", p->cpu_id);
+	load_gdt(t->gdt, &t->tss);
+	for (int i = 0; i < 4; i++)
+		t->tss.ist[i] = (uint64_t)(ist + (i + 1) * IST_SIZE);
+	t->tss.iomap_base = sizeof t->tss;
+	load_idt();
+	setup_this_cpu(p);
 }
 
 void arch_set_fs_base(uint64_t v) { wrmsr(MSR_FS_BASE, v); }

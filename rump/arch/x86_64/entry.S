@@ -200,6 +200,7 @@ arch_switch:
  * function in r12 and its argument in r13. */
 	.global arch_thread_start
 arch_thread_start:
+	call sched_finish_switch               /* the thread we came from is saved now */
 	sti
 	mov %r13, %rdi
 	call *%r12

@@ -120,7 +120,9 @@ void intr_dispatch(struct intr_frame *f)
 	}
 	/* Preempt only an app context or the idle loop: kernel code is not
 	 * preemptible and reschedules at its own exits. */
-	if (cpu->need_resched && (from_app(f) || thread_is_idle(cpu->current)))
+	/* The idle thread is preemptible only in its hlt: elsewhere it may be
+	 * inside the scheduler or holding a lock. */
+	if (cpu->need_resched && (from_app(f) || (thread_is_idle(cpu->current) && cpu->halted)))
 		schedule();
 	if (from_app(f))
 		signal_deliver(f);
@@ -152,6 +154,16 @@ void lapic_write(uint32_t reg, uint32_t v)
 }
 
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+bool lapic_x2apic(void) { return x2apic; }
+
+/* This CPU's LAPIC on (the same mode the boot CPU found), spurious vector 255. */
+void lapic_enable(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	wrmsr(MSR_APIC_BASE, base | (1 << 11) | (x2apic ? 1 << 10 : 0));
+	lapic_write(LAPIC_SVR, 0x100 | 0xff);
+	this_cpu()->lapic_id = lapic_id();
+}
 uint32_t lapic_id(void) { return x2apic ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24; }
 
 static void ioapic_write(uint32_t reg, uint32_t v) { ioapic[0] = reg; ioapic[4] = v; }

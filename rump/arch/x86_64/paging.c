@@ -165,10 +165,15 @@ uint64_t kstack_alloc(size_t size)
 void kstack_free(uint64_t top, size_t size)
 {
 	size = ALIGN_UP(size, PAGE_SIZE);
-	for (size_t off = 0; off < size; off += PAGE_SIZE) {
-		paddr_t f = unmap_page(top - size + off);
-		if (f)
-			frame_free(f);
-	}
+	paddr_t frames[64];
+	size_t n = size / PAGE_SIZE;
+	if (n > ARRAY_SIZE(frames))
+		panic("kstack_free: %zu pages", n);
+	for (size_t i = 0; i < n; i++)
+		frames[i] = unmap_page(top - size + i * PAGE_SIZE);
+	tlb_shootdown(top - size, top); /* another CPU may have touched it (clone writes the child's frame) */
+	for (size_t i = 0; i < n; i++)
+		if (frames[i])
+			frame_free(frames[i]);
 	/* The virtual range is not reused: 2^39 bytes of it last long enough. */
 }
