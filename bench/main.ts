@@ -5,7 +5,7 @@
 // --quick is the ~2-minute subset; --dry-run runs the bench's own code paths (argument
 // building, the cpio writer, parsers, one host run, the report) without setup or long runs.
 
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +27,7 @@ import {
   type Cell,
   type PhaseContext,
 } from "./phases.js";
-import { renderResults, renderTable, type Results, type SizeBreakdown } from "./report.js";
+import { mergeResults, renderTable, type Results, type SizeBreakdown } from "./report.js";
 import { prepare, WORKLOADS, type Prepared, type Workload } from "./setup.js";
 import { startTarget, TARGETS, VM_TARGETS, type TargetName, type VmTargetName } from "./targets.js";
 import { microvmCmdline, vmArgs } from "./vm.js";
@@ -101,7 +101,7 @@ async function machineFacts(accel: string, accelReason: string, linuxKernel: str
   };
 }
 
-function sizesOf(p: Prepared): Record<TargetName, Cell<SizeBreakdown>> {
+async function sizesOf(p: Prepared): Promise<Record<TargetName, Cell<SizeBreakdown>>> {
   const w = p.workloads.express;
   const s = w.image.header.sections;
   const manifest = w.image.manifest as { files?: { path: string; role: string; size: number }[] };
@@ -114,7 +114,15 @@ function sizesOf(p: Prepared): Record<TargetName, Cell<SizeBreakdown>> {
   const ordered = ["node", "libs", "node_modules", "app", "other"].filter((k) => byRole.has(k)).map((k) => [k, byRole.get(k)!] as [string, number]);
   const uninode: SizeBreakdown = {
     total: w.image.size,
-    parts: [["kernel.elf", s.kernel.size], [`ext2 root fs`, s.rootfs.size], ["of which files", content], ...ordered, ["header, manifest, padding", w.image.size - s.kernel.size - s.rootfs.size]],
+    parts: [
+      ["kernel.elf", s.kernel.size],
+      ["ext2 root fs", s.rootfs.size],
+      ["of which files", content],
+      ...ordered,
+      ["header, manifest, padding", w.image.size - s.kernel.size - s.rootfs.size],
+      // The image is a sparse file: the root fs's free blocks take no space.
+      ["allocated on disk", (await stat(w.image.path)).blocks * 512],
+    ],
   };
   const microvm: SizeBreakdown = {
     total: p.linux.vmlinuzSize + w.initramfs.size,
@@ -157,7 +165,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
     log(`bench: ${name} (load ${seen.load1.toFixed(2)}, CPU ${(seen.busy * 100).toFixed(0)}% busy${seen.quiet ? "" : ", not quiet"})`);
   };
 
-  results.sizes = sizesOf(prepared);
+  results.sizes = await sizesOf(prepared);
   await phase("boot node -e");
   results.nodeE = await bootToExit(ctx);
   await phase("boot express");
@@ -170,7 +178,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   if (plan.floor) {
     await phase("memory floor");
     results.floor = {} as Record<VmTargetName, Cell<number>>;
-    for (const t of VM_TARGETS) results.floor[t] = await memoryFloor(ctx, t, 32, MEMORY_MIB, 8);
+    for (const t of VM_TARGETS) results.floor[t] = await memoryFloor(ctx, t, 16, MEMORY_MIB, 8);
   }
   if (plan.tap) {
     await phase("wrk tap");
@@ -201,8 +209,8 @@ function addNotes(r: Results, p: Prepared): void {
   r.notes.push(
     `Both VMs run the same files: the microVM's initramfs is the uninode image's own root fs (node, its ${p.workloads.express.image.manifest ? "shared libraries" : "libraries"}, the app) read out with debugfs, plus a static /init and ${p.linux.modules.length} virtio modules; QEMU is started directly with the same q35 machine, accelerator, memory, vCPU and user-network NIC for both (the microVM boots vmlinuz with -initrd, uninode its kernel.elf with the root fs as a virtio-blk window of the image).`,
     "The microVM's kernel command line is `console=ttyS0 quiet panic=-1` plus the address its init gives eth0; uninode's is `stdin=null`.",
-    "Guest instructions come from a QEMU TCG plugin (bench/c/insn-count.c) with -icount shift=0,sleep=off; the probe runs load bench/guest/probe.cjs with NODE_OPTIONS to end the unmodified app at listen() or after 1,000 requests. Repeated runs agree to about 0.1 %.",
-    "Guest memory touched = 4 KiB pages of guest RAM that are not all zero (QMP pmemsave after the first 200). Linux never zeroes freed pages, so its figure includes the initramfs it unpacked and freed.",
+    "Guest instructions come from a QEMU TCG plugin (bench/c/insn-count.c) with -icount shift=0,sleep=off; the probe runs load bench/guest/probe.cjs with NODE_OPTIONS to end the unmodified app at listen() or after 1,000 requests. Across runs the microVM's boot counts agreed within 0.2 % and uninode's within about 2 % (its root fs is read from virtio-blk, whose completions arrive in host time, and the guest's idle timer ticks meanwhile are counted); the 1,000-request figures move by a few % for both (the requests arrive in host time).",
+    "Guest memory touched = 4 KiB pages of guest RAM that are not all zero (QMP pmemsave after the first 200). Linux never zeroes freed pages, so its figure includes the initramfs it unpacked and freed. The microVM's memory floor is set by the same thing: QEMU loads the uncompressed initramfs into guest RAM and Linux unpacks a second copy before freeing the first.",
     "Time to first 200 is polled every 10 ms from the host through QEMU's port forward; it includes QEMU's own start-up.",
   );
 }
@@ -216,7 +224,8 @@ async function emit(r: Results, o: BenchOptions, root: string, log: (s: string) 
   process.stdout.write(`${scrubPaths(renderTable(r), root)}\n`);
   const file = o.results ?? (o.dryRun ? undefined : path.join(root, "bench", "RESULTS.md"));
   if (file !== undefined) {
-    await writeFile(file, scrubPaths(renderResults(r), root));
+    const existing = await readFile(file, "utf8").catch(() => undefined);
+    await writeFile(file, scrubPaths(mergeResults(existing, r), root));
     log(`bench: wrote ${path.relative(process.cwd(), file) || file}`);
   }
 }

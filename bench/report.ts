@@ -159,21 +159,21 @@ export function renderTable(r: Results): string {
   return lines.join("\n");
 }
 
-export function renderResults(r: Results): string {
+/** One run's section of RESULTS.md: the facts of the run, the table, the notes. */
+export function renderSection(r: Results): string {
   const m = r.machine;
   const out: string[] = [];
-  out.push("# uninode benchmark results");
-  out.push("");
-  out.push("Written by `npm run bench` (`-- --quick` for the short subset); rerun it to replace this file.");
+  out.push(`## Latest ${r.mode} run${r.dryRun ? " (dry run: no measurement is real)" : ""}`);
   out.push("");
   out.push(`- date: ${m.date}`);
-  out.push(`- run: ${r.mode}${r.dryRun ? " (dry run: no measurement is real)" : ""}`);
   out.push(`- machine: ${m.nproc} CPUs (nproc), ${m.cpuModel}`);
   out.push(`- accelerator: ${m.accel.toUpperCase()} (${m.accelReason}); every VM uses it, with ${m.memory} of memory and 1 vCPU on QEMU ${m.qemu}'s q35`);
   out.push(`- host: node ${m.node}; linux-microvm kernel: ${m.linuxKernel}`);
-  out.push(`- load seen before each phase (1-min loadavg, CPU busy over 1 s, wait): ${r.loads.map(([p, l]) => `${p} ${l.load1.toFixed(2)}/${(l.busy * 100).toFixed(0)}%${l.quiet ? "" : " (never quiet)"}/${(l.waitedMs / 1000).toFixed(0)} s`).join("; ")}`);
-  out.push("");
-  out.push("Timings: median (min–max) over the repetitions, ×N = median over the host's median. Under TCG absolute times are those of an emulated CPU; compare the ratios. Guest instruction counts are the figure that does not move with the machine's load.");
+  out.push(
+    `- load seen before each phase (1-min loadavg / CPU busy over 1 s / time waited for a quiet machine): ${r.loads
+      .map(([p, l]) => `${p} ${l.load1.toFixed(2)} / ${(l.busy * 100).toFixed(0)}%${l.quiet ? "" : " (never quiet)"} / ${(l.waitedMs / 1000).toFixed(0)} s`)
+      .join("; ")}`,
+  );
   out.push("");
   out.push(renderTable(r));
   out.push("");
@@ -184,4 +184,33 @@ export function renderResults(r: Results): string {
     out.push("");
   }
   return out.join("\n");
+}
+
+const HEAD = `# uninode benchmark results
+
+Written by \`npm run bench\` (the full run) and \`npm run bench -- --quick\` (the subset); each
+replaces its own section below. See [README.md](README.md) for what is measured and how.
+
+Timings: median (min–max) over the repetitions, ×N = median over the host's median in the same
+run. Under TCG absolute times are those of an emulated CPU: compare the ratios. Guest instruction
+counts are the figure that does not move with the machine's load.
+`;
+
+const marker = (mode: string, end: boolean) => `<!-- bench:${mode}${end ? ":end" : ""} -->`;
+
+/** RESULTS.md with this run's section replaced (or added), the other mode's section kept. */
+export function mergeResults(existing: string | undefined, r: Results): string {
+  const sections = new Map<string, string>();
+  for (const mode of ["full", "quick"]) {
+    const a = existing?.indexOf(marker(mode, false)) ?? -1;
+    const b = existing?.indexOf(marker(mode, true)) ?? -1;
+    if (existing !== undefined && a >= 0 && b > a) sections.set(mode, existing.slice(a + marker(mode, false).length, b).trim());
+  }
+  sections.set(r.mode, renderSection(r).trim());
+  const parts = [HEAD];
+  for (const mode of ["full", "quick"]) {
+    const body = sections.get(mode);
+    if (body !== undefined) parts.push(`${marker(mode, false)}\n${body}\n${marker(mode, true)}\n`);
+  }
+  return parts.join("\n");
 }

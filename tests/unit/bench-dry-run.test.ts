@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { parseBenchArgs, planFor, runBench, scrubPaths } from "../../bench/main.js";
-import { renderResults, renderTable } from "../../bench/report.js";
+import { mergeResults, renderTable } from "../../bench/report.js";
 
 describe("bench --quick --dry-run", () => {
   it("runs its code paths and renders one table", async () => {
@@ -17,7 +17,15 @@ describe("bench --quick --dry-run", () => {
     const table = renderTable(r);
     expect(table.split("\n")[0]).toBe("| measurement | host | linux-microvm | uninode |");
     expect(table).toContain("n/a (dry run)");
-    expect(renderResults(r)).toContain("dry run: no measurement is real");
+    const md = mergeResults(undefined, r);
+    expect(md).toContain("## Latest quick run (dry run: no measurement is real)");
+    // A quick run replaces its own section and keeps the full run's.
+    const full = mergeResults(md, { ...r, mode: "full" });
+    expect(full).toContain("## Latest full run");
+    const again = mergeResults(full, { ...r, machine: { ...r.machine, date: "LATER" } });
+    expect(again).toContain("## Latest full run");
+    expect(again.match(/## Latest quick run/g)).toHaveLength(1);
+    expect(again).toContain("date: LATER");
   });
 
   it("keeps this machine's paths out of the results", () => {
