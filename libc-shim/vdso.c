@@ -4,6 +4,7 @@
 #include "kernel.h"
 #include "arch.h"
 #include "vm.h"
+#include "cpu.h"
 #include "../libc-shim/vdso/vvar.h"
 
 extern const char vdso_blob[], vdso_blob_end[];
@@ -22,6 +23,7 @@ long vdso_map(void)
 		return at;
 	struct vvar *v = (struct vvar *)at;
 	time_vvar_params(&v->tsc_boot, &v->ns_mult, &v->realtime_boot_ns);
+	v->rdtscp = cpu_features.rdtscp;
 	v->version = 1;
 	memcpy((void *)(at + PAGE_SIZE), vdso_blob, vdso_blob_end - vdso_blob);
 	vm_mprotect(at, PAGE_SIZE, PROT_READ);

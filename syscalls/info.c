@@ -3,6 +3,7 @@
 #include "arch.h"
 #include "mm.h"
 #include "sched.h"
+#include "percpu.h"
 
 struct utsname { char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65]; };
 struct rlimit64 { uint64_t cur, max; };
@@ -155,7 +156,7 @@ long sys_times(struct tms_s *t)
 long sys_getcpu(unsigned *cpu, unsigned *node, void *cache)
 {
 	if (cpu)
-		*cpu = 0;
+		*cpu = this_cpu()->cpu_id;
 	if (node)
 		*node = 0;
 	return 0;

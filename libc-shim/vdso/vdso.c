@@ -75,11 +75,17 @@ int64_t __vdso_time(int64_t *t)
 	return s;
 }
 
-/* One CPU and one node, as the kernel reports through sched_getaffinity. */
+/* The CPU from TSC_AUX, which the kernel sets to the CPU's number (rdtscp
+ * where the CPU has it; the kernel's getcpu syscall otherwise); one node. */
 int __vdso_getcpu(unsigned *cpu, unsigned *node, void *cache __attribute__((unused)))
 {
+	const volatile struct vvar *v = &vvar_page;
+	if (v->version != 1 || !v->rdtscp)
+		return (int)raw_syscall2(309, (long)cpu, (long)node);
+	uint32_t lo, hi, aux;
+	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
 	if (cpu)
-		*cpu = 0;
+		*cpu = aux & 0xfff;
 	if (node)
 		*node = 0;
 	return 0;

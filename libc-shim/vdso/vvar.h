@@ -8,4 +8,5 @@ struct vvar {
 	uint64_t tsc_boot;         /* TSC at the monotonic clock's zero */
 	uint64_t ns_mult;          /* ns = ((tsc - tsc_boot) * ns_mult) >> 32 */
 	uint64_t realtime_boot_ns; /* CLOCK_REALTIME at the monotonic clock's zero */
+	uint32_t rdtscp;           /* 1: TSC_AUX holds the CPU number */
 };

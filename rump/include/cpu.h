@@ -4,6 +4,7 @@
 
 struct cpu_features {
 	uint32_t leaf1_ecx, leaf1_edx, leaf7_ebx;
+	bool rdtscp;
 	bool xsave, rdrand, rdseed, tsc_deadline, x2apic, hypervisor, fsgsbase, smep, smap, pdpe1gb, invariant_tsc;
 	uint64_t xcr0;
 	uint32_t xsave_size;

@@ -110,6 +110,7 @@ static void detect_features(void)
 	if (r[0] >= 0x80000001) {
 		cpuid(0x80000001, 0, r);
 		cpu_features.pdpe1gb = r[3] & (1u << 26);
+		cpu_features.rdtscp = r[3] & (1u << 27);
 	}
 	if (r[0] >= 0x80000007) {
 		cpuid(0x80000007, 0, r);
@@ -157,6 +158,8 @@ static void setup_this_cpu(struct percpu *p)
 	fpu_init();
 
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
+	if (cpu_features.rdtscp)
+		wrmsr(0xc0000103, p->cpu_id); /* TSC_AUX: the vDSO's getcpu reads it with rdtscp */
 	wrmsr(0xc0000102, 0);                     /* KERNEL_GS_BASE: unused, no swapgs */
 
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1);     /* SCE */
