@@ -189,6 +189,10 @@ const server = http.createServer((req, res) => {
   }
   res.end("hello from uninode\\n");
 });
+// Idle keep-alive connections stay open for the whole test: opening 200 of them one by one
+// under emulation takes longer than Node's default 5 s keepAliveTimeout.
+server.keepAliveTimeout = 600000;
+server.headersTimeout = 610000;
 server.listen(3000, () => console.log("listening"));
 `;
 
