@@ -69,6 +69,7 @@ export interface Plan {
   wrkSeconds: number;
   tap: boolean;
   floor: boolean;
+  insnReps: number;
   insnListen: boolean;
   insnRequests: boolean;
   quietWaitMs: number;
@@ -76,8 +77,8 @@ export interface Plan {
 
 export function planFor(quick: boolean): Plan {
   return quick
-    ? { reps: 3, syscallReps: 1, wrkConns: [50], wrkSeconds: 5, tap: false, floor: false, insnListen: false, insnRequests: false, quietWaitMs: 3_000 }
-    : { reps: 5, syscallReps: 5, wrkConns: [1, 50, 400], wrkSeconds: 30, tap: true, floor: true, insnListen: true, insnRequests: true, quietWaitMs: 60_000 };
+    ? { reps: 3, syscallReps: 1, wrkConns: [50], wrkSeconds: 5, tap: false, floor: false, insnReps: 1, insnListen: false, insnRequests: false, quietWaitMs: 3_000 }
+    : { reps: 5, syscallReps: 5, wrkConns: [1, 50, 400], wrkSeconds: 30, tap: true, floor: true, insnReps: 3, insnListen: true, insnRequests: true, quietWaitMs: 60_000 };
 }
 
 export const MEMORY_MIB = 512;
@@ -174,7 +175,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   await phase("syscalls");
   results.syscalls = await syscallCost(ctx, plan.syscallReps);
   await phase("instructions");
-  results.insns = await instructionCounts(ctx, plan.insnListen, plan.insnRequests);
+  results.insns = await instructionCounts(ctx, plan.insnListen, plan.insnRequests, plan.insnReps);
   if (plan.floor) {
     await phase("memory floor");
     results.floor = {} as Record<VmTargetName, Cell<number>>;
@@ -209,7 +210,7 @@ function addNotes(r: Results, p: Prepared): void {
   r.notes.push(
     `Both VMs run the same files: the microVM's initramfs is the uninode image's own root fs (node, its ${p.workloads.express.image.manifest ? "shared libraries" : "libraries"}, the app) read out with debugfs, plus a static /init and ${p.linux.modules.length} virtio modules; QEMU is started directly with the same q35 machine, accelerator, memory, vCPU and user-network NIC for both (the microVM boots vmlinuz with -initrd, uninode its kernel.elf with the root fs as a virtio-blk window of the image).`,
     "The microVM's kernel command line is `console=ttyS0 quiet panic=-1` plus the address its init gives eth0; uninode's is `stdin=null`.",
-    "Guest instructions come from a QEMU TCG plugin (bench/c/insn-count.c) with -icount shift=0,sleep=off; the probe runs load bench/guest/probe.cjs with NODE_OPTIONS to end the unmodified app at listen() or after 1,000 requests. Across runs the microVM's boot counts agreed within 0.2 % and uninode's within about 2 % (its root fs is read from virtio-blk, whose completions arrive in host time, and the guest's idle timer ticks meanwhile are counted); the 1,000-request figures move by a few % for both (the requests arrive in host time).",
+    "Guest instructions come from a QEMU TCG plugin (bench/c/insn-count.c) with -icount shift=0,sleep=off; the probe runs load bench/guest/probe.cjs with NODE_OPTIONS to end the unmodified app at listen() or after 1,000 requests. The full run repeats each count 3 times: the microVM's boot counts agree within about 0.3 %; uninode's move by a few % (its root fs is read from virtio-blk, whose completions arrive in host time, and the idle timer ticks meanwhile are counted), and so do both 1,000-request figures (the requests arrive in host time).",
     "Guest memory touched = 4 KiB pages of guest RAM that are not all zero (QMP pmemsave after the first 200). Linux never zeroes freed pages, so its figure includes the initramfs it unpacked and freed. The microVM's memory floor is set by the same thing: QEMU loads the uncompressed initramfs into guest RAM and Linux unpacks a second copy before freeing the first.",
     "Time to first 200 is polled every 10 ms from the host through QEMU's port forward; it includes QEMU's own start-up.",
   );

@@ -100,6 +100,39 @@ export async function firstOk(url: string, gone: Promise<unknown>, deadlineMs: n
   return undefined;
 }
 
+/**
+ * Sends sequential GETs over one keep-alive connection until the server ends (`gone` settles),
+ * at most `max` of them or until `deadlineMs`; a failed request is retried, not fatal. Resolves
+ * with how many got 200.
+ */
+export async function requestsUntilGone(url: string, gone: Promise<unknown>, max: number, deadlineMs: number): Promise<number> {
+  let ended = false;
+  void gone.then(
+    () => (ended = true),
+    () => (ended = true),
+  );
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const deadline = performance.now() + deadlineMs;
+  let ok = 0;
+  try {
+    for (let i = 0; i < max && !ended && performance.now() < deadline; i++) {
+      const status = await new Promise<number | undefined>((resolve) => {
+        const req = http.get(url, { agent, timeout: 10_000 }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode));
+          res.on("error", () => resolve(undefined));
+        });
+        req.on("timeout", () => req.destroy());
+        req.on("error", () => resolve(undefined));
+      });
+      if (status === 200) ok++;
+    }
+  } finally {
+    agent.destroy();
+  }
+  return ok;
+}
+
 /** Sends `count` sequential GETs over one keep-alive connection; resolves with how many got 200. */
 export async function sequentialRequests(url: string, count: number, deadlineMs: number): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { execa } from "execa";
-import { firstOk, nonZeroPages, parseWrk, sequentialRequests, summarize, type Summary, type WrkResult } from "./measure.js";
+import { firstOk, nonZeroPages, parseWrk, requestsUntilGone, sequentialRequests, summarize, type Summary, type WrkResult } from "./measure.js";
 import { PROBE_REQUESTS, type Prepared, type WorkloadName } from "./setup.js";
 import { TAP_NET, TARGETS, VM_TARGETS, startTarget, type NetChoice, type Started, type TargetName, type VmTargetName } from "./targets.js";
 import { freePort, qmpCommand, type VmEnd } from "./vm.js";
@@ -187,10 +187,11 @@ export interface GuestMemory {
 }
 
 export interface InsnCounts {
-  nodeE: Record<VmTargetName, Cell<number>>;
-  toListen: Record<VmTargetName, Cell<number>>;
-  requests: Record<VmTargetName, Cell<number>>;
-  /** The guest kernel's /proc/meminfo at listen(), printed by the probe. */
+  nodeE: Record<VmTargetName, Cell<Summary>>;
+  toListen: Record<VmTargetName, Cell<Summary>>;
+  /** Per repetition: (reset → 1,000th request) − (reset → listen). */
+  requests: Record<VmTargetName, Cell<Summary>>;
+  /** The guest kernel's /proc/meminfo at listen(), printed by the probe (first repetition). */
   memAtListen: Record<VmTargetName, Cell<GuestMemory>>;
 }
 
@@ -201,8 +202,22 @@ export function parseProbeMeminfo(text: string): GuestMemory | undefined {
   return { usedKiB: total - free, unavailableKiB: total - available, rssKiB: rss };
 }
 
-/** Guest instructions under -icount shift=0: to `node -e`'s exit, to listen(), and for 1,000 requests. */
-export async function instructionCounts(ctx: PhaseContext, withListen: boolean, withRequests: boolean): Promise<InsnCounts> {
+/** Repeats a count `reps` times; the first failure ends it with that reason. */
+async function repeatCount(reps: number, run: (i: number) => Promise<Cell<number>>): Promise<{ cell: Cell<Summary>; values: number[] }> {
+  const values: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const c = await run(i);
+    if ("na" in c) return { cell: c, values };
+    values.push(c.ok);
+  }
+  return { cell: { ok: summarize(values)! }, values };
+}
+
+/**
+ * Guest instructions under -icount shift=0: to `node -e`'s exit, to listen(), and for 1,000
+ * requests, each `reps` times (the spread shows how far the figure is from deterministic).
+ */
+export async function instructionCounts(ctx: PhaseContext, withListen: boolean, withRequests: boolean, reps: number): Promise<InsnCounts> {
   const res: InsnCounts = {
     nodeE: {} as InsnCounts["nodeE"],
     toListen: {} as InsnCounts["toListen"],
@@ -210,21 +225,33 @@ export async function instructionCounts(ctx: PhaseContext, withListen: boolean, 
     memAtListen: {} as InsnCounts["memAtListen"],
   };
   for (const t of VM_TARGETS) {
-    res.nodeE[t] = (await countRun(ctx, t, "node-e", false)).count;
+    res.nodeE[t] = (await repeatCount(reps, async () => (await countRun(ctx, t, "node-e", false)).count)).cell;
+    let listenValues: number[] = [];
     if (withListen || withRequests) {
-      const r = await countRun(ctx, t, "probe-listen", false);
-      res.toListen[t] = r.count;
-      const mem = parseProbeMeminfo(r.output);
-      res.memAtListen[t] = mem ? { ok: mem } : na("na" in r.count ? r.count.na : "the probe printed no meminfo");
+      const r = await repeatCount(reps, async (i) => {
+        const run = await countRun(ctx, t, "probe-listen", false);
+        if (i === 0) {
+          const mem = parseProbeMeminfo(run.output);
+          res.memAtListen[t] = mem ? { ok: mem } : na("na" in run.count ? run.count.na : "the probe printed no meminfo");
+        }
+        return run.count;
+      });
+      res.toListen[t] = r.cell;
+      listenValues = r.values;
+      res.memAtListen[t] ??= na("not measured");
     } else {
       res.toListen[t] = na("full run only");
       res.memAtListen[t] = na("full run only");
     }
     if (!withRequests) res.requests[t] = na("full run only");
+    else if ("na" in res.toListen[t]) res.requests[t] = res.toListen[t];
     else {
-      const total = (await countRun(ctx, t, "probe-1000", true)).count;
-      const listen = res.toListen[t];
-      res.requests[t] = "ok" in total && "ok" in listen ? { ok: total.ok - listen.ok } : "na" in total ? total : listen;
+      res.requests[t] = (
+        await repeatCount(reps, async (i) => {
+          const total = (await countRun(ctx, t, "probe-1000", true)).count;
+          return "ok" in total ? { ok: total.ok - listenValues[i]! } : total;
+        })
+      ).cell;
     }
     ctx.log(`  insns    ${t}: node -e ${describe(res.nodeE[t])}, to listen ${describe(res.toListen[t])}, ${PROBE_REQUESTS} requests ${describe(res.requests[t])}`);
   }
@@ -249,8 +276,9 @@ async function countRunInner(ctx: PhaseContext, t: VmTargetName, w: WorkloadName
       await s.kill();
       return { count: na(reason), started: s };
     }
-    // The probe counts the poll's request too; the rest come over one keep-alive connection.
-    await sequentialRequests(`http://127.0.0.1:${port}/`, PROBE_REQUESTS - 1, 300_000);
+    // The probe counts the poll's request too and ends the app at the 1,000th; requests go on
+    // (one keep-alive connection, failures retried) until it has.
+    await requestsUntilGone(`http://127.0.0.1:${port}/`, s.done, PROBE_REQUESTS * 2, 300_000);
   }
   const end = await Promise.race([s.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 300_000))]);
   if (end === undefined) {

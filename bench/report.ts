@@ -89,7 +89,6 @@ function wrkCell(c: Cell<WrkResult> | undefined, host: Cell<WrkResult> | undefin
   return t;
 }
 
-const minsn = (n: number) => `${(n / 1e6).toFixed(1)} M insns`;
 
 export function renderTable(r: Results): string {
   const lines: string[] = [];
@@ -105,14 +104,17 @@ export function renderTable(r: Results): string {
   }
   if (r.insns) {
     const i = r.insns;
-    // uninode's cell also says how it compares with the microVM's.
-    const vm = (rec: Record<VmTargetName, Cell<number>>) =>
+    // Median (min–max) in millions; uninode's cell also says how it compares with the microVM's.
+    const vm = (rec: Record<VmTargetName, Cell<Summary>>) =>
       TARGETS.map((t) => {
         if (t === "host") return "—";
-        const base = numCell(rec[t], minsn);
-        const m = rec["linux-microvm"];
         const u = rec[t];
-        return t === "uninode" && "ok" in u && "ok" in m && m.ok > 0 ? `${base} (×${(u.ok / m.ok).toFixed(2)} of microVM)` : base;
+        if ("na" in u) return naText(u.na);
+        const m = (v: number) => (v / 1e6).toFixed(1);
+        let text = `${m(u.ok.median)} M (${m(u.ok.min)}–${m(u.ok.max)})`;
+        const base = rec["linux-microvm"];
+        if (t === "uninode" && "ok" in base && base.ok.median > 0) text += ` ×${(u.ok.median / base.ok.median).toFixed(2)} of microVM`;
+        return text;
       });
     lines.push(row(["guest instructions, reset → `node -e` exit (-icount)", ...vm(i.nodeE)]));
     lines.push(row(["guest instructions, reset → express-hello listen() (-icount)", ...vm(i.toListen)]));
