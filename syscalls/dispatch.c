@@ -59,20 +59,19 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 	const struct syscall_desc *d = (nr >= 0 && nr < NR_SYSCALLS) ? &syscall_table[nr] : NULL;
 	long ret;
 	if (d && d->fn) {
-		if (boot_opts.trace && d->fn && !strcmp(d->name, "exit_group")) {
+		/* exit_group never returns: trace it on the way in */
+		if (boot_opts.trace && nr == 231) {
 			long a[6] = { a0, a1, a2, a3, a4, a5 };
 			trace(nr, d, a, 0);
 		}
 		ret = d->fn(a0, a1, a2, a3, a4, a5);
 	} else {
-		char key[32];
-		static char keys[NR_SYSCALLS][24];
-		snprintf(key, sizeof key, "syscall %ld", nr);
-		if (nr >= 0 && nr < NR_SYSCALLS) {
-			strlcpy(keys[nr], key, sizeof keys[nr]);
-			klog_once(keys[nr], "uninode: unimplemented syscall %s (%ld) answered ENOSYS\n",
-				  d && d->name ? d->name : "?", nr);
-		}
+		/* Logged once per number: one bit each, set atomically. */
+		static uint64_t logged[NR_SYSCALLS / 64];
+		if (!d)
+			klog_once("syscall-range", "uninode: syscall number %ld is out of range: answered ENOSYS\n", nr);
+		else if (!(__atomic_fetch_or(&logged[nr / 64], 1UL << (nr % 64), __ATOMIC_RELAXED) & (1UL << (nr % 64))))
+			kprintf("uninode: unimplemented syscall %s (%ld) answered ENOSYS\n", d->name ? d->name : "?", nr);
 		ret = -ENOSYS;
 	}
 	if (boot_opts.trace) {

@@ -307,8 +307,6 @@ static int harvest(struct eventpoll *ep, struct epoll_event *out, int max)
 	return n;
 }
 
-long clock_now(int id);
-
 long sys_epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout, const uint64_t *sigmask, size_t sigsetsize)
 {
 	struct file *epf = NULL;

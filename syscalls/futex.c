@@ -17,7 +17,6 @@
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
-struct timespec { int64_t sec, nsec; };
 
 struct waiter {
 	uint32_t *uaddr;
@@ -34,6 +33,13 @@ static struct bucket *bucket_of(uint32_t *uaddr)
 {
 	uint64_t a = (uint64_t)uaddr;
 	return &buckets[((a >> 2) ^ (a >> 12) ^ (a >> 20)) % NBUCKETS];
+}
+
+/* Fault the futex word in before the bucket lock: the value checks run with
+ * interrupts off, where a page fault could not sleep. */
+static void touch_word(const uint32_t *uaddr)
+{
+	(void)*(const volatile uint32_t *)uaddr;
 }
 
 static void unlink_waiter(struct bucket *b, struct waiter *w)
@@ -76,9 +82,7 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline, uint32_
 {
 	if (!bitset)
 		return -EINVAL;
-	/* Fault the word in now: the check below runs with interrupts off. */
-	volatile uint32_t probe = *(volatile uint32_t *)uaddr;
-	(void)probe;
+	touch_word(uaddr);
 	struct bucket *b = bucket_of(uaddr);
 	struct waiter w = { .uaddr = uaddr, .bitset = bitset, .wq = WAITQ_INIT("futex") };
 	spin_lock(&b->lock);
@@ -134,8 +138,7 @@ static long futex_requeue(uint32_t *uaddr, int nwake, int nmove, uint32_t *uaddr
 {
 	if (nwake < 0 || nmove < 0)
 		return -EINVAL;
-	volatile uint32_t probe = *(volatile uint32_t *)uaddr;
-	(void)probe;
+	touch_word(uaddr);
 	struct bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
 	lock_two(b1, b2);
 	if (cmp && __atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val3) {
@@ -172,8 +175,7 @@ static long futex_wake_op(uint32_t *uaddr, int n1, uint32_t *uaddr2, int n2, uin
 	int32_t oparg = sext12(val3 >> 12), cmparg = sext12(val3);
 	if (val3 & (1u << 31))
 		oparg = 1 << (oparg & 31); /* FUTEX_OP_OPARG_SHIFT */
-	volatile uint32_t probe = *(volatile uint32_t *)uaddr2;
-	(void)probe;
+	touch_word(uaddr2);
 	struct bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
 	lock_two(b1, b2);
 	uint32_t old = __atomic_load_n(uaddr2, __ATOMIC_SEQ_CST), new;
@@ -204,9 +206,8 @@ static long futex_wake_op(uint32_t *uaddr, int n1, uint32_t *uaddr2, int n2, uin
 	return woken;
 }
 
-long clock_now(int id);
 
-long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts, uint32_t *uaddr2, uint32_t val3)
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const struct ktimespec *ts, uint32_t *uaddr2, uint32_t val3)
 {
 	if (!uaddr || ((uint64_t)uaddr & 3))
 		return -EINVAL;

@@ -16,7 +16,6 @@
 #define MAX_POLL_FDS 4096
 
 struct pollfd { int fd; short events, revents; };
-struct timespec { int64_t sec, nsec; };
 struct timeval { int64_t sec, usec; };
 
 struct poll_waiter {
@@ -113,7 +112,7 @@ static uint64_t deadline_ms(int ms)
 	return time_monotonic_ns() + (uint64_t)ms * 1000000;
 }
 
-static uint64_t deadline_ts(const struct timespec *ts)
+static uint64_t deadline_ts(const struct ktimespec *ts)
 {
 	if (!ts)
 		return 0;
@@ -142,7 +141,7 @@ static long poll_user(struct pollfd *ufds, unsigned n, uint64_t deadline)
 
 long sys_poll(struct pollfd *fds, unsigned n, int timeout) { return poll_user(fds, n, deadline_ms(timeout)); }
 
-long sys_ppoll(struct pollfd *fds, unsigned n, const struct timespec *ts, const uint64_t *sigmask, size_t sigsetsize)
+long sys_ppoll(struct pollfd *fds, unsigned n, const struct ktimespec *ts, const uint64_t *sigmask, size_t sigsetsize)
 {
 	if (ts && (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000))
 		return -EINVAL;
@@ -214,7 +213,7 @@ long sys_select(int nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, struct timev
 	return do_select(nfds, rd, wr, ex, deadline);
 }
 
-long sys_pselect6(int nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, const struct timespec *ts, const void *sig)
+long sys_pselect6(int nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, const struct ktimespec *ts, const void *sig)
 {
 	if (ts && (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000))
 		return -EINVAL;

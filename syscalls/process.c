@@ -5,11 +5,8 @@
 #include "sched.h"
 #include "vm.h"
 #include "proc.h"
+#include "signal.h"
 
-static const char *const sig_names[32] = {
-	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP", [6] = "SIGABRT",
-	[7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [11] = "SIGSEGV", [13] = "SIGPIPE", [15] = "SIGTERM",
-};
 
 __noreturn void proc_exit(int status)
 {
@@ -36,7 +33,7 @@ __noreturn void proc_fatal_signal(int sig, const char *what, uint64_t addr, cons
 	char where[160], at[160];
 	describe_addr(f->rip, where, sizeof where);
 	describe_addr(addr, at, sizeof at);
-	kprintf("\n%s: %s at address %#lx (%s), thread %d\n", sig < 32 && sig_names[sig] ? sig_names[sig] : "signal",
+	kprintf("\n%s: %s at address %#lx (%s), thread %d\n", signal_name(sig) ? signal_name(sig) : "signal",
 		what, addr, at, current()->tid);
 	kprintf("instruction pointer %#lx in %s\n", f->rip, where);
 	print_registers(f);

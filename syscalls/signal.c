@@ -34,6 +34,11 @@ static const char *const sig_names[32] = {
 	[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
 };
 
+const char *signal_name(int sig)
+{
+	return sig > 0 && sig < 32 ? sig_names[sig] : NULL;
+}
+
 static bool default_ignored(int sig)
 {
 	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
@@ -55,7 +60,7 @@ static __noreturn void die_of(int sig)
 {
 	irq_disable();
 	kprintf("uninode: %s: terminated by %s (signal %d)\n", proc_exe_path(),
-		sig < 32 && sig_names[sig] ? sig_names[sig] : "a signal", sig);
+		signal_name(sig) ? signal_name(sig) : "a signal", sig);
 	kprintf("uninode:signal %d\n", sig);
 	arch_halt_exit(1);
 }

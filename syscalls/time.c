@@ -3,7 +3,6 @@
 #include "arch.h"
 #include "sched.h"
 
-struct timespec { int64_t sec, nsec; };
 struct timeval { int64_t sec, usec; };
 
 #define CLOCK_REALTIME 0
@@ -33,7 +32,7 @@ long clock_now(int id)
 	}
 }
 
-long sys_clock_gettime(int id, struct timespec *ts)
+long sys_clock_gettime(int id, struct ktimespec *ts)
 {
 	long ns = clock_now(id);
 	if (ns < 0)
@@ -45,7 +44,7 @@ long sys_clock_gettime(int id, struct timespec *ts)
 	return 0;
 }
 
-long sys_clock_getres(int id, struct timespec *ts)
+long sys_clock_getres(int id, struct ktimespec *ts)
 {
 	if (clock_now(id) < 0)
 		return -EINVAL;
@@ -76,7 +75,7 @@ long sys_time(int64_t *t)
 	return s;
 }
 
-long sys_clock_nanosleep(int id, int flags, const struct timespec *req, struct timespec *rem)
+long sys_clock_nanosleep(int id, int flags, const struct ktimespec *req, struct ktimespec *rem)
 {
 	long now = clock_now(id);
 	if (now < 0)
@@ -102,7 +101,7 @@ long sys_clock_nanosleep(int id, int flags, const struct timespec *req, struct t
 	return 0;
 }
 
-long sys_nanosleep(const struct timespec *req, struct timespec *rem)
+long sys_nanosleep(const struct ktimespec *req, struct ktimespec *rem)
 {
 	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
 }

@@ -2,6 +2,7 @@
  * copied through a small bounce buffer outside the pipe's spinlock, since
  * touching it may fault and a fault may sleep. Writes of up to PIPE_BUF bytes
  * are atomic, as POSIX requires. */
+#include "../include/signal.h"
 #include "fs.h"
 #include "poll.h"
 #include "sched.h"
@@ -22,7 +23,6 @@ struct pipe {
 
 static uint64_t next_pipe_ino = 4000;
 
-void k_raise(int sig);
 
 static void notify(struct pipe *p, unsigned rd_events, unsigned wr_events)
 {
@@ -96,7 +96,7 @@ static long pipe_write(struct file *f, const void *ubuf, size_t n, off_t *pos)
 			spin_unlock(&p->lock);
 			if (done)
 				return (long)done;
-			k_raise(13 /* SIGPIPE */);
+			k_raise(SIGPIPE);
 			return -EPIPE;
 		}
 		size_t room = MIN(k, PIPE_SIZE - p->len);

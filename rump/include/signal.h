@@ -68,6 +68,10 @@ int arch_setup_sigframe(struct intr_frame *f, int sig, const struct ksigaction *
 int arch_restore_sigframe(struct intr_frame *f, uint64_t *mask);
 
 /* syscalls/signal.c */
+/* The kernel raises SIG at the calling thread (SIGPIPE on a broken pipe). */
+void k_raise(int sig);
+/* "SIGSEGV" and so on, or NULL for a signal without a well-known name. */
+const char *signal_name(int sig);
 /* Send SIG to thread T, or to the process (any thread not blocking it) if T is NULL. */
 void signal_send(struct thread *t, int sig, const struct ksiginfo *info);
 /* At a return to the app: deliver a pending signal into F. True if F changed

@@ -10,6 +10,7 @@ typedef int64_t ssize_t;
 typedef int64_t off_t;
 typedef uint64_t paddr_t;   /* physical address */
 typedef uint64_t vaddr_t;   /* virtual address */
+struct ktimespec { int64_t sec; int64_t nsec; }; /* Linux's struct timespec on x86-64 */
 
 #define PAGE_SIZE 4096UL
 #define PAGE_SHIFT 12

@@ -97,7 +97,6 @@ static inline uint64_t makedev64(uint32_t maj, uint32_t min)
 static inline uint32_t dev_major(uint64_t d) { return (uint32_t)(((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffu)); }
 static inline uint32_t dev_minor(uint64_t d) { return (uint32_t)((d & 0xff) | ((d >> 12) & ~0xffu)); }
 
-struct ktimespec { int64_t sec; int64_t nsec; };
 
 /* struct stat as x86-64 Linux lays it out (144 bytes). */
 struct kstat {

@@ -36,8 +36,6 @@ struct vma {
 void vm_init(void);
 /* Demand-page ADDR for a fault with x86 error code ERR; 0 if resolved. */
 int vm_fault(vaddr_t addr, uint64_t err);
-/* A kernel fault on an app address inside a user-copy routine: resume at its fixup. */
-bool fixup_exception(struct intr_frame *f);
 long vm_mmap(vaddr_t addr, size_t len, int prot, int flags, struct file *f, off_t off);
 int vm_munmap(vaddr_t addr, size_t len);
 /* mremap: grow in place, or move the page-table entries (no copying). */
@@ -52,4 +50,3 @@ struct vma *vm_first(void);            /* for /proc/self/maps: walk it under vm_
 /* Hold the region list still while walking it; never across a fault or a sleep-prone call. */
 void vm_regions_lock(void);
 void vm_regions_unlock(void);
-const char *vm_file_path(struct vma *v);

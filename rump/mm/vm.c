@@ -233,8 +233,6 @@ long vm_mmap(vaddr_t addr, size_t len, int prot, int flags, struct file *f, off_
 	v->off = off;
 	if (f)
 		file_get(f);
-	if (flags & MAP_STACK || flags & MAP_GROWSDOWN)
-		v->name = NULL;
 	insert(v);
 	merge_around(v);
 	mutex_unlock(&vm_lock);
@@ -526,6 +524,4 @@ out:
 	return r;
 }
 
-bool fixup_exception(struct intr_frame *f) { return false; }
 
-const char *vm_file_path(struct vma *v) { return v->name; }

@@ -1,10 +1,10 @@
 /* Sockets as open files: struct sock behind a struct file, the socket calls
  * (k_socket, k_bind, ...) that find the sock behind an fd and call its ops
  * under net_lock, and the SOL_SOCKET options every kind shares. */
+#include "../include/signal.h"
 #include "sock.h"
 #include "arch.h"
 
-void k_raise(int sig);
 
 #define SIGPIPE 13
 #define OPT_MAX 256

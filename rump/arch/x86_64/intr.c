@@ -70,8 +70,6 @@ static void exception(struct intr_frame *f)
 			return;
 		if (r == -ENOMEM)
 			out_of_memory(addr);
-		if (!from_app(f) && fixup_exception(f))
-			return;
 		/* The kernel touched an app address that is not mapped on the app's
 		 * behalf: the program passed a bad pointer to a syscall. Linux would
 		 * answer EFAULT; we end the program with a report naming the call,
