@@ -83,8 +83,10 @@ long k_fcntl(int fd, int cmd, unsigned long arg)
 		r = 0;
 		break;
 	}
-	case F_GETLK:
-	case F_OFD_GETLK: {
+	/* POSIX record locks belong to the process, and a process never conflicts
+	 * with its own locks: with one process, every lock is granted and nothing
+	 * is ever locked by anyone else, exactly as Linux would answer. */
+	case F_GETLK: {
 		struct kflock *l = (struct kflock *)arg;
 		if (!uptr_ok(l, sizeof(*l)))
 			r = -EFAULT;
@@ -96,9 +98,15 @@ long k_fcntl(int fd, int cmd, unsigned long arg)
 	}
 	case F_SETLK:
 	case F_SETLKW:
+		r = uptr_ok((void *)arg, sizeof(struct kflock)) ? 0 : -EFAULT;
+		break;
+	/* Open-file-description locks do conflict inside one process (two opens of
+	 * one file); they are not tracked, so say so rather than grant them. */
+	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
-		r = uptr_ok((void *)arg, sizeof(struct kflock)) ? 0 : -EFAULT;
+		klog_once("fcntl-ofd", "uninode: fcntl: open file description locks (F_OFD_*) are not supported\n");
+		r = -EINVAL;
 		break;
 	default:
 		klog_once("fcntl-cmd", "fcntl: command %d not supported\n", cmd);
