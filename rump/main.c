@@ -32,7 +32,7 @@ static int hexval(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* %XX escapes, in place: the CLI encodes spaces and '%' in env= values. */
+/* %XX escapes, in place: the CLI encodes spaces and '%' in env= and arg= values. */
 static char *percent_decode(char *s)
 {
 	char *r = s, *w = s;
@@ -69,6 +69,8 @@ static void parse_cmdline(char *s)
 			boot_opts.init = tok + 5;
 		else if (!strncmp(tok, "env=", 4) && strchr(tok + 4, '=') && boot_opts.nenv < (int)ARRAY_SIZE(boot_opts.env))
 			boot_opts.env[boot_opts.nenv++] = percent_decode(tok + 4);
+		else if (!strncmp(tok, "arg=", 4) && boot_opts.nargs < (int)ARRAY_SIZE(boot_opts.args))
+			boot_opts.args[boot_opts.nargs++] = percent_decode(tok + 4);
 		else if (!strcmp(tok, "stdin=null"))
 			console_input_eof(0);   /* no input side (detached VMs): stdin is empty */
 		else if (!strncmp(tok, "virtio_mmio.device=", 19) && !virtio_mmio_cmdline(tok + 19))

@@ -20,6 +20,9 @@
 struct boot_manifest {
 	char *exec, *cwd;
 	int argc, envc;
+	/* How many leading argv entries arg= tokens leave in place (`fixedargs N`);
+	 * -1 when the boot file predates the line: then all of them are kept. */
+	int fixed_args;
 	char *argv[MAX_ARGS], *envp[MAX_ARGS];
 };
 
@@ -99,8 +102,37 @@ static void set_env(const char *kv)
 		bm.envp[bm.envc++] = (char *)kv;
 }
 
+/* A decimal count; false (and *out untouched) for anything else. */
+static bool parse_count(const char *s, int *out)
+{
+	long v = 0;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > MAX_ARGS)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	*out = (int)v;
+	return true;
+}
+
+/* uninode run IMAGE -- ARGS: the arg= tokens take the place of everything
+ * after the fixed part of argv (node, its options and the entry file for an
+ * app; argv[0] for a program). */
+static void replace_args(void)
+{
+	if (!boot_opts.nargs)
+		return;
+	if (bm.fixed_args >= 0 && bm.fixed_args < bm.argc)
+		bm.argc = bm.fixed_args;
+	for (int i = 0; i < boot_opts.nargs && bm.argc < MAX_ARGS - 1; i++)
+		bm.argv[bm.argc++] = (char *)boot_opts.args[i];
+}
+
 static void parse_manifest(char *text)
 {
+	bm.fixed_args = -1;
 	char *line = text;
 	while (line && *line) {
 		char *nl = strchr(line, '\n');
@@ -118,6 +150,8 @@ static void parse_manifest(char *text)
 				bm.argv[bm.argc++] = val;
 			else if (!strcmp(line, "env") && bm.envc < MAX_ARGS - 1)
 				bm.envp[bm.envc++] = val;
+			else if (!strcmp(line, "fixedargs") && parse_count(val, &bm.fixed_args))
+				;
 			else
 				kprintf("uninode: /.uninode/boot: unknown key '%s' ignored\n", line);
 		}
@@ -337,6 +371,7 @@ void proc_start(void)
 		panic("/.uninode/boot names no program (exec)");
 	if (!bm.argc)
 		bm.argv[bm.argc++] = bm.exec;
+	replace_args();
 	exe_path = bm.exec;
 	if (bm.cwd && (r = k_chdir(bm.cwd)))
 		kprintf("uninode: cannot change to %s (error %d)\n", bm.cwd, -r);

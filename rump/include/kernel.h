@@ -65,6 +65,11 @@ struct boot_options {
 	 * replacing the image's value of NAME (uninode run IMAGE -e). */
 	int nenv;
 	const char *env[32];
+	/* arg=VALUE tokens (percent-decoded), in order: when any is given they replace
+	 * the program's arguments past the boot file's `fixedargs` (uninode run IMAGE --
+	 * ARGS). Room for as many as a full command line can hold ("arg= " is 5 bytes). */
+	int nargs;
+	const char *args[208];
 };
 extern struct boot_options boot_opts;
 

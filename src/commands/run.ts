@@ -9,6 +9,7 @@ import { imageForTag } from "../images.js";
 import type { ManifestMeta } from "../image/manifest.js";
 import { cacheDir } from "../paths.js";
 import { checkHostPorts } from "../vm/ports.js";
+import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
 import { checkName } from "../vm/instances.js";
 import { cachedImage, cachedKernel } from "../cache.js";
 import { DigestCache } from "../image/digest-cache.js";
@@ -24,10 +25,11 @@ import { ARGUMENT_FILES_NOTE, EXEC_OPTIONS, execSpecFrom } from "./exec-options.
 export const runCommand: Command = {
   name: "run",
   summary: "boot a program or an image in a VM and wait for it to exit",
-  usage: ["run [OPTIONS] APP_DIR|IMAGE|NAME", "run --exec PROGRAM [OPTIONS] [-- ARGS...]"],
+  usage: ["run [OPTIONS] APP_DIR|IMAGE|NAME [-- ARGS...]", "run --exec PROGRAM [OPTIONS] [-- ARGS...]"],
   examples: [
     { command: "uninode run apps/express-hello -p 8080:3000", description: "build the Express example (cached by content) and boot it, host port 8080 to the app's 3000" },
     { command: "uninode run express-hello", description: "boot the image tagged express-hello by `uninode build`" },
+    { command: "uninode run express-hello -- --port 4000", description: "the same with other arguments after the entry file (replacing the config's \"args\")" },
     { command: "uninode run --exec ./hello", description: "build an image for ./hello (cached) and boot it" },
     { command: "uninode run --exec ls -- -la /", description: "run the host's ls, with arguments, inside a VM" },
     { command: "uninode run --exec node -- -e \"console.log(process.version)\"", description: "the host's node, evaluating a line of JavaScript in a VM" },
@@ -39,6 +41,9 @@ export const runCommand: Command = {
       "file, or the tag of an image `uninode build` made. Without -m, --cpus or -p, an image's config (\"memory\", " +
       "\"cpus\", \"ports\") decides, else 256M, 1 CPU and no published ports. A published host port that is in use " +
       "is refused before the VM starts.",
+    "ARGS after -- replace the image's arguments, as `docker run IMAGE ARGS` does: for an app, the config's \"args\" " +
+      "after the entry file (node, its options and the entry stay); for a program, argv[1] on. Nothing after -- keeps " +
+      "the image's. They travel on the kernel command line, which holds about 1000 bytes with the -e values.",
     ARGUMENT_FILES_NOTE,
   ],
   options: [
@@ -74,8 +79,9 @@ export const runCommand: Command = {
     }
     if (detach && timeout !== undefined) throw new UsageError("--timeout is for a VM the command waits for; stop a detached one with uninode stop.");
 
-    const { image, bootEnv } = await imageToRun(args, ctx, report);
-    const cmdline = [trace ? "trace" : "", ...bootEnvTokens(bootEnv)].filter((t) => t !== "").join(" ");
+    const { image, bootEnv, bootArgs } = await imageToRun(args, ctx, report);
+    const cmdline = [trace ? "trace" : "", ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)].filter((t) => t !== "").join(" ");
+    checkKernelCmdline(cmdline, { machine, detached: detach });
     const meta = image.manifest as ManifestMeta;
     const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));
     const cpus = cpusOpt ?? (typeof meta.cpus === "number" ? meta.cpus : 1);
@@ -173,7 +179,7 @@ export const runCommand: Command = {
 
 /** The image to boot, and -e values to set at boot (an image file or tag keeps its files but
  * its environment can be overridden on the kernel command line: CONTRACT.md, env=). */
-async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporter): Promise<{ image: ImageInfo; bootEnv: string[] }> {
+async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporter): Promise<{ image: ImageInfo; bootEnv: string[]; bootArgs: string[] }> {
   // -e also suits an app directory (it is built into the image); see the directory case below.
   const appEnv = stringOpt(args, "exec") === undefined ? listOpt(args, "env") : [];
   if (appEnv.length > 0) args.options.delete("env");
@@ -190,15 +196,13 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     await digestCache.save();
     const { image, hit } = await cachedImage(prepared, cacheDir(ctx.env));
     report.debug(`${hit ? "reusing" : "built"} cached image ${image.path}`);
-    return { image, bootEnv: [] };
+    return { image, bootEnv: [], bootArgs: [] };
   }
   if (args.positionals.length === 0) {
     throw new UsageError("uninode run needs an APP_DIR, an IMAGE file, an image NAME or --exec PROGRAM; see 'uninode run --help'.");
   }
   if (args.positionals.length > 1) throw new UsageError(`uninode run takes one APP_DIR, IMAGE or NAME, got ${args.positionals.length} arguments.`);
-  if (args.passthrough !== undefined && args.passthrough.length > 0) {
-    throw new UsageError("Arguments after -- need --exec: an image's command line is fixed when it is built.");
-  }
+  const bootArgs = args.passthrough ?? [];
   const target = args.positionals[0]!;
   const abs = path.resolve(ctx.cwd, target);
   const st = await stat(abs).catch(() => undefined);
@@ -216,7 +220,7 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     });
     const { image, hit } = await cachedImage(r.prepared, cacheDir(ctx.env));
     report.progress(`${hit ? "reusing" : "built"} the image of ${r.app.name}`);
-    return { image, bootEnv: [] };
+    return { image, bootEnv: [], bootArgs };
   }
   if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories: an image's runtime is fixed when it is built.");
   for (const kv of appEnv) {
@@ -230,12 +234,15 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     }
     image = await readImage(tagged, { verify: false });
   } else image = await readImage(abs);
-  return { image, bootEnv: appEnv };
+  if (bootArgs.length > 0 && typeof (image.manifest as { fixedArgs?: unknown }).fixedArgs !== "number") {
+    throw new UninodeError("IMAGE_ARGS_FIXED", `${target} was built before an image's arguments could be replaced; rebuild it to pass arguments after --.`);
+  }
+  return { image, bootEnv: appEnv, bootArgs };
 }
 
 /** env=NAME=VALUE kernel command-line tokens; spaces, '%' and non-ASCII are %-escaped. */
 export function bootEnvTokens(env: string[]): string[] {
-  return env.map((kv) => "env=" + Array.from(Buffer.from(kv, "utf8")).map((b) => (b > 0x20 && b < 0x7f && b !== 0x25 ? String.fromCharCode(b) : "%" + b.toString(16).padStart(2, "0"))).join(""));
+  return env.map((kv) => "env=" + percentEscape(kv));
 }
 
 /** What the user asked to run, for `ps`: the tag, file or directory, or --exec PROGRAM. */

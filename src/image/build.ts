@@ -96,6 +96,7 @@ function makeManifest(plan: ImagePlan, entries: PlanEntry[], digests: Map<string
     format: MANIFEST_FORMAT,
     exec: plan.boot.exec,
     argv: plan.boot.argv,
+    ...(plan.boot.fixedArgs !== undefined ? { fixedArgs: plan.boot.fixedArgs } : {}),
     env: plan.boot.env,
     cwd: plan.boot.cwd,
     programKind: plan.programKind,

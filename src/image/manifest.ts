@@ -29,6 +29,10 @@ export interface BootConfig {
   exec: string;
   /** argv, argv[0] first. */
   argv: string[];
+  /** How many leading argv entries `uninode run IMAGE -- ARGS` keeps (the rest are replaced):
+   * node, its options and the entry for an app, argv[0] for a program. Absent in images built
+   * before arguments could be replaced. */
+  fixedArgs?: number;
   /** NAME=VALUE strings, in order. */
   env: string[];
   cwd: string;
@@ -53,10 +57,11 @@ export function unescapeBootValue(value: string): string {
   return value.replace(/\\(.)/gs, (_m, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c));
 }
 
-/** /.uninode/boot: `exec`, then `arg` lines in argv order, `env` lines, `cwd`. */
+/** /.uninode/boot: `exec`, then `arg` lines in argv order, `fixedargs`, `env` lines, `cwd`. */
 export function renderBootFile(boot: BootConfig): string {
   const lines = [`exec ${escapeBootValue(boot.exec)}`];
   for (const a of boot.argv) lines.push(`arg ${escapeBootValue(a)}`);
+  if (boot.fixedArgs !== undefined) lines.push(`fixedargs ${boot.fixedArgs}`);
   for (const e of boot.env) lines.push(`env ${escapeBootValue(e)}`);
   lines.push(`cwd ${escapeBootValue(boot.cwd)}`);
   return lines.join("\n") + "\n";
@@ -74,6 +79,7 @@ export function parseBootFile(text: string): BootConfig {
     else if (key === "arg") boot.argv.push(value);
     else if (key === "env") boot.env.push(value);
     else if (key === "cwd") boot.cwd = value;
+    else if (key === "fixedargs") boot.fixedArgs = Number(value);
   }
   return boot;
 }

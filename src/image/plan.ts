@@ -74,7 +74,7 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
   const env = mergeEnv(defaults, spec.env.map(validateEnv));
   const plan: ImagePlan = {
     entries: new Map(),
-    boot: { exec: programImagePath, argv: [name, ...spec.args], env, cwd: spec.cwd ?? APP_DIR },
+    boot: { exec: programImagePath, argv: [name, ...spec.args], fixedArgs: 1, env, cwd: spec.cwd ?? APP_DIR },
     programKind: elf.kind,
   };
   if (elf.interpreter !== undefined) plan.interpreter = elf.interpreter;

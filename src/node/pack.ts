@@ -50,6 +50,8 @@ export async function planApp(app: App, o: PackOptions): Promise<{ plan: ImagePl
     defaultEnv: [...DEFAULT_ENV, ...NODE_ENV_DEFAULTS],
   });
   plan.boot.argv[0] = "node";
+  // `uninode run IMAGE -- ARGS` replaces the config's args; node, its options and the entry stay.
+  plan.boot.fixedArgs = plan.boot.argv.length - app.entry.args.length;
   const owned = plan.owned ?? new Map<string, string>();
   const exclude = new Set(await Promise.all((o.exclude ?? []).map((p) => realpath(p).catch(() => path.resolve(p)))));
 
