@@ -68,6 +68,7 @@ export function wrap(text: string, width: number): string[] {
 
 /** Runs the CLI on `argv` (without node and the script); resolves with the exit status. */
 export async function main(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  let json = false;
   try {
     const [name, ...rest] = argv;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -90,18 +91,32 @@ export async function main(argv: readonly string[], ctx: CommandContext): Promis
     // --help anywhere before `--` asks for help, even among otherwise wrong options.
     const dashdash = rest.indexOf("--");
     const own = dashdash === -1 ? rest : rest.slice(0, dashdash);
+    json = wantsJson(command, own);
     if (own.includes("--help") || own.includes("-h")) {
       ctx.stdout.write(commandHelp(command));
       return 0;
     }
     return await command.run(parseArgs(rest, command.options, command.name), ctx);
   } catch (err) {
-    return report(err, ctx);
+    return report(err, ctx, json);
   }
 }
 
-function report(err: unknown, ctx: CommandContext): number {
+/** --json (or ps's --output json) among a command's own words, even ones that fail to parse:
+ * then a failure is also reported as JSON, so a script always gets a document on stdout. */
+function wantsJson(command: Command, own: readonly string[]): boolean {
+  if (!command.options.some((o) => o.name === "json")) return false;
+  return own.some((w, i) => w === "--json" || w === "--output=json" || (w === "--output" && own[i + 1] === "json"));
+}
+
+function report(err: unknown, ctx: CommandContext, json: boolean): number {
   const debug = ctx.env["UNINODE_DEBUG"] === "1";
+  if (json) {
+    const error = err instanceof UninodeError ? { code: err.code, message: err.message } : { code: "INTERNAL", message: err instanceof Error ? err.message : String(err) };
+    // Ctrl-C has no message; scripts still get the reason.
+    if (error.message === "" && err instanceof UninodeError && err.code === "INTERRUPTED") error.message = "Interrupted.";
+    ctx.stdout.write(JSON.stringify({ error }) + "\n");
+  }
   if (err instanceof UninodeError) {
     if (err.message !== "") ctx.stderr.write(`uninode: ${err.message}\n`);
     if (debug) ctx.stderr.write(`${err.stack ?? ""}\n${err.cause ? `caused by: ${String((err.cause as Error).stack ?? err.cause)}\n` : ""}`);

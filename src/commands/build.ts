@@ -42,7 +42,7 @@ export const buildCommand: Command = {
     { name: "output", short: "o", value: "IMAGE", description: "where to write the image (an existing file is replaced only if it is a uninode image)" },
     { name: "node", value: "host|VERSION", description: "the Node runtime for an app: host (default) or a version such as 22 or 22.11.0" },
     { name: "tag", value: "NAME", description: "name the image in the cache, for `uninode run NAME` (default: the app's package name)" },
-    { name: "json", description: "print the result as JSON on stdout" },
+    { name: "json", description: "print the result as JSON on stdout; a failure is {\"error\": {\"code\", \"message\"}}" },
     { name: "verbose", description: "say what is being done" },
   ],
   async run(args, ctx) {

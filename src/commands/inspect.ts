@@ -22,7 +22,7 @@ export const inspectCommand: Command = {
   ],
   options: [
     { name: "files", description: "list every file in the root fs with its size and role" },
-    { name: "json", description: "print JSON: the header, the manifest (with every file and its sha256) and the sizes" },
+    { name: "json", description: "print JSON: the header, the manifest (with every file and its sha256) and the sizes; a failure is {\"error\": {\"code\", \"message\"}}" },
   ],
   async run(args, ctx) {
     if (args.positionals.length !== 1) throw new UsageError("uninode inspect takes one IMAGE file or image NAME.");

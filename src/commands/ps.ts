@@ -2,13 +2,13 @@
 
 import { flag, stringOpt } from "../args.js";
 import { UsageError } from "../errors.js";
-import { age, describeState, listInstances, type Instance } from "../vm/instances.js";
+import { age, describeState, formatForward, listInstances, type Instance } from "../vm/instances.js";
 import type { Command } from "./command.js";
 
 export const psCommand: Command = {
   name: "ps",
   summary: "list detached VMs started with `uninode run -d`",
-  usage: ["ps [-a] [--output table|json]"],
+  usage: ["ps [-a] [--output table|json] [--json]"],
   examples: [
     { command: "uninode ps", description: "the running VMs" },
     { command: "uninode ps -a --output json", description: "every VM, exited ones too, as JSON for scripts" },
@@ -16,9 +16,11 @@ export const psCommand: Command = {
   options: [
     { name: "all", short: "a", description: "show exited VMs too" },
     { name: "output", value: "table|json", description: "the format (default table)" },
+    { name: "json", description: "the same as --output json: an array of {name, image, state, status, exitCode, pid, ports, memory, cpus, created}" },
   ],
   async run(args, ctx) {
-    const output = stringOpt(args, "output") ?? "table";
+    const output = stringOpt(args, "output") ?? (flag(args, "json") ? "json" : "table");
+    if (flag(args, "json") && output !== "json") throw new UsageError(`--json and --output ${output} disagree; give one of them.`);
     if (output !== "table" && output !== "json") throw new UsageError(`--output expects table or json, got "${output}".`);
     if (args.positionals.length > 0) throw new UsageError(`uninode ps takes no arguments, got "${args.positionals[0]}".`);
     const all = await listInstances(ctx.env);
@@ -40,7 +42,7 @@ function toJson(i: Instance) {
     status: describeState(i),
     exitCode: i.exit?.kind === "exit" ? i.exit.code : null,
     pid: i.state === "running" ? i.record.pid : null,
-    ports: i.record.ports.map((p) => `${p.hostAddress}:${p.hostPort}->${p.guestPort}/${p.proto}`),
+    ports: i.record.ports.map(formatForward),
     memory: i.record.memory,
     cpus: i.record.cpus,
     created: i.record.created,
@@ -54,7 +56,7 @@ function table(list: Instance[]): string {
       i.record.name,
       i.record.imageLabel,
       describeState(i),
-      i.record.ports.map((p) => `${p.hostAddress}:${p.hostPort}->${p.guestPort}/${p.proto}`).join(", ") || "-",
+      i.record.ports.map(formatForward).join(", ") || "-",
       `${age(i.record.created)} ago`,
     ]),
   ];

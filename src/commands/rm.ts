@@ -14,8 +14,12 @@ export const rmCommand: Command = {
   examples: [
     { command: "uninode rm web", description: "remove the exited VM web and its logs" },
     { command: "uninode rm -f web", description: "stop it first if it is still running" },
+    { command: "uninode rm --json web", description: "prints {\"removed\": [\"web\"]}" },
   ],
-  options: [{ name: "force", short: "f", description: "stop a running VM (at once) before removing it" }],
+  options: [
+    { name: "force", short: "f", description: "stop a running VM (at once) before removing it" },
+    { name: "json", description: "print {\"removed\": [NAME...]} on stdout; a failure is {\"error\": {\"code\", \"message\"}}" },
+  ],
   async run(args, ctx) {
     if (args.positionals.length === 0) throw new UsageError("uninode rm needs a NAME; `uninode ps -a` lists them.");
     for (const name of args.positionals) {
@@ -27,8 +31,9 @@ export const rmCommand: Command = {
         await stopInstance(inst, 0);
       }
       await rm(inst.dir, { recursive: true, force: true });
-      ctx.stdout.write(`${name}\n`);
+      if (!flag(args, "json")) ctx.stdout.write(`${name}\n`);
     }
+    if (flag(args, "json")) ctx.stdout.write(JSON.stringify({ removed: args.positionals }) + "\n");
     return 0;
   },
 };

@@ -10,7 +10,7 @@ import type { ManifestMeta } from "../image/manifest.js";
 import { cacheDir } from "../paths.js";
 import { checkHostPorts } from "../vm/ports.js";
 import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
-import { checkName } from "../vm/instances.js";
+import { checkName, formatForward, type InstanceRecord } from "../vm/instances.js";
 import { cachedImage, cachedKernel } from "../cache.js";
 import { DigestCache } from "../image/digest-cache.js";
 import { prepareBuild } from "../image/build.js";
@@ -55,6 +55,7 @@ export const runCommand: Command = {
     { name: "accel", value: "kvm|tcg", description: "force the accelerator (default: KVM when it is real hardware virtualization, else TCG)" },
     { name: "publish", short: "p", value: "[HOSTIP:]HOSTPORT:GUESTPORT[/udp]", repeatable: true, description: "forward a host port to a port in the VM (repeatable; host side 127.0.0.1 unless HOSTIP is given)" },
     { name: "detach", short: "d", description: "start the VM in the background and print its name (see ps, logs, stop, rm)" },
+    { name: "json", description: "with -d: print {name, id, image, pid, ports, memory, cpus} as JSON; a failure is {\"error\": {\"code\", \"message\"}}" },
     { name: "name", value: "NAME", description: "name a detached VM (default: the image's name and a few random letters)" },
     { name: "timeout", value: "SECONDS", description: "stop the VM after this long and exit with status 124" },
     { name: "trace", description: "log every system call (strace-style) on stderr" },
@@ -78,6 +79,8 @@ export const runCommand: Command = {
       checkName(nameOpt);
     }
     if (detach && timeout !== undefined) throw new UsageError("--timeout is for a VM the command waits for; stop a detached one with uninode stop.");
+    const json = flag(args, "json");
+    if (json && !detach) throw new UsageError("--json describes a detached VM; add -d (a VM run in the foreground prints the program's own output).");
 
     const { image, bootEnv, bootArgs } = await imageToRun(args, ctx, report);
     const cmdline = [trace ? "trace" : "", ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)].filter((t) => t !== "").join(" ");
@@ -116,7 +119,7 @@ export const runCommand: Command = {
         debug: report.debug,
         ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
       });
-      ctx.stdout.write(`${record.name}\n`);
+      ctx.stdout.write(json ? JSON.stringify(detachedJson(record)) + "\n" : `${record.name}\n`);
       return 0;
     }
 
@@ -243,6 +246,11 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
 /** env=NAME=VALUE kernel command-line tokens; spaces, '%' and non-ASCII are %-escaped. */
 export function bootEnvTokens(env: string[]): string[] {
   return env.map((kv) => "env=" + percentEscape(kv));
+}
+
+/** `run -d --json`: what a script needs to reach and manage the VM (ports as `ps` shows them). */
+function detachedJson(r: InstanceRecord) {
+  return { name: r.name, id: r.id, image: r.imageLabel, pid: r.pid, ports: r.ports.map(formatForward), memory: r.memory, cpus: r.cpus };
 }
 
 /** What the user asked to run, for `ps`: the tag, file or directory, or --exec PROGRAM. */

@@ -164,6 +164,11 @@ export async function findInstance(name: string, env: NodeJS.ProcessEnv = proces
 }
 
 /** "running", "exited (0)", "exited (signal 11)", "panicked", "stopped". */
+/** A published port as `ps` shows it: 127.0.0.1:8080->3000/tcp. */
+export function formatForward(p: PortForward): string {
+  return `${p.hostAddress}:${p.hostPort}->${p.guestPort}/${p.proto}`;
+}
+
 export function describeState(inst: Instance): string {
   if (inst.state === "running") return "running";
   if (inst.exit?.kind === "exit") return `exited (${inst.exit.code})`;
