@@ -13,6 +13,11 @@ struct net_dev {
 	uint8_t mac[6];
 	uint16_t mtu;
 	bool polled;                /* no interrupts: the net thread looks every millisecond */
+	/* The device fills in TCP checksums (csum_tx_prepare tells it where),
+	 * so the stack leaves them, and checks arriving ones only when the
+	 * driver says the device has not (net_input's CSUM_VALID). */
+	bool tcp_csum_offload;
+	uint64_t csum_dropped;      /* frames with a bad TCP checksum */
 	/* Send one Ethernet frame of LEN bytes gathered from SEGS. 0, or
 	 * -EAGAIN when the device has no room now. Called under net_lock. */
 	int (*xmit)(struct net_dev *d, const struct net_seg *segs, int nsegs, size_t len);
@@ -35,8 +40,9 @@ void net_init(void);
 void net_lock(void);
 void net_unlock(void);
 bool net_locked(void);
-/* A frame arrived on D (called from ->poll): copied into the stack. */
-void net_input(struct net_dev *d, const void *frame, size_t len);
+/* A frame arrived on D (called from ->poll): copied into the stack.
+ * CSUM_VALID: the device vouches for its checksums. */
+void net_input(struct net_dev *d, const void *frame, size_t len, bool csum_valid);
 /* Device input or deferred work is waiting: wake the net thread. Safe from
  * interrupt handlers. */
 void net_wake(void);

@@ -94,7 +94,9 @@ void *lwip_port_calloc(size_t n, size_t size);
 #define MEMP_NUM_TCP_PCB_LISTEN 256
 #define MEMP_NUM_UDP_PCB 256
 
-/* ---- checksums: computed in software (no offload yet) ---- */
+/* ---- checksums: in software, but for TCP on devices that offload it
+ * (per interface: rump/net/netif.c, rump/net/csum.c) ---- */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define LWIP_CHECKSUM_ON_COPY 0
 #define CHECKSUM_GEN_IP 1
 #define CHECKSUM_GEN_UDP 1

@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "sched.h"
 #include "net.h"
+#include "csum.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/etharp.h"
@@ -66,9 +67,15 @@ void net_wake(void)
 	waitq_wake(&wake_wq, 1);
 }
 
-void net_input(struct net_dev *d, const void *frame, size_t len)
+void net_input(struct net_dev *d, const void *frame, size_t len, bool csum_valid)
 {
 	struct netif *nif = d->stack;
+	/* lwIP does not check TCP on an offloading interface (its own looped-back
+	 * segments carry no checksum): frames from the wire are checked here. */
+	if (d->tcp_csum_offload && !csum_valid && !csum_tcp_ok(frame, len)) {
+		d->csum_dropped++;
+		return;
+	}
 	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 	if (!p)
 		return;                         /* out of memory: as a wire would, drop it */
@@ -125,6 +132,8 @@ static err_t eth_netif_init(struct netif *nif)
 	nif->output_ip6 = ethip6_output;
 	nif->linkoutput = link_output;
 	netif_set_hostname(nif, "uninode");
+	if (d->tcp_csum_offload)
+		NETIF_SET_CHECKSUM_CTRL(nif, NETIF_CHECKSUM_ENABLE_ALL & ~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_CHECK_TCP));
 	return ERR_OK;
 }
 

@@ -2,14 +2,19 @@
  * halves of pages, always posted; the interrupt only wakes the net thread,
  * which copies frames into the stack and posts the buffers again. Transmit
  * copies each frame (header in front) into a buffer of its own and takes the
- * buffers back as the device finishes with them, without interrupts. */
+ * buffers back as the device finishes with them, without interrupts.
+ * Where the device offers it, it sums TCP segments on the way out, and
+ * frames coming in say whether their checksums were checked (or left
+ * partial by a sender on the same host, which we then finish). */
 #include "kernel.h"
 #include "arch.h"
 #include "mm.h"
 #include "net.h"
+#include "csum.h"
 #include "virtio.h"
 
 #define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MTU 3
 #define VIRTIO_NET_F_MAC 5
 #define VIRTIO_NET_F_MRG_RXBUF 15
@@ -25,8 +30,12 @@
 #define BUF_SIZE 2048            /* header + the largest frame (1514), and two to a page */
 #define ETH_MAX 1514
 
+#define VNET_HDR_F_NEEDS_CSUM 1
+#define VNET_HDR_F_DATA_VALID 2
+
 /* The header in front of every frame (virtio 1.0; legacy without
- * MRG_RXBUF lacks num_buffers). We offload nothing, so it stays zero. */
+ * MRG_RXBUF lacks num_buffers). Only the checksum fields are used: no
+ * segmentation offload, so gso_type stays NONE. */
 struct vnet_hdr {
 	uint8_t flags, gso_type;
 	uint16_t hdr_len, gso_size, csum_start, csum_offset;
@@ -79,6 +88,13 @@ static int vnet_xmit(struct net_dev *d, const struct net_seg *segs, int nsegs, s
 		memcpy(buf + off, segs[i].data, segs[i].len);
 		off += segs[i].len;
 	}
+	uint16_t start, field;
+	if (d->tcp_csum_offload && csum_tx_prepare((uint8_t *)buf + v->hdr_len, len, &start, &field)) {
+		struct vnet_hdr *h = (struct vnet_hdr *)buf;
+		h->flags = VNET_HDR_F_NEEDS_CSUM;
+		h->csum_start = start;
+		h->csum_offset = field;
+	}
 	struct virtq_buf b = { virt_to_phys(buf), (uint32_t)off, false };
 	int err = virtq_add(v->tx, &b, 1, buf);
 	if (err) {
@@ -101,7 +117,13 @@ static bool vnet_poll(struct net_dev *d, int budget)
 		uint32_t len;
 		while (n < budget && (buf = virtq_get_used(v->rx, &len))) {
 			if (len > v->hdr_len && len <= BUF_SIZE) {
-				net_input(d, buf + v->hdr_len, len - v->hdr_len);
+				struct vnet_hdr *h = (struct vnet_hdr *)buf;
+				uint8_t *frame = (uint8_t *)buf + v->hdr_len;
+				size_t flen = len - v->hdr_len;
+				bool valid = h->flags & VNET_HDR_F_DATA_VALID;
+				if (h->flags & VNET_HDR_F_NEEDS_CSUM)
+					valid = csum_complete(frame, flen, h->csum_start, h->csum_offset);
+				net_input(d, frame, flen, valid);
 				v->rx_frames++;
 			} else {
 				v->rx_dropped++;
@@ -133,7 +155,8 @@ static void vnet_irq(struct intr_frame *f, void *arg)
 /* Bring a virtio network device up and hand it to the stack. */
 int virtio_net_probe(struct virtio_dev *vd)
 {
-	uint64_t want = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_STATUS);
+	uint64_t want = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_STATUS) |
+		(1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM);
 	int err = virtio_negotiate(vd, want);
 	if (err)
 		return err;
@@ -187,6 +210,7 @@ int virtio_net_probe(struct virtio_dev *vd)
 		irq = how == 0 ? "MSI-X" : how == 1 ? "INTx" : "polled";
 	}
 	v->nd.polled = !strcmp(irq, "polled");
+	v->nd.tcp_csum_offload = virtio_has(vd, VIRTIO_NET_F_CSUM);
 	v->nd.name = "virtio-net";
 	v->nd.xmit = vnet_xmit;
 	v->nd.poll = vnet_poll;
@@ -194,7 +218,9 @@ int virtio_net_probe(struct virtio_dev *vd)
 	vd->driver_data = v;
 	virtio_driver_ok(vd);
 	virtq_kick(v->rx);
-	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, %s, queues of %u/%u, %s\n", v->nd.mac[0], v->nd.mac[1],
-		v->nd.mac[2], v->nd.mac[3], v->nd.mac[4], v->nd.mac[5], v->nd.mtu, vd->t->name, v->rx->size, v->tx->size, irq);
+	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, %s, queues of %u/%u, %s, checksums: tx %s, rx %s\n",
+		v->nd.mac[0], v->nd.mac[1], v->nd.mac[2], v->nd.mac[3], v->nd.mac[4], v->nd.mac[5], v->nd.mtu, vd->t->name,
+		v->rx->size, v->tx->size, irq, v->nd.tcp_csum_offload ? "TCP by device" : "software",
+		virtio_has(vd, VIRTIO_NET_F_GUEST_CSUM) ? "device-checked or partial" : "software");
 	return net_register(&v->nd);
 }
