@@ -9,6 +9,7 @@ import { imageForTag } from "../images.js";
 import type { ManifestMeta } from "../image/manifest.js";
 import { cacheDir } from "../paths.js";
 import { checkHostPorts } from "../vm/ports.js";
+import { checkTap, parseNetwork } from "../vm/network.js";
 import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
 import { checkName, formatForward, type InstanceRecord } from "../vm/instances.js";
 import { cachedImage, cachedKernel } from "../cache.js";
@@ -18,7 +19,7 @@ import { readImage, type ImageInfo } from "../image/image.js";
 import { planExec } from "../image/plan.js";
 import { findKernel } from "../kernel.js";
 import { describeAccel, detectAccel, type Accel, type AccelChoice } from "../vm/accel.js";
-import { MACHINE_TYPES, type MachineType, type PortForward } from "../vm/qemu-args.js";
+import { MACHINE_TYPES, type MachineType, type NetworkConfig, type PortForward } from "../vm/qemu-args.js";
 import { makeReporter, type Command, type CommandContext, type Reporter } from "./command.js";
 import { ARGUMENT_FILES_NOTE, EXEC_OPTIONS, execSpecFrom } from "./exec-options.js";
 
@@ -54,6 +55,7 @@ export const runCommand: Command = {
     { name: "node", value: "host|VERSION", description: "for an APP_DIR: the Node runtime, as in `uninode build`" },
     { name: "accel", value: "kvm|tcg", description: "force the accelerator (default: KVM when it is real hardware virtualization, else TCG)" },
     { name: "publish", short: "p", value: "[HOSTIP:]HOSTPORT:GUESTPORT[/udp]", repeatable: true, description: "forward a host port to a port in the VM (repeatable; host side 127.0.0.1 unless HOSTIP is given)" },
+    { name: "network", value: "user|tap:IFNAME|none", description: "the VM's network: QEMU's user network (the default; -p publishes ports), a tap device you created and wired into the host's network (the VM has its own address there), or none" },
     { name: "detach", short: "d", description: "start the VM in the background and print its name (see ps, logs, stop, rm)" },
     { name: "json", description: "with -d: print {name, id, image, pid, ports, memory, cpus} as JSON; a failure is {\"error\": {\"code\", \"message\"}}" },
     { name: "name", value: "NAME", description: "name a detached VM (default: the image's name and a few random letters)" },
@@ -72,6 +74,10 @@ export const runCommand: Command = {
     const forcedAccel = parseAccel(stringOpt(args, "accel"));
     const timeout = parseTimeout(stringOpt(args, "timeout"));
     const published = listOpt(args, "publish").map(parsePublish);
+    const netChoice = parseNetwork(stringOpt(args, "network"));
+    if (published.length > 0 && netChoice.kind !== "user") {
+      throw new UsageError(`-p publishes ports through QEMU's user network; with --network ${netChoice.kind === "tap" ? `tap:${netChoice.ifname} reach the VM at its own address instead` : "none the VM has no network"}.`);
+    }
     const detach = flag(args, "detach");
     const nameOpt = stringOpt(args, "name");
     if (nameOpt !== undefined) {
@@ -89,9 +95,12 @@ export const runCommand: Command = {
     const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));
     const cpus = cpusOpt ?? (typeof meta.cpus === "number" ? meta.cpus : 1);
     const forwards: PortForward[] =
-      published.length > 0 || !Array.isArray(meta.ports)
+      published.length > 0 || !Array.isArray(meta.ports) || netChoice.kind !== "user"
         ? published
         : meta.ports.map((p) => ({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: p.host, guestPort: p.guest }));
+    if (netChoice.kind === "tap") await checkTap(netChoice.ifname);
+    const network: NetworkConfig | undefined =
+      netChoice.kind === "user" ? { forwards } : netChoice.kind === "tap" ? { tap: netChoice.ifname } : undefined;
     if (published.length === 0 && forwards.length > 0) {
       report.progress(`publishing ${forwards.map((f) => `${f.hostPort}:${f.guestPort}`).join(", ")} from the image's config`);
     }
@@ -115,6 +124,7 @@ export const runCommand: Command = {
         accel: choice.accel,
         cmdline,
         forwards,
+        ...(network ? { network } : {}),
         env: ctx.env,
         debug: report.debug,
         ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
@@ -154,7 +164,7 @@ export const runCommand: Command = {
         ...(machine ? { machine } : {}),
         accel: choice.accel,
         cmdline,
-        network: { forwards },
+        ...(network ? { network } : {}),
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
         signal: abort.signal,
         onSignalSender: (send) => (sendToProgram = send),

@@ -23,7 +23,7 @@ import {
   type InstanceRecord,
 } from "./instances.js";
 import { QmpClient } from "./qmp.js";
-import { type MachineType, QEMU_BINARY, buildQemuArgs, renderCommandLine, type PortForward, type RootDisk } from "./qemu-args.js";
+import { type MachineType, QEMU_BINARY, buildQemuArgs, renderCommandLine, type NetworkConfig, type PortForward, type RootDisk } from "./qemu-args.js";
 
 export interface StartOptions {
   name: string;
@@ -35,7 +35,10 @@ export interface StartOptions {
   machine?: MachineType;
   accel: Accel;
   cmdline: string;
+  /** Published ports (recorded for `ps`); they travel in `network` when it is the user network. */
   forwards: PortForward[];
+  /** The NIC; none when absent (`run --network none`). */
+  network?: NetworkConfig;
   env: NodeJS.ProcessEnv;
   debug: (message: string) => void;
   searchPath?: string;
@@ -83,7 +86,7 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
       controlSocket: control,
       qmpSocket: qmp,
       root: o.root,
-      network: { forwards: o.forwards },
+      ...(o.network ? { network: o.network } : {}),
     }),
     "-name", `uninode-${o.name}-${id}`,
   ];

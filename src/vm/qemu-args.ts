@@ -25,11 +25,10 @@ export interface PortForward {
   guestPort: number;
 }
 
-/** One virtio-net NIC on QEMU's user network (10.0.2.0/24: the guest is 10.0.2.15 by DHCP,
- * the host is reachable as 10.0.2.2, QEMU's DNS forwarder is 10.0.2.3). */
-export interface NetworkConfig {
-  forwards: PortForward[];
-}
+/** One virtio-net NIC: on QEMU's user network (10.0.2.0/24: the guest is 10.0.2.15 by DHCP,
+ * the host is reachable as 10.0.2.2, QEMU's DNS forwarder is 10.0.2.3) with published ports,
+ * or on a host tap device the user set up (a bridge, routing: the host's own network). */
+export type NetworkConfig = { forwards: PortForward[] } | { tap: string };
 
 /** q35: PCI (virtio-pci, ECAM), the default. microvm: no PCI, virtio-mmio, fewer devices to emulate. */
 export type MachineType = "q35" | "microvm";
@@ -147,9 +146,15 @@ export function rootDiskArgs(root: RootDisk, machine: MachineType = "q35"): stri
 }
 
 export function networkArgs(net: NetworkConfig, machine: MachineType = "q35"): string[] {
+  const device = ["-device", `${virtioDevice(machine, "net")},netdev=net0`];
+  if ("tap" in net) {
+    // No scripts: the tap's addresses and bridge are the user's. QEMU turns vnet_hdr on where
+    // the tap has it, which is what lets the guest leave TCP checksums to the host.
+    return ["-netdev", `tap,id=net0,ifname=${qemuOptValue(net.tap)},script=no,downscript=no`, ...device];
+  }
   const netdev = ["user", "id=net0"];
   for (const f of net.forwards) netdev.push(`hostfwd=${f.proto}:${f.hostAddress}:${f.hostPort}-:${f.guestPort}`);
-  return ["-netdev", netdev.join(","), "-device", `${virtioDevice(machine, "net")},netdev=net0`];
+  return ["-netdev", netdev.join(","), ...device];
 }
 
 /** The full argument list (without the binary name). */
