@@ -7,6 +7,7 @@ import path from "node:path";
 import { writeBuild, type PreparedBuild } from "./image/build.js";
 import { extractSection, readImage, type ImageInfo } from "./image/image.js";
 import { cacheDir } from "./paths.js";
+import type { StartStep } from "./progress.js";
 
 export interface CachedImage {
   image: ImageInfo;
@@ -14,8 +15,9 @@ export interface CachedImage {
   hit: boolean;
 }
 
-/** The image for `prepared`, built into the cache unless an intact one is already there. */
-export async function cachedImage(prepared: PreparedBuild, root = cacheDir()): Promise<CachedImage> {
+/** The image for `prepared`, built into the cache unless an intact one is already there;
+ * building it is a live step when `step` is given. */
+export async function cachedImage(prepared: PreparedBuild, root = cacheDir(), step?: StartStep): Promise<CachedImage> {
   const dir = path.join(root, "images");
   const file = path.join(dir, `${prepared.key}.img`);
   try {
@@ -28,9 +30,12 @@ export async function cachedImage(prepared: PreparedBuild, root = cacheDir()): P
     // Missing or damaged: (re)build it below.
   }
   await mkdir(dir, { recursive: true });
-  await writeBuild(prepared, file);
+  const writing = step?.("writing the image");
+  await writeBuild(prepared, file, writing);
   await pruneImages(root, file);
-  return { image: await readImage(file, { verify: false }), hit: false };
+  const image = await readImage(file, { verify: false });
+  writing?.end(`${(image.size / 1048576).toFixed(1)} MiB`);
+  return { image, hit: false };
 }
 
 /** How much the image cache may hold before the least recently used untagged images go:

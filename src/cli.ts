@@ -16,6 +16,7 @@ import { runCommand } from "./commands/run.js";
 import { stopCommand } from "./commands/stop.js";
 import { UninodeError, UsageError } from "./errors.js";
 import { uninodeVersion } from "./paths.js";
+import { cancelLiveSteps } from "./progress.js";
 
 const COMMANDS: readonly Command[] = [runCommand, buildCommand, psCommand, logsCommand, stopCommand, rmCommand, inspectCommand];
 
@@ -110,6 +111,7 @@ function wantsJson(command: Command, own: readonly string[]): boolean {
 }
 
 function report(err: unknown, ctx: CommandContext, json: boolean): number {
+  cancelLiveSteps();
   const debug = ctx.env["UNINODE_DEBUG"] === "1";
   if (json) {
     const error = err instanceof UninodeError ? { code: err.code, message: err.message } : { code: "INTERNAL", message: err instanceof Error ? err.message : String(err) };

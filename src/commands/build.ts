@@ -46,8 +46,8 @@ export const buildCommand: Command = {
     { name: "verbose", description: "say what is being done" },
   ],
   async run(args, ctx) {
-    const report = makeReporter(ctx, flag(args, "verbose"));
     const json = flag(args, "json");
+    const report = makeReporter(ctx, flag(args, "verbose"), json);
     const out = stringOpt(args, "output");
     if (out === "") throw new UsageError("-o needs a file name.");
     const output = out === undefined ? undefined : path.resolve(ctx.cwd, out);
@@ -68,7 +68,7 @@ export const buildCommand: Command = {
       const plan = await planExec(spec);
       // Remembered hashes: a 100 MB program is not read again while it is unchanged.
     const digestCache = await DigestCache.open(cacheRoot);
-    const prepared = await prepareBuild(plan, await findKernel(ctx.env), { digestCache });
+    const prepared = await prepareBuild(plan, await findKernel(ctx.env), { digestCache, step: report.step });
     await digestCache.save();
       return finish(prepared, { output, asTyped: out, tag: tagOpt, cacheRoot, json, ctx, report, lines: [] });
     }
@@ -87,6 +87,7 @@ export const buildCommand: Command = {
       ...(nodeOpt !== undefined ? { node: nodeOpt } : {}),
       ...(output !== undefined ? { exclude: [output] } : {}),
       progress: report.progress,
+      step: report.step,
     });
     const deps = r.summary.deps;
     const kernelBytes = (await stat(r.prepared.kernelPath)).size;
@@ -130,8 +131,9 @@ interface FinishOptions {
 
 /** Builds into the cache (or reuses it), copies to -o, tags, and prints the result. */
 async function finish(prepared: PreparedBuild, o: FinishOptions): Promise<number> {
-  o.report.progress("writing the image");
-  const { image, hit } = await cachedImage(prepared, o.cacheRoot);
+  // On a terminal the step is a live line, shown only when the image is not cached already.
+  if (!o.report.live) o.report.progress("writing the image");
+  const { image, hit } = await cachedImage(prepared, o.cacheRoot, o.report.step);
   if (o.output !== undefined) await copyImage(image.path, o.output);
   if (o.tag !== undefined) await writeTag(o.cacheRoot, o.tag, prepared.key);
   const where = o.output !== undefined ? o.asTyped! : image.path;

@@ -3,6 +3,7 @@
 // thrown as UninodeErrors for cli.ts to print.
 
 import type { OptionSpec, ParsedArgs } from "../args.js";
+import { Progress } from "../progress.js";
 
 export interface Example {
   command: string;
@@ -31,18 +32,25 @@ export interface Command {
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }
 
-/** Progress and diagnostics on stderr: shown when verbose, or on a terminal outside CI. */
-export function makeReporter(ctx: CommandContext, verbose: boolean) {
-  const chatty = verbose || (ctx.interactive && !ctx.env["CI"]);
+/** Progress and diagnostics on stderr: shown when verbose, or on a terminal outside CI; long
+ * steps are live lines on such a terminal unless the command prints JSON. */
+export function makeReporter(ctx: CommandContext, verbose: boolean, json = false) {
+  const terminal = ctx.interactive && !ctx.env["CI"];
+  const live = terminal && !json;
+  const p = new Progress({ stream: ctx.stderr, live, chatty: verbose || terminal });
   return {
-    /** A step of long work ("building image ..."). */
+    /** Steps are live lines (else each is at most one plain line). */
+    live,
+    /** A fact worth a line of its own ("entry server.js"), or a step with nothing to count. */
     progress(message: string) {
-      if (chatty) ctx.stderr.write(`uninode: ${message}\n`);
+      p.line(message);
     },
     /** Details only --verbose wants. */
     debug(message: string) {
-      if (verbose) ctx.stderr.write(`uninode: ${message}\n`);
+      if (verbose) p.line(message);
     },
+    /** A long step: a live line on a terminal (see src/progress.ts). */
+    step: p.step,
   };
 }
 export type Reporter = ReturnType<typeof makeReporter>;

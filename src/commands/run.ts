@@ -66,7 +66,7 @@ export const runCommand: Command = {
   async run(args, ctx) {
     const verbose = flag(args, "verbose");
     const trace = flag(args, "trace");
-    const report = makeReporter(ctx, verbose);
+    const report = makeReporter(ctx, verbose, flag(args, "json"));
     const memoryOpt = stringOpt(args, "memory");
     if (memoryOpt !== undefined) parseMemory(memoryOpt);
     const cpusOpt = parseCpus(stringOpt(args, "cpus"));
@@ -155,6 +155,7 @@ export const runCommand: Command = {
     process.on("SIGTERM", onSignal);
     const stdinErrors = () => undefined;
     ctx.stdin.on("error", stdinErrors);
+    const booting = report.step("booting");
     try {
       return await runVm({
         kernel,
@@ -172,6 +173,7 @@ export const runCommand: Command = {
         stdout: ctx.stdout,
         stderr: ctx.stderr,
         showKernelLog: verbose || trace,
+        onReady: () => booting.end(),
         debug: report.debug,
         ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
       });
@@ -182,6 +184,7 @@ export const runCommand: Command = {
       }
       throw err;
     } finally {
+      booting.cancel();
       if (grace) clearTimeout(grace);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -205,9 +208,9 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     const plan = await planExec(spec);
     // Remembered hashes: a 100 MB program is not read again while it is unchanged.
     const digestCache = await DigestCache.open(cacheDir(ctx.env));
-    const prepared = await prepareBuild(plan, await findKernel(ctx.env), { digestCache });
+    const prepared = await prepareBuild(plan, await findKernel(ctx.env), { digestCache, step: report.step });
     await digestCache.save();
-    const { image, hit } = await cachedImage(prepared, cacheDir(ctx.env));
+    const { image, hit } = await cachedImage(prepared, cacheDir(ctx.env), report.step);
     report.debug(`${hit ? "reusing" : "built"} cached image ${image.path}`);
     return { image, bootEnv: [], bootArgs: [] };
   }
@@ -230,8 +233,9 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
       cliEnv: appEnv,
       ...(nodeOpt !== undefined ? { node: nodeOpt } : {}),
       progress: report.progress,
+      step: report.step,
     });
-    const { image, hit } = await cachedImage(r.prepared, cacheDir(ctx.env));
+    const { image, hit } = await cachedImage(r.prepared, cacheDir(ctx.env), report.step);
     report.progress(`${hit ? "reusing" : "built"} the image of ${r.app.name}`);
     return { image, bootEnv: [], bootArgs };
   }

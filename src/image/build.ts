@@ -9,6 +9,7 @@ import type { DigestCache } from "./digest-cache.js";
 import { writeImage, IMAGE_FORMAT, type ImageHeader } from "./image.js";
 import { MANIFEST_FORMAT, renderBootFile, renderManifest, type Manifest, type ManifestFile } from "./manifest.js";
 import { finishPlan, type ImagePlan, type PlanEntry } from "./plan.js";
+import type { StartStep, Step } from "../progress.js";
 import { makeRootfs, sizeRootfs } from "./rootfs.js";
 import { digestEntries, digestFile, makeTempDir, removeDir, sha256, stageTree, type FileDigest } from "./stage.js";
 
@@ -36,6 +37,8 @@ export interface BuildResult {
 export interface PrepareOptions {
   /** Remembered hashes of unchanged files (rebuilds of big apps); default: hash everything. */
   digestCache?: DigestCache;
+  /** Shows hashing as a live step. */
+  step?: StartStep;
 }
 
 /** Hashes the plan's inputs and the kernel; nothing is written. */
@@ -43,7 +46,9 @@ export async function prepareBuild(plan: ImagePlan, kernelPath: string, options:
   await checkKernel(kernelPath);
   const entries = finishPlan(plan);
   const cache = options.digestCache;
-  const digests = await digestEntries(entries, cache ? (f) => cache.digest(f) : undefined);
+  const hashing = options.step?.("hashing files", { unit: "files" });
+  const digests = await digestEntries(entries, cache ? (f) => cache.digest(f) : undefined, (done, total) => hashing?.update(done, total));
+  hashing?.end();
   const manifest = makeManifest(plan, entries, digests);
   const manifestText = renderManifest(manifest);
   const kernel = await digestFile(kernelPath);
@@ -56,8 +61,8 @@ export async function prepareBuild(plan: ImagePlan, kernelPath: string, options:
   return { entries, digests, manifest, manifestText, kernelPath, kernelSha256: kernel.sha256, key };
 }
 
-/** Stages, makes the root fs, and writes the image to `output` atomically. */
-export async function writeBuild(prepared: PreparedBuild, output: string): Promise<BuildResult> {
+/** Stages, makes the root fs, and writes the image to `output` atomically; `step` shows how far. */
+export async function writeBuild(prepared: PreparedBuild, output: string, step?: Step): Promise<BuildResult> {
   const work = await makeTempDir("uninode-build-");
   try {
     const stage = path.join(work, "root");
@@ -70,14 +75,17 @@ export async function writeBuild(prepared: PreparedBuild, output: string): Promi
     for (const g of generated) if (g.type === "data") digests.set(g.imagePath, { size: g.content.length, sha256: sha256(g.content) });
 
     await mkdir(stage);
-    await stageTree(stage, all);
+    step?.phase("copying files", "files");
+    await stageTree(stage, all, (done, total) => step?.update(done, total));
     const rootfs = path.join(work, "rootfs.ext2");
+    step?.phase("mke2fs");
     await makeRootfs(stage, all, sizeRootfs(all, digests), rootfs, work, { uuid: uuidFromKey(prepared.key) });
-    const header = await writeImage(output, {
-      manifest: { data: Buffer.from(prepared.manifestText) },
-      kernel: { file: prepared.kernelPath },
-      rootfs: { file: rootfs },
-    });
+    step?.phase("assembling", "bytes");
+    const header = await writeImage(
+      output,
+      { manifest: { data: Buffer.from(prepared.manifestText) }, kernel: { file: prepared.kernelPath }, rootfs: { file: rootfs } },
+      (written, total) => step?.update(written, total),
+    );
     return { path: output, key: prepared.key, header, manifest: prepared.manifest };
   } finally {
     await removeDir(work);

@@ -41,16 +41,23 @@ export type SectionSource = { file: string } | { data: Buffer };
  * Writes the image to `outPath` atomically: a temp file next to it, renamed over it when
  * complete, so a crash never leaves a half image under the real name.
  */
-export async function writeImage(outPath: string, sources: Record<SectionName, SectionSource>): Promise<ImageHeader> {
+export async function writeImage(
+  outPath: string,
+  sources: Record<SectionName, SectionSource>,
+  onBytes?: (written: number, total: number) => void,
+): Promise<ImageHeader> {
   const dir = path.dirname(outPath);
   const tmp = path.join(dir, `.${path.basename(outPath)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, "wx", 0o644);
     let offset = HEADER_SIZE;
+    let total = 0;
+    if (onBytes) for (const name of SECTION_NAMES) total = alignUp(total + (await sourceSize(sources[name])), SECTION_ALIGN);
     const sections = {} as Record<SectionName, Section>;
     for (const name of SECTION_NAMES) {
-      const { size, sha256 } = await writeSection(fh, offset, sources[name]);
+      const before = offset - HEADER_SIZE;
+      const { size, sha256 } = await writeSection(fh, offset, sources[name], (n) => onBytes?.(before + n, total));
       sections[name] = { offset, size, sha256 };
       offset = alignUp(offset + size, SECTION_ALIGN);
     }
@@ -71,7 +78,11 @@ export async function writeImage(outPath: string, sources: Record<SectionName, S
   }
 }
 
-async function writeSection(fh: FileHandle, offset: number, src: SectionSource): Promise<{ size: number; sha256: string }> {
+async function sourceSize(src: SectionSource): Promise<number> {
+  return "data" in src ? src.data.length : (await stat(src.file)).size;
+}
+
+async function writeSection(fh: FileHandle, offset: number, src: SectionSource, onBytes?: (written: number) => void): Promise<{ size: number; sha256: string }> {
   const hash = createHash("sha256");
   if ("data" in src) {
     hash.update(src.data);
@@ -86,6 +97,7 @@ async function writeSection(fh: FileHandle, offset: number, src: SectionSource):
     // its full size at the end), so cached images cost only the space of their content.
     if (!isZero(buf)) await fh.write(buf, 0, buf.length, pos);
     pos += buf.length;
+    onBytes?.(pos - offset);
   }
   return { size: pos - offset, sha256: hash.digest("hex") };
 }

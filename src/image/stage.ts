@@ -21,11 +21,14 @@ export interface FileDigest {
 export async function digestEntries(
   entries: PlanEntry[],
   digest: (file: string) => Promise<FileDigest> = digestFile,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<Map<string, FileDigest>> {
   const out = new Map<string, FileDigest>();
-  await eachLimit(entries, 8, async (e) => {
+  const files = entries.filter((e) => e.type === "file" || e.type === "data");
+  await eachLimit(files, 8, async (e) => {
     if (e.type === "file") out.set(e.imagePath, await digest(e.hostPath));
     else if (e.type === "data") out.set(e.imagePath, { size: e.content.length, sha256: sha256(e.content) });
+    onProgress?.(out.size, files.length);
   });
   return out;
 }
@@ -68,13 +71,16 @@ export async function removeDir(dir: string): Promise<void> {
 /**
  * Writes `entries` (sorted by path, every parent directory listed) under `root`. Timestamps are fixed last, deepest first, since creating a child changes its directory's mtime.
  */
-export async function stageTree(root: string, entries: PlanEntry[]): Promise<void> {
+export async function stageTree(root: string, entries: PlanEntry[], onProgress?: (done: number, total: number) => void): Promise<void> {
   await chmod(root, 0o755);
   // Directories first (sorted, so parents before children), then everything else in parallel.
   const dirs = entries.filter((e) => e.type === "dir");
   for (const d of dirs) await mkdir(path.join(root, d.imagePath), { recursive: true });
+  const total = entries.length - dirs.length;
+  let done = 0;
   await eachLimit(entries, 32, async (e) => {
     const target = path.join(root, e.imagePath);
+    if (e.type !== "dir") onProgress?.(++done, total);
     switch (e.type) {
       case "dir":
         return;

@@ -22,6 +22,8 @@ export interface PackOptions {
   env: string[];
   /** Host paths never to pack (the -o image when it lies inside the app). */
   exclude?: string[];
+  /** Told how many files are packed so far (the live progress line). */
+  onFiles?: (count: number) => void;
 }
 
 export interface PackSummary {
@@ -66,7 +68,9 @@ export async function planApp(app: App, o: PackOptions): Promise<{ plan: ImagePl
       throw new UninodeError("IMAGE_PATH_CONFLICT", `The app's ${e.imagePath.slice(APP_DIR.length + 1)} would replace ${e.imagePath}, which Node needs; rename it.`);
     }
     plan.entries.set(e.imagePath, e);
+    if (e.type === "file") o.onFiles?.(++packed);
   };
+  let packed = 0;
   const onFile = (rel: string, host: string) => {
     if (!rel.endsWith(".node")) return true;
     if (isForeignPrebuild(rel)) {

