@@ -71,6 +71,8 @@ static void parse_cmdline(char *s)
 			boot_opts.env[boot_opts.nenv++] = percent_decode(tok + 4);
 		else if (!strncmp(tok, "arg=", 4) && boot_opts.nargs < (int)ARRAY_SIZE(boot_opts.args))
 			boot_opts.args[boot_opts.nargs++] = percent_decode(tok + 4);
+		else if (!strncmp(tok, "ip=", 3))
+			net_ip_option(tok + 3);
 		else if (!strcmp(tok, "stdin=null"))
 			console_input_eof(0);   /* no input side (detached VMs): stdin is empty */
 		else if (!strncmp(tok, "virtio_mmio.device=", 19) && !virtio_mmio_cmdline(tok + 19))
@@ -113,5 +115,6 @@ void kmain(uint32_t magic, uint32_t info)
 	if (r)
 		panic("cannot mount the root file system (error %d)", -r);
 	boot_mark("root fs mounted");
+	net_publish_resolv_conf();      /* /run is mounted now */
 	proc_start();
 }

@@ -1,5 +1,5 @@
-/* Bringing the VFS up: the page cache, the root fs, /tmp, /dev, and the
- * console as fds 0, 1, 2. */
+/* Bringing the VFS up: the page cache, the root fs, /tmp, /run, /dev, and
+ * the console as fds 0, 1, 2. */
 #include "fs.h"
 #include "../include/mm.h"
 #include "../include/pci.h"
@@ -10,6 +10,7 @@
 #define DEV_TMPFS makedev64(0, 30)
 #define DEV_PROC makedev64(0, 22)
 #define DEV_SHM makedev64(0, 24)
+#define DEV_RUN makedev64(0, 25)
 
 /* Mount M on directory PATH of the tree built so far. */
 static int mount_at(struct mount *m, const char *path)
@@ -65,6 +66,7 @@ int vfs_init(void)
 	err = mount_attach(root, NULL);
 	if (!err && !disk) {
 		iop_mkdir(root->root, "tmp", 3, S_IFDIR | 01777);
+		iop_mkdir(root->root, "run", 3, S_IFDIR | 0755);
 		iop_mkdir(root->root, "dev", 3, S_IFDIR | 0755);
 		iop_mkdir(root->root, "proc", 4, S_IFDIR | 0555);
 	}
@@ -79,6 +81,8 @@ int vfs_init(void)
 		mount_at(m, "/tmp");   /* a root fs without /tmp still boots */
 	if (!tmpfs_mount(DEV_SHM, &m))
 		mount_at(m, "/dev/shm");
+	if (!tmpfs_mount(DEV_RUN, &m))
+		mount_at(m, "/run");   /* resolv.conf, written by the network (rump/net/ipconfig.c) */
 	if (!procfs_mount(DEV_PROC, &m))
 		mount_at(m, "/proc");  /* nor does one without /proc */
 	console_input_start();

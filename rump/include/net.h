@@ -46,3 +46,13 @@ void net_input(struct net_dev *d, const void *frame, size_t len, bool csum_valid
 /* Device input or deferred work is waiting: wake the net thread. Safe from
  * interrupt handlers. */
 void net_wake(void);
+
+/* rump/net/ipconfig.c */
+/* The kernel command line's ip= token (CONTRACT.md), VALUE after "ip=": the
+ * first Ethernet interface's IPv4 configuration. A value that cannot be used
+ * is logged and DHCP is kept. Called before the heap exists. */
+void net_ip_option(const char *value);
+/* Write /run/resolv.conf from the DNS servers known now (ip='s, else DHCP's);
+ * the net thread keeps it current afterwards. Once /run is mounted; without
+ * net_lock. */
+void net_publish_resolv_conf(void);

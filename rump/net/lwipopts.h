@@ -41,7 +41,12 @@ void *lwip_port_calloc(size_t n, size_t size);
 #define DHCP_DOES_ARP_CHECK 0           /* QEMU's network has no other hosts; it costs a second of boot */
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
-#define LWIP_DNS 0                      /* the app's libc resolves names over UDP itself */
+/* The app's libc resolves names over UDP itself; lwIP's DNS client is on only
+ * so that DHCP asks for and keeps the DNS servers (option 6) that
+ * /run/resolv.conf lists (rump/net/ipconfig.c). */
+#define LWIP_DNS 1
+#define DNS_MAX_SERVERS 2
+#define LWIP_DHCP_MAX_DNS_SERVERS 2
 #define LWIP_IPV6_AUTOCONFIG 1
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_DHCP6 0

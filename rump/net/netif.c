@@ -1,11 +1,14 @@
 /* The stack: lwIP brought up with a loopback interface and one Ethernet
- * interface per registered device (DHCP for IPv4, a link-local address and
- * SLAAC for IPv6), one sleeping lock around every call into lwIP, and the
- * net thread that feeds it received frames and runs its timers. */
+ * interface per registered device (IPv4 by DHCP, or as the kernel command
+ * line's ip= says for the first one; a link-local address and SLAAC for
+ * IPv6), one sleeping lock around every call into lwIP, and the net thread
+ * that feeds it received frames, runs its timers and keeps /run/resolv.conf
+ * current. */
 #include "kernel.h"
 #include "arch.h"
 #include "sched.h"
 #include "net.h"
+#include "ipconfig.h"
 #include "csum.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
@@ -137,7 +140,8 @@ static err_t eth_netif_init(struct netif *nif)
 	return ERR_OK;
 }
 
-/* Give D an lwIP interface and start asking for addresses. Under net_mtx. */
+/* Give D an lwIP interface and start asking for addresses: 1 when an IPv4
+ * address is coming, 0 when none is asked for. Under net_mtx. */
 static int attach(struct net_dev *d)
 {
 	struct netif *nif = kzalloc(sizeof(*nif));
@@ -149,14 +153,18 @@ static int attach(struct net_dev *d)
 	}
 	d->stack = nif;
 	netif_set_status_callback(nif, status_changed);
-	if (!netif_default)
+	bool first = !netif_default;
+	if (first)
 		netif_set_default(nif);
 	netif_create_ip6_linklocal_address(nif, 1);
 	netif_set_ip6_autoconfig_enabled(nif, 1);
 	netif_set_up(nif);
 	netif_set_link_up(nif);
+	/* DHCP starts only on an interface that is up; a static address may come at any time. */
+	if (first)
+		return ipconfig_apply(nif);
 	dhcp_start(nif);
-	return 0;
+	return 1;
 }
 
 int net_register(struct net_dev *d)
@@ -172,7 +180,7 @@ int net_register(struct net_dev *d)
 	int r = attach(d);
 	net_unlock();
 	net_wake();
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /* Input from the devices and lwIP's timers, forever. */
@@ -188,7 +196,10 @@ static void net_thread(void *arg)
 		}
 		sys_check_timeouts();
 		u32_t ms = sys_timeouts_sleeptime();
+		bool dns_moved = ipconfig_resolv_stale();
 		net_unlock();
+		if (dns_moved)
+			net_publish_resolv_conf();
 		if (more) {
 			schedule();                 /* let others run between batches */
 			continue;
@@ -211,7 +222,7 @@ void net_init(void)
 	stack_up = true;
 	bool any = false;
 	for (struct net_dev *d = devices; d; d = d->next)
-		any |= attach(d) == 0;
+		any |= attach(d) > 0;
 	net_unlock();
 	struct thread *t = thread_create("net", net_thread, NULL, false);
 	if (!t)

@@ -1,7 +1,9 @@
-// The options `run` and `build` share for describing a program image: --exec, -e, --add.
+// The options `run` and `build` share for describing a program image: --exec, -e, --add, --add-host.
 
+import { isIP } from "node:net";
 import { listOpt, stringOpt, type OptionSpec, type ParsedArgs } from "../args.js";
 import { UsageError } from "../errors.js";
+import { isHostName } from "../node/config.js";
 import type { ExecSpec } from "../image/plan.js";
 import type { CommandContext } from "./command.js";
 
@@ -9,13 +11,14 @@ export const EXEC_OPTIONS: OptionSpec[] = [
   { name: "exec", value: "PROGRAM", description: "run this Linux x86-64 program (a path, or a name on PATH); its arguments go after --" },
   { name: "env", short: "e", value: "KEY=VALUE", repeatable: true, description: "set an environment variable for the program (repeatable)" },
   { name: "add", value: "HOSTPATH:IMAGEPATH", repeatable: true, description: "copy a host file or directory into the image (repeatable)" },
+  { name: "add-host", value: "NAME:ADDRESS", repeatable: true, description: "add a line to the image's /etc/hosts, as docker run --add-host does (repeatable)" },
 ];
 
 /** The ExecSpec the flags describe, or undefined when there is no --exec. */
 export function execSpecFrom(args: ParsedArgs, ctx: CommandContext, command: string): ExecSpec | undefined {
   const program = stringOpt(args, "exec");
   if (program === undefined) {
-    for (const name of ["env", "add"]) {
+    for (const name of ["env", "add", "add-host"]) {
       if (listOpt(args, name).length > 0) {
         throw new UsageError(`--${name === "env" ? "env/-e" : name} needs --exec: an image's files and environment are fixed when it is built.`);
       }
@@ -30,8 +33,21 @@ export function execSpecFrom(args: ParsedArgs, ctx: CommandContext, command: str
     adds: listOpt(args, "add"),
     baseDir: ctx.cwd,
   };
+  const hosts = listOpt(args, "add-host").map(parseAddHost);
+  if (hosts.length > 0) spec.hosts = hosts;
   if (ctx.env["PATH"] !== undefined) spec.searchPath = ctx.env["PATH"];
   return spec;
+}
+
+/** --add-host NAME:ADDRESS (the first ':' ends the name, so an IPv6 address needs no brackets). */
+export function parseAddHost(value: string): [string, string] {
+  const at = value.indexOf(":");
+  if (at <= 0) throw new UsageError(`--add-host expects NAME:ADDRESS such as db.internal:10.0.2.2, got "${value}".`);
+  const name = value.slice(0, at);
+  const addr = value.slice(at + 1).replace(/^\[(.*)\]$/, "$1");
+  if (!isHostName(name)) throw new UsageError(`--add-host ${value}: "${name}" is not a host name; use letters, digits, hyphens and dots.`);
+  if (isIP(addr) === 0) throw new UsageError(`--add-host ${value}: "${addr}" is not an IPv4 or IPv6 address.`);
+  return [name, addr];
 }
 
 /** The rule for arguments after --, said in `run --help` and `build --help`. */
@@ -40,4 +56,4 @@ export const ARGUMENT_FILES_NOTE =
   "a relative path to /app/PATH (the program's working directory in the VM is /app, so the same word names it there), " +
   "an absolute path to the same path, unless the image already has a file there (the program, its libraries, " +
   "uninode's /etc files, an --add). Words starting with - are never files; directories, and paths under " +
-  "/tmp, /dev, /proc and /sys, are not copied: use --add HOSTPATH:IMAGEPATH for them.";
+  "/tmp, /run, /dev, /proc and /sys, are not copied: use --add HOSTPATH:IMAGEPATH for them.";

@@ -10,6 +10,7 @@ import type { ManifestMeta } from "../image/manifest.js";
 import { cacheDir } from "../paths.js";
 import { checkHostPorts } from "../vm/ports.js";
 import { checkTap, parseNetwork } from "../vm/network.js";
+import { networkTokens } from "../vm/ip-token.js";
 import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
 import { checkName, formatForward, type InstanceRecord } from "../vm/instances.js";
 import { cachedImage, cachedKernel } from "../cache.js";
@@ -89,7 +90,7 @@ export const runCommand: Command = {
     if (json && !detach) throw new UsageError("--json describes a detached VM; add -d (a VM run in the foreground prints the program's own output).");
 
     const { image, bootEnv, bootArgs } = await imageToRun(args, ctx, report);
-    const cmdline = [trace ? "trace" : "", ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)].filter((t) => t !== "").join(" ");
+    const cmdline = [trace ? "trace" : "", ...networkTokens(image.manifest), ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)].filter((t) => t !== "").join(" ");
     checkKernelCmdline(cmdline, { machine, detached: detach });
     const meta = image.manifest as ManifestMeta;
     const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));

@@ -114,6 +114,7 @@ function makeManifest(plan: ImagePlan, entries: PlanEntry[], digests: Map<string
     ...(plan.meta?.ports !== undefined ? { ports: plan.meta.ports } : {}),
     ...(plan.meta?.memory !== undefined ? { memory: plan.meta.memory } : {}),
     ...(plan.meta?.cpus !== undefined ? { cpus: plan.meta.cpus } : {}),
+    ...(plan.meta?.network !== undefined ? { network: plan.meta.network } : {}),
     files,
   };
 }

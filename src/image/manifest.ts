@@ -2,6 +2,8 @@
 // CONTRACT.md says: /.uninode/boot (the few lines the kernel reads) and /.uninode/manifest.json
 // (everything, for `uninode inspect` and the image header's manifest section).
 
+import type { NetworkConfig } from "../node/config.js";
+
 export const MANIFEST_FORMAT = 1;
 
 export type FileRole = "program" | "interpreter" | "library" | "added" | "generated" | "app" | "dependency";
@@ -15,6 +17,8 @@ export interface ManifestMeta {
   /** Default guest memory ("512M") and CPUs for `uninode run`. */
   memory?: string;
   cpus?: number;
+  /** The VM's IPv4 configuration (the config's "network"): `run` passes it as the kernel's ip=. */
+  network?: NetworkConfig;
 }
 
 export interface ManifestFile {

@@ -49,6 +49,8 @@ export interface ExecSpec {
   defaultEnv?: readonly string[];
   /** The working directory in the VM; default /app. */
   cwd?: string;
+  /** NAME → ADDRESS added to /etc/hosts (the config's "hosts", --add-host). */
+  hosts?: readonly (readonly [string, string])[];
 }
 
 export const APP_DIR = "/app";
@@ -79,7 +81,7 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
   };
   if (elf.interpreter !== undefined) plan.interpreter = elf.interpreter;
 
-  for (const e of await systemFiles({ env })) plan.entries.set(e.imagePath, e);
+  for (const e of await systemFiles({ env, ...(spec.hosts !== undefined ? { hosts: spec.hosts } : {}) })) plan.entries.set(e.imagePath, e);
 
   // Program and libraries are "owned": nothing may silently replace them.
   const owned = new Map<string, string>();
@@ -110,7 +112,7 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
 }
 
 /** Image paths where argument files are never copied: filesystems the kernel mounts, and ours. */
-const RUNTIME_DIRS = ["/tmp", "/dev", "/proc", "/sys", "/.uninode"];
+const RUNTIME_DIRS = ["/tmp", "/run", "/dev", "/proc", "/sys", "/.uninode"];
 
 export interface ArgumentFile {
   arg: string;
@@ -123,7 +125,7 @@ export interface ArgumentFile {
  * The program's arguments that name an existing regular file on the host, and where each goes:
  * a relative one to /app/ARG (the VM's working directory is /app, so the same word finds it
  * there), an absolute one to the same path. Words starting with "-" are options, never files;
- * directories are left to --add; so are paths under /tmp, /dev, /proc and /sys, which belong to
+ * directories are left to --add; so are paths under /tmp, /run, /dev, /proc and /sys, which belong to
  * the running VM.
  */
 export async function argumentFiles(args: readonly string[], baseDir: string): Promise<ArgumentFile[]> {

@@ -1,14 +1,19 @@
 // The files every image gets besides the program: /etc as the C library and TLS clients expect
-// it (node-runtime/etc/), the time zone, the CA bundle, and the empty directories the kernel
-// mounts its own filesystems on.
+// it (node-runtime/etc/, /etc/hosts with the image's own names added), the time zone, the CA
+// bundle, and the empty directories the kernel mounts its own filesystems on. /etc/resolv.conf
+// is a symlink into /run, where the kernel writes the DNS servers DHCP or ip= gave it.
 
 import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { packageRoot } from "../paths.js";
 import type { PlanEntry } from "./plan.js";
 
-/** Empty directories every image has (the kernel mounts tmpfs/devfs/procfs on the last three). */
-export const BASE_DIRS = ["/.uninode", "/app", "/etc", "/root", "/tmp", "/dev", "/proc"];
+/** Empty directories every image has (the kernel mounts tmpfs/devfs/procfs on the last four). */
+export const BASE_DIRS = ["/.uninode", "/app", "/etc", "/root", "/tmp", "/run", "/dev", "/proc"];
+
+/** Where the kernel writes the DNS servers it learnt (CONTRACT.md), and the link to it, as many
+ * Linux distributions do with systemd-resolved or resolvconf. */
+export const RESOLV_CONF_LINK = { imagePath: "/etc/resolv.conf", target: "../run/resolv.conf" };
 
 /** Where hosts keep the UTC zone file, and the CA bundle, first match wins. */
 const HOST_UTC = ["/usr/share/zoneinfo/UTC", "/usr/share/zoneinfo/Etc/UTC"];
@@ -21,6 +26,8 @@ export interface SystemFilesOptions {
   /** Host paths to look for the UTC zone file and the CA bundle (tests). */
   hostUtc?: readonly string[];
   hostCaBundles?: readonly string[];
+  /** NAME → ADDRESS lines appended to /etc/hosts (the config's "hosts", --add-host). */
+  hosts?: readonly (readonly [string, string])[];
 }
 
 /** The entries for /etc and the base directories, by image path. */
@@ -28,8 +35,13 @@ export async function systemFiles(options: SystemFilesOptions): Promise<PlanEntr
   const out: PlanEntry[] = BASE_DIRS.map((d) => ({ type: "dir", imagePath: d, mode: d === "/tmp" ? 0o1777 : d === "/root" ? 0o700 : 0o755 }));
   const etc = path.join(packageRoot(), "node-runtime", "etc");
   for (const name of (await readdir(etc)).sort()) {
-    out.push({ type: "data", imagePath: `/etc/${name}`, content: await readFile(path.join(etc, name)), role: "generated", mode: 0o644 });
+    let content = await readFile(path.join(etc, name));
+    if (name === "hosts" && options.hosts !== undefined && options.hosts.length > 0) {
+      content = Buffer.concat([content, Buffer.from(options.hosts.map(([host, addr]) => `${addr}\t${host}\n`).join(""))]);
+    }
+    out.push({ type: "data", imagePath: `/etc/${name}`, content, role: "generated", mode: 0o644 });
   }
+  out.push({ type: "symlink", ...RESOLV_CONF_LINK });
   if (!options.env.some((kv) => kv.startsWith("TZ="))) {
     const utc = await firstFile(options.hostUtc ?? HOST_UTC);
     if (utc !== undefined) out.push({ type: "file", imagePath: "/etc/localtime", hostPath: utc, role: "generated", mode: 0o644 });

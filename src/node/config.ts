@@ -1,6 +1,7 @@
 // The app's uninode config: the "uninode" field of package.json or a uninode.json beside it. One
 // typed schema; every mistake names the field, what was expected, what was found, and the fix.
 
+import { isIPv4, isIPv6 } from "node:net";
 import { UninodeError } from "../errors.js";
 
 export interface AppConfig {
@@ -19,7 +20,17 @@ export interface AppConfig {
   node?: string;
   /** Extra files, "HOSTPATH:IMAGEPATH" with HOSTPATH relative to the app directory. */
   files?: string[];
+  /** The VM's IPv4 configuration; DHCP when absent. */
+  network?: NetworkConfig;
+  /** Names added to the image's /etc/hosts, name → IPv4 or IPv6 address. */
+  hosts?: Record<string, string>;
 }
+
+/**
+ * "dhcp", or a static address with its prefix length, an optional gateway (the default route) and
+ * DNS servers. DNS servers without an address keep DHCP for the address and override its servers.
+ */
+export type NetworkConfig = "dhcp" | { address?: string; gateway?: string; dns?: string[] };
 
 export interface PortMapping {
   host: number;
@@ -82,7 +93,84 @@ const FIELDS: Record<keyof AppConfig, FieldCheck> = {
     });
     return v;
   },
+  network: (v, w) => validateNetwork(v, w),
+  hosts: (v, w) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      throw new ConfigError(`${w} must be an object of host names to addresses such as {"db.internal": "10.0.2.2"}, got ${show(v)}.`);
+    }
+    for (const [name, addr] of Object.entries(v)) checkHostEntry(name, addr, w);
+    return v;
+  },
 };
+
+const NETWORK_FIELDS = ["address", "gateway", "dns"];
+
+/** The `network` field (also what `run` reads back from an image's manifest). */
+export function validateNetwork(v: unknown, w: string): NetworkConfig {
+  if (v === "dhcp") return v;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new ConfigError(`${w} must be "dhcp" or an object such as {"address": "10.0.2.15/24", "gateway": "10.0.2.2", "dns": ["10.0.2.3"]}, got ${show(v)}.`);
+  }
+  const o = v as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!NETWORK_FIELDS.includes(key)) {
+      const near = closest(key, NETWORK_FIELDS);
+      throw new ConfigError(`${w} has an unknown field "${key}"; ${near ? `did you mean "${near}"? ` : ""}the fields are ${NETWORK_FIELDS.join(", ")}.`);
+    }
+  }
+  const out: { address?: string; gateway?: string; dns?: string[] } = {};
+  let net: { addr: number; mask: number } | undefined;
+  if (o["address"] !== undefined) {
+    const m = typeof o["address"] === "string" ? /^([^/]+)\/(\d{1,2})$/.exec(o["address"]) : null;
+    const prefix = m ? Number(m[2]) : 0;
+    if (!m || !isIPv4(m[1]!) || prefix < 1 || prefix > 32 || m[1] === "0.0.0.0") {
+      throw new ConfigError(`${w}.address must be an IPv4 address with its prefix length such as "10.0.2.15/24", got ${show(o["address"])}.`);
+    }
+    out.address = o["address"] as string;
+    net = { addr: quadToInt(m[1]!), mask: prefix === 32 ? 0xffffffff : ~(0xffffffff >>> prefix) >>> 0 };
+  }
+  if (o["gateway"] !== undefined) {
+    const g = o["gateway"];
+    if (typeof g !== "string" || !isIPv4(g)) throw new ConfigError(`${w}.gateway must be an IPv4 address such as "10.0.2.2", got ${show(g)}.`);
+    if (net === undefined) throw new ConfigError(`${w}.gateway needs ${w}.address: with DHCP the gateway comes from DHCP; add "address" or drop "gateway".`);
+    const gi = quadToInt(g);
+    if (((gi & net.mask) >>> 0) !== ((net.addr & net.mask) >>> 0) || gi === net.addr) {
+      throw new ConfigError(`${w}.gateway ${g} is not another address on the network of ${w}.address ${out.address}; give a gateway inside that network.`);
+    }
+    out.gateway = g;
+  }
+  if (o["dns"] !== undefined) {
+    const d = o["dns"];
+    if (!Array.isArray(d) || d.length < 1 || d.length > 2 || !d.every((a) => typeof a === "string" && isIPv4(a))) {
+      throw new ConfigError(`${w}.dns must be a list of one or two IPv4 addresses such as ["10.0.2.3"], got ${show(d)}.`);
+    }
+    out.dns = d as string[];
+  }
+  if (out.address === undefined && out.dns === undefined) {
+    throw new ConfigError(`${w} must give "address" (a static address) or "dns" (servers over DHCP's), or be "dhcp".`);
+  }
+  return out;
+}
+
+/** A name /etc/hosts can hold: DNS labels of letters, digits and inner hyphens, joined by dots. */
+export function isHostName(name: string): boolean {
+  const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+  return name.length <= 253 && new RegExp(`^${label}(?:\\.${label})*$`).test(name);
+}
+
+/** One entry of the config's `hosts`, NAME → ADDRESS. */
+function checkHostEntry(name: string, addr: unknown, where: string): void {
+  if (!isHostName(name)) {
+    throw new ConfigError(`${where} has the name ${JSON.stringify(name)}, which is not a host name; use letters, digits, hyphens and dots, such as "db.internal".`);
+  }
+  if (typeof addr !== "string" || !(isIPv4(addr) || isIPv6(addr))) {
+    throw new ConfigError(`${where}.${name} must be an IPv4 or IPv6 address such as "10.0.2.2" or "fd00::2", got ${show(addr)}.`);
+  }
+}
+
+function quadToInt(q: string): number {
+  return q.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
+}
 
 export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof AppConfig)[];
 

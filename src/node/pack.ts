@@ -50,6 +50,7 @@ export async function planApp(app: App, o: PackOptions): Promise<{ plan: ImagePl
     argFiles: false,
     programImagePath: NODE_IMAGE_PATH,
     defaultEnv: [...DEFAULT_ENV, ...NODE_ENV_DEFAULTS],
+    ...(app.config.hosts !== undefined ? { hosts: Object.entries(app.config.hosts) } : {}),
   });
   plan.boot.argv[0] = "node";
   // `uninode run IMAGE -- ARGS` replaces the config's args; node, its options and the entry stay.
@@ -142,6 +143,7 @@ export async function planApp(app: App, o: PackOptions): Promise<{ plan: ImagePl
     ...(app.config.ports !== undefined ? { ports: app.config.ports } : {}),
     ...(app.config.memory !== undefined ? { memory: app.config.memory } : {}),
     ...(app.config.cpus !== undefined ? { cpus: app.config.cpus } : {}),
+    ...(app.config.network !== undefined ? { network: app.config.network } : {}),
   };
   return { plan, summary: { ignoreFile: ignore.source, appFiles, deps, addons: addons.map((a) => a.rel), skippedAddons } };
 }

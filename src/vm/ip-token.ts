@@ -1,0 +1,33 @@
+// The image's network config as the kernel's ip= command-line token (CONTRACT.md), in Linux's own
+// syntax, ip=CLIENT:SERVER:GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0:DNS1, so the same words
+// mean the same in a Linux VM.
+
+import { UninodeError } from "../errors.js";
+import { validateNetwork, type NetworkConfig } from "../node/config.js";
+
+/** The ip= token for NETWORK; undefined leaves the kernel's default, DHCP. */
+export function ipToken(network: NetworkConfig | undefined): string | undefined {
+  if (network === undefined) return undefined;
+  if (network === "dhcp") return "ip=dhcp";
+  const dns = network.dns ?? [];
+  const fields =
+    network.address !== undefined
+      ? [network.address, "", network.gateway ?? "", "", "", "", "off", dns[0] ?? "", dns[1] ?? ""]
+      : ["", "", "", "", "", "", "dhcp", dns[0] ?? "", dns[1] ?? ""];
+  return "ip=" + fields.join(":").replace(/:+$/, "");
+}
+
+/** The tokens for an image's manifest: its recorded network, checked again since an image file
+ * may come from anywhere. */
+export function networkTokens(manifest: unknown): string[] {
+  const recorded = (manifest as { network?: unknown }).network;
+  if (recorded === undefined) return [];
+  let network: NetworkConfig;
+  try {
+    network = validateNetwork(recorded, "network");
+  } catch (err) {
+    throw new UninodeError("BAD_IMAGE", `${(err as Error).message.replace(/\.$/, "")} in the image's manifest; rebuild the image.`);
+  }
+  const token = ipToken(network);
+  return token === undefined ? [] : [token];
+}
