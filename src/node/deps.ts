@@ -2,9 +2,11 @@
 // installed them, devDependencies left out. From the lockfile's `packages` map when there is one
 // (package-lock.json or npm-shrinkwrap.json, lockfileVersion 2 or 3: every installed path with its
 // `dev` flag), else by walking dependencies, optionalDependencies and peerDependencies through
-// node_modules the way require() resolves them.
+// node_modules the way require() resolves them. That walk also reads pnpm's layout: each
+// node_modules/NAME is a symlink into node_modules/.pnpm, where the package sits beside symlinks
+// to its own dependencies; the links are kept as links and the packages they reach are packed.
 
-import { lstat, readFile, readlink, stat } from "node:fs/promises";
+import { lstat, readFile, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { UninodeError } from "../errors.js";
 
@@ -122,6 +124,15 @@ function notInstalled(appLabel: string, names: string[]): DependencyError {
   );
 }
 
+/** A package's package.json; {} when it has none (nothing to follow). */
+async function readPackageJson(dir: string): Promise<PackageJson> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as PackageJson;
+  } catch {
+    return {};
+  }
+}
+
 async function readVersion(dir: string): Promise<string | undefined> {
   try {
     const p = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as PackageJson;
@@ -136,6 +147,11 @@ async function fromNodeModules(appDir: string, pkg: PackageJson, appLabel: strin
   const found = new Map<string, DepPackage>();
   const missing: string[] = [];
   const queue: { dir: string; pkg: PackageJson }[] = [{ dir: "", pkg }];
+  const realApp = await realpath(appDir).catch(() => appDir);
+  const follow = async (rel: string, name: string) => {
+    found.set(rel, { rel, name });
+    queue.push({ dir: rel, pkg: await readPackageJson(path.join(appDir, rel)) });
+  };
   while (queue.length > 0) {
     const { dir, pkg: p } = queue.shift()!;
     const wants: [string, boolean][] = [
@@ -154,17 +170,18 @@ async function fromNodeModules(appDir: string, pkg: PackageJson, appLabel: strin
       const abs = path.join(appDir, rel);
       const st = await lstat(abs);
       if (st.isSymbolicLink()) {
-        found.set(rel, { rel, name, linkTarget: await readlink(abs) });
+        const real = path.relative(realApp, await realpath(abs)).split(path.sep).join("/");
+        const target = await readlink(abs);
+        // An absolute target names a host path; the image needs one relative to the link.
+        const linkTarget = path.isAbsolute(target) ? path.posix.relative(path.posix.dirname(rel), real) : target;
+        found.set(rel, { rel, name, linkTarget });
+        // A link into node_modules (pnpm's store): the package there is packed and its
+        // dependencies resolved from where it really is, as require() does. Links elsewhere
+        // (workspace packages) reach the app's own files, packed already.
+        if (real.startsWith("node_modules/") && !found.has(real)) await follow(real, name);
         continue;
       }
-      found.set(rel, { rel, name });
-      let child: PackageJson = {};
-      try {
-        child = JSON.parse(await readFile(path.join(abs, "package.json"), "utf8")) as PackageJson;
-      } catch {
-        // a package without package.json has no dependencies to follow
-      }
-      queue.push({ dir: rel, pkg: child });
+      await follow(rel, name);
     }
   }
   if (missing.length > 0) throw notInstalled(appLabel, [...new Set(missing)]);
