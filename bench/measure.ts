@@ -81,6 +81,20 @@ export function httpGet(url: string, timeoutMs: number): Promise<number | undefi
   });
 }
 
+/** One GET; resolves with the status and body, or undefined when the connection failed. */
+export function httpGetText(url: string, timeoutMs: number): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", () => resolve(undefined));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(undefined));
+  });
+}
+
 /**
  * Polls `url` every `intervalMs` until it answers 200 (resolves with the time it did), the
  * `gone` promise settles first (the server ended: resolves undefined), or `deadlineMs` passes.
@@ -157,14 +171,28 @@ export async function sequentialRequests(url: string, count: number, deadlineMs:
   return ok;
 }
 
+export interface WrkSocketErrors {
+  connect: number;
+  read: number;
+  write: number;
+  timeout: number;
+}
+
 export interface WrkResult {
   requestsPerSec: number;
   /** Latency percentiles in milliseconds. */
   p50Ms: number;
   p99Ms: number;
   requests: number;
+  /** Socket errors plus non-2xx/3xx responses. */
   errors: number;
+  /** wrk's "Socket errors" line (all zero when it printed none). */
+  socket: WrkSocketErrors;
+  /** wrk's "Non-2xx or 3xx responses" (wrk counts statuses above 399). */
+  non2xx: number;
 }
+
+export const socketErrorTotal = (s: WrkSocketErrors): number => s.connect + s.read + s.write + s.timeout;
 
 /** wrk's duration syntax: 12.34us, 1.5ms, 2.00s, 1.2m. */
 export function parseWrkDuration(s: string): number {
@@ -182,17 +210,19 @@ export function parseWrk(out: string): WrkResult {
   const p99 = /^\s*99%\s+(\S+)/m.exec(out);
   const total = /(\d+) requests in/.exec(out);
   if (!rps || !p50 || !p99 || !total) throw new Error(`wrk printed no latency distribution:\n${out.slice(0, 500)}`);
-  let errors = 0;
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  if (sock) errors += [1, 2, 3, 4].reduce((a, i) => a + Number(sock[i]), 0);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (non2xx) errors += Number(non2xx[1]);
+  const socket: WrkSocketErrors = sock
+    ? { connect: Number(sock[1]), read: Number(sock[2]), write: Number(sock[3]), timeout: Number(sock[4]) }
+    : { connect: 0, read: 0, write: 0, timeout: 0 };
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   return {
     requestsPerSec: Number(rps[1]),
     p50Ms: parseWrkDuration(p50[1] as string),
     p99Ms: parseWrkDuration(p99[1] as string),
     requests: Number(total[1]),
-    errors,
+    errors: socketErrorTotal(socket) + non2xx,
+    socket,
+    non2xx,
   };
 }
 

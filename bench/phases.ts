@@ -6,8 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { execa } from "execa";
-import { firstOk, nonZeroPages, parseWrk, requestsUntilGone, sequentialRequests, summarize, type Summary, type WrkResult } from "./measure.js";
-import { PROBE_REQUESTS, type Prepared, type WorkloadName } from "./setup.js";
+import { firstOk, httpGetText, nonZeroPages, parseWrk, requestsUntilGone, sequentialRequests, socketErrorTotal, summarize, type Summary, type WrkResult } from "./measure.js";
+import { APP_PORT, MEMINFO_PATH, PROBE_REQUESTS, type Prepared, type WorkloadName } from "./setup.js";
 import { TAP_NET, TARGETS, VM_TARGETS, startTarget, type NetChoice, type Started, type TargetName, type VmTargetName } from "./targets.js";
 import { freePort, qmpCommand, type VmEnd } from "./vm.js";
 import type { Accel } from "../src/vm/accel.js";
@@ -323,25 +323,153 @@ export interface WrkCell {
   result: Cell<WrkResult>;
 }
 
+/** One wrk run against a server that already answers; run inside `netns` when given. */
+async function runWrk(ctx: PhaseContext, conns: number, seconds: number, url: string, netns?: string): Promise<Cell<WrkResult>> {
+  const wrk = ctx.prepared.wrk;
+  if (wrk === undefined) return na("wrk is not installed");
+  // --timeout 10s: under TCG the last of 50 new connections waits seconds for its first answer
+  // (Node accepts one connection per event-loop turn); wrk's default 2 s would call it lost.
+  const args = ["-t", String(Math.min(2, conns)), "-c", String(conns), "-d", `${seconds}s`, "--timeout", "10s", "--latency", url];
+  const cmd = netns === undefined ? [wrk, ...args] : ["ip", "netns", "exec", netns, wrk, ...args];
+  const r = await execa(cmd[0]!, cmd.slice(1), { reject: false, timeout: (seconds + 30) * 1000 });
+  try {
+    return { ok: parseWrk(r.stdout) };
+  } catch {
+    return na(`wrk failed: ${lastLine(r.stderr || r.stdout)}`);
+  }
+}
+
 /** wrk at each connection count against a server that already answers. */
 async function wrkLevels(ctx: PhaseContext, t: TargetName, net: "user" | "tap", url: string, plan: WrkPlan, netns?: string): Promise<WrkCell[]> {
-  const wrk = ctx.prepared.wrk;
-  if (wrk === undefined) return plan.conns.map((c) => ({ conns: c, result: na("wrk is not installed") }));
   const cells: WrkCell[] = [];
   for (const c of plan.conns) {
-    const args = ["-t", String(Math.min(2, c)), "-c", String(c), "-d", `${plan.seconds}s`, "--timeout", "10s", "--latency", url];
-    const cmd = netns === undefined ? [wrk, ...args] : ["ip", "netns", "exec", netns, wrk, ...args];
-    const r = await execa(cmd[0]!, cmd.slice(1), { reject: false, timeout: (plan.seconds + 30) * 1000 });
-    let result: Cell<WrkResult>;
-    try {
-      result = { ok: parseWrk(r.stdout) };
-    } catch {
-      result = na(`wrk failed: ${lastLine(r.stderr || r.stdout)}`);
-    }
+    const result = await runWrk(ctx, c, plan.seconds, url, netns);
     cells.push({ conns: c, result });
     ctx.log(`  wrk ${net} ${t} -c${c}: ${describeWrk(result)}`);
   }
   return cells;
+}
+
+export interface LoadPlan {
+  conns: number;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+/** What the serve probe answers at MEMINFO_PATH, after a full collection (KiB). */
+export interface MemReading {
+  totalKiB: number;
+  freeKiB: number;
+  availableKiB: number;
+  rssKiB: number;
+  heapUsedKiB: number;
+}
+
+export function parseMemReading(text: string): MemReading | undefined {
+  let j: Record<string, unknown>;
+  try {
+    j = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const n = (k: string) => (typeof j[k] === "number" && Number.isFinite(j[k]) ? (j[k] as number) : undefined);
+  const [total, free, available, rss, heap] = ["total", "free", "available", "rss", "heapUsed"].map(n);
+  if (total === undefined || free === undefined || available === undefined || rss === undefined) return undefined;
+  return { totalKiB: total, freeKiB: free, availableKiB: available, rssKiB: rss, heapUsedKiB: heap ?? 0 };
+}
+
+/** The issue's bar: memory after the run within this share of before, either way. */
+export const MEMORY_DRIFT_LIMIT_PCT = 5;
+
+export interface LoadRun {
+  warmup: WrkResult;
+  wrk: WrkResult;
+  before: MemReading;
+  after: MemReading;
+  /** What the memory check compares: in a VM the guest kernel's MemTotal − MemFree; on the
+   * host node's RSS (the host's MemFree moves with everything else running there). */
+  basis: "guest-used" | "rss";
+  beforeKiB: number;
+  afterKiB: number;
+  driftPct: number;
+  pass: { socket: boolean; non2xx: boolean; memory: boolean };
+}
+
+/** The three conditions of the load run, from wrk's result and the two readings. */
+export function judgeLoad(warmup: WrkResult, wrk: WrkResult, before: MemReading, after: MemReading, basis: LoadRun["basis"]): LoadRun {
+  const figure = (m: MemReading) => (basis === "rss" ? m.rssKiB : m.totalKiB - m.freeKiB);
+  const beforeKiB = figure(before);
+  const afterKiB = figure(after);
+  const driftPct = beforeKiB > 0 ? ((afterKiB - beforeKiB) / beforeKiB) * 100 : Number.POSITIVE_INFINITY;
+  return {
+    warmup,
+    wrk,
+    before,
+    after,
+    basis,
+    beforeKiB,
+    afterKiB,
+    driftPct,
+    pass: { socket: socketErrorTotal(wrk.socket) === 0, non2xx: wrk.non2xx === 0, memory: Math.abs(driftPct) <= MEMORY_DRIFT_LIMIT_PCT },
+  };
+}
+
+async function readMem(url: string, netns: string | undefined): Promise<MemReading | string> {
+  // A full collection in a guest under TCG can take seconds on a loaded machine.
+  let got: { status: number; body: string } | undefined;
+  if (netns === undefined) got = await httpGetText(url, 120_000);
+  else {
+    const r = await execa("ip", ["netns", "exec", netns, "curl", "-s", "-m", "120", "-w", "\n%{http_code}", url], { reject: false });
+    const nl = r.stdout.lastIndexOf("\n");
+    if (r.exitCode === 0 && nl >= 0) got = { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
+  }
+  if (got === undefined) return `no answer from ${MEMINFO_PATH}`;
+  const m = got.status === 200 ? parseMemReading(got.body) : undefined;
+  return m ?? `${MEMINFO_PATH} answered ${got.status}: ${got.body.slice(0, 80)}`;
+}
+
+/**
+ * The load run of one target: express-hello with the serve probe, a warm-up so V8's heap and
+ * JIT settle, memory read, wrk for the measured run, memory read again.
+ */
+export async function loadRun(ctx: PhaseContext, t: TargetName, plan: LoadPlan, netns?: string): Promise<Cell<LoadRun>> {
+  const net = netns === undefined ? "user" : "tap";
+  if (t === "host" && netns !== undefined) return na("the host has no tap");
+  const port = netns === undefined ? await freePort() : APP_PORT;
+  const base = netns === undefined ? `http://127.0.0.1:${port}` : `http://${TAP_NET.guestAddr}:${APP_PORT}`;
+  const url = `${base}/`;
+  const choice: NetChoice = netns === undefined ? { kind: "user", hostPort: port } : { kind: "tap", netns };
+  const s = await startTarget(t, "probe-serve", ctx.prepared, { net: choice, memory: ctx.memory, accel: ctx.accel, workDir: path.join(ctx.workDir, t) });
+  try {
+    const ready = netns === undefined ? await firstOk(url, s.done, 180_000, 50) : await firstOkInNs(netns, url, s.done, 180_000);
+    if (ready === undefined) return na(await why(s, "no HTTP 200 within 180 s"));
+    const warm = await runWrk(ctx, plan.conns, plan.warmupSeconds, url, netns);
+    if ("na" in warm) return na(`warm-up: ${warm.na}`);
+    ctx.log(`  load ${net} ${t} warm-up ${plan.warmupSeconds} s: ${describeWrk(warm)}`);
+    const before = await readMem(`${base}${MEMINFO_PATH}`, netns);
+    if (typeof before === "string") return na(`before: ${before}`);
+    const run = await runWrk(ctx, plan.conns, plan.seconds, url, netns);
+    if ("na" in run) return na(run.na);
+    const after = await readMem(`${base}${MEMINFO_PATH}`, netns);
+    if (typeof after === "string") return na(`after: ${after}`);
+    const res = judgeLoad(warm.ok, run.ok, before, after, t === "host" ? "rss" : "guest-used");
+    ctx.log(`  load ${net} ${t}: ${describeLoad(res)}`);
+    return { ok: res };
+  } finally {
+    await s.kill();
+  }
+}
+
+export const passFail = (ok: boolean): string => (ok ? "PASS" : "FAIL");
+
+export function describeLoad(r: LoadRun): string {
+  const mib = (k: number) => (k / 1024).toFixed(1);
+  const sign = r.driftPct >= 0 ? "+" : "";
+  return (
+    `${r.wrk.requestsPerSec.toFixed(0)} req/s; socket errors ${socketErrorTotal(r.wrk.socket)} ${passFail(r.pass.socket)}; ` +
+    `non-2xx ${r.wrk.non2xx} ${passFail(r.pass.non2xx)}; ${r.basis === "rss" ? "RSS" : "MemTotal−MemFree"} ${mib(r.beforeKiB)} → ${mib(r.afterKiB)} MiB ` +
+    `(${sign}${r.driftPct.toFixed(1)} %) ${passFail(r.pass.memory)}`
+  );
 }
 
 /** express-hello in a VM on the namespace's tap, loaded by wrk run inside the namespace. */

@@ -2,8 +2,8 @@
 // as a ratio to the host measured in the same run. The same Markdown goes to the terminal and
 // into bench/RESULTS.md, under the date, the machine and the load the bench saw.
 
-import type { LoadSeen, Summary, WrkResult } from "./measure.js";
-import type { Cell, ExpressBoot, InsnCounts, SyscallCost, WrkCell } from "./phases.js";
+import { socketErrorTotal, type LoadSeen, type Summary, type WrkResult } from "./measure.js";
+import { MEMORY_DRIFT_LIMIT_PCT, passFail, type Cell, type ExpressBoot, type InsnCounts, type LoadPlan, type LoadRun, type SyscallCost, type WrkCell } from "./phases.js";
 import { TARGETS, type TargetName, type VmTargetName } from "./targets.js";
 
 export interface Machine {
@@ -27,6 +27,8 @@ export interface Results {
   machine: Machine;
   mode: "full" | "quick";
   dryRun: boolean;
+  /** Set when only one phase ran (`--only load`): its section of RESULTS.md is its own. */
+  only?: "load";
   loads: [string, LoadSeen][];
   nodeE?: Record<TargetName, Cell<Summary>>;
   express?: ExpressBoot;
@@ -35,6 +37,7 @@ export interface Results {
   syscalls?: SyscallCost;
   insns?: InsnCounts;
   wrk: { net: "user" | "tap"; target: TargetName; cells: WrkCell[] }[];
+  load?: { plan: LoadPlan; runs: { net: "user" | "tap"; target: TargetName; cell: Cell<LoadRun> }[] };
   notes: string[];
 }
 
@@ -89,6 +92,57 @@ function wrkCell(c: Cell<WrkResult> | undefined, host: Cell<WrkResult> | undefin
   return t;
 }
 
+
+const netLabel = (net: "user" | "tap") => (net === "user" ? "QEMU user network (host: loopback)" : "tap in a namespace");
+
+/** The load run's rows: throughput, then each of the issue's three conditions with PASS/FAIL. */
+function loadRows(load: NonNullable<Results["load"]>): string[] {
+  const p = load.plan;
+  const out: string[] = [];
+  const mib = (k: number) => `${(k / 1024).toFixed(1)} MiB`;
+  for (const net of [...new Set(load.runs.map((x) => x.net))]) {
+    const of = (t: TargetName) => load.runs.find((x) => x.net === net && x.target === t)?.cell;
+    const cells = (f: (r: LoadRun) => string) =>
+      TARGETS.map((t) => {
+        const c = of(t);
+        if (c === undefined) return net === "tap" && t === "host" ? "— (no VM)" : "not run";
+        return "na" in c ? naText(c.na) : f(c.ok);
+      });
+    const head = `load run, ${p.conns} connections × ${p.seconds} s (after ${p.warmupSeconds} s warm-up), ${net === "user" ? "user network" : "tap"}`;
+    out.push(
+      row([
+        `${head}: throughput`,
+        ...cells((r) => {
+          const w = r.wrk;
+          const warm = `warm-up ${r.warmup.requestsPerSec.toFixed(0)} req/s${r.warmup.errors ? `, ${r.warmup.errors} errors` : ""}`;
+          return `${w.requestsPerSec.toFixed(0)} req/s (${w.requests} requests), p50 ${w.p50Ms.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms; ${warm}`;
+        }),
+      ]),
+    );
+    out.push(
+      row([
+        `${head}: socket errors = 0`,
+        ...cells((r) => {
+          const s = r.wrk.socket;
+          return `**${passFail(r.pass.socket)}** ${socketErrorTotal(s)} (connect ${s.connect}, read ${s.read}, write ${s.write}, timeout ${s.timeout})`;
+        }),
+      ]),
+    );
+    out.push(row([`${head}: non-2xx responses = 0`, ...cells((r) => `**${passFail(r.pass.non2xx)}** ${r.wrk.non2xx}`)]));
+    out.push(
+      row([
+        `${head}: memory after within ${MEMORY_DRIFT_LIMIT_PCT} % of before (VM: MemTotal−MemFree, host: RSS; after a full GC)`,
+        ...cells((r) => {
+          const sign = r.driftPct >= 0 ? "+" : "";
+          const rss = r.basis === "rss" ? "" : `; RSS ${mib(r.before.rssKiB)} → ${mib(r.after.rssKiB)}`;
+          const heap = `; V8 heap used ${mib(r.before.heapUsedKiB)} → ${mib(r.after.heapUsedKiB)}`;
+          return `**${passFail(r.pass.memory)}** ${mib(r.beforeKiB)} → ${mib(r.afterKiB)} (${sign}${r.driftPct.toFixed(1)} %)${rss}${heap}`;
+        }),
+      ]),
+    );
+  }
+  return out;
+}
 
 export function renderTable(r: Results): string {
   const lines: string[] = [];
@@ -154,10 +208,11 @@ export function renderTable(r: Results): string {
       const of = (t: TargetName) => r.wrk.find((w) => w.net === net && w.target === t)?.cells.find((x) => x.conns === c)?.result;
       // Under tap the reference is still the host over loopback.
       const hostRef = r.wrk.find((w) => w.net === "user" && w.target === "host")?.cells.find((x) => x.conns === c)?.result;
-      const label = `wrk ${c} connection${c === 1 ? "" : "s"}, ${net === "user" ? "QEMU user network (host: loopback)" : "tap in a namespace"}`;
+      const label = `wrk ${c} connection${c === 1 ? "" : "s"}, ${netLabel(net)}`;
       lines.push(row([label, ...TARGETS.map((t) => (net === "tap" && t === "host" ? "— (no VM)" : wrkCell(of(t), hostRef, t === "host")))]));
     }
   }
+  if (r.load) lines.push(...loadRows(r.load));
   return lines.join("\n");
 }
 
@@ -165,7 +220,8 @@ export function renderTable(r: Results): string {
 export function renderSection(r: Results): string {
   const m = r.machine;
   const out: string[] = [];
-  out.push(`## Latest ${r.mode} run${r.dryRun ? " (dry run: no measurement is real)" : ""}`);
+  const what = r.only ? `${r.mode} run of the ${r.only} phase only (\`--only ${r.only}\`${r.mode === "quick" ? " --quick" : ""})` : `${r.mode} run`;
+  out.push(`## Latest ${what}${r.dryRun ? " (dry run: no measurement is real)" : ""}`);
   out.push("");
   out.push(`- date: ${m.date}`);
   out.push(`- machine: ${m.nproc} CPUs (nproc), ${m.cpuModel}`);
@@ -190,29 +246,36 @@ export function renderSection(r: Results): string {
 
 const HEAD = `# uninode benchmark results
 
-Written by \`npm run bench\` (the full run) and \`npm run bench -- --quick\` (the subset); each
-replaces its own section below. See [README.md](README.md) for what is measured and how.
+Written by \`npm run bench\` (the full run), \`npm run bench -- --quick\` (the subset) and
+\`npm run bench -- --only load\` (one phase); each replaces its own section below. See
+[README.md](README.md) for what is measured and how.
 
 Timings: median (min–max) over the repetitions, ×N = median over the host's median in the same
 run. Under TCG absolute times are those of an emulated CPU: compare the ratios. Guest instruction
 counts are the figure that does not move with the machine's load.
 `;
 
-const marker = (mode: string, end: boolean) => `<!-- bench:${mode}${end ? ":end" : ""} -->`;
+const marker = (key: string, end: boolean) => `<!-- bench:${key}${end ? ":end" : ""} -->`;
 
-/** RESULTS.md with this run's section replaced (or added), the other mode's section kept. */
+/** The section a run replaces: its mode, or its mode and the one phase it ran. */
+export const sectionKey = (r: Pick<Results, "mode" | "only">): string => (r.only ? `${r.mode}-only-${r.only}` : r.mode);
+
+/** RESULTS.md with this run's section replaced (or added), every other section kept. */
 export function mergeResults(existing: string | undefined, r: Results): string {
   const sections = new Map<string, string>();
-  for (const mode of ["full", "quick"]) {
-    const a = existing?.indexOf(marker(mode, false)) ?? -1;
-    const b = existing?.indexOf(marker(mode, true)) ?? -1;
-    if (existing !== undefined && a >= 0 && b > a) sections.set(mode, existing.slice(a + marker(mode, false).length, b).trim());
+  for (const m of existing?.matchAll(/<!-- bench:([a-z-]+) -->/g) ?? []) {
+    const key = m[1]!;
+    if (key.endsWith(":end")) continue;
+    const a = m.index! + m[0].length;
+    const b = existing!.indexOf(marker(key, true), a);
+    if (b > a) sections.set(key, existing!.slice(a, b).trim());
   }
-  sections.set(r.mode, renderSection(r).trim());
+  sections.set(sectionKey(r), renderSection(r).trim());
+  const order = ["full", "quick", ...[...sections.keys()].filter((k) => k !== "full" && k !== "quick").sort()];
   const parts = [HEAD];
-  for (const mode of ["full", "quick"]) {
-    const body = sections.get(mode);
-    if (body !== undefined) parts.push(`${marker(mode, false)}\n${body}\n${marker(mode, true)}\n`);
+  for (const key of order) {
+    const body = sections.get(key);
+    if (body !== undefined) parts.push(`${marker(key, false)}\n${body}\n${marker(key, true)}\n`);
   }
   return parts.join("\n");
 }

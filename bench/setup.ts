@@ -13,12 +13,14 @@ import { buildInitramfs, unpackImageRootfs, type Initramfs } from "./initramfs.j
 import { ensureLinuxKernel, type LinuxKernel } from "./linux-kernel.js";
 import { benchCache, repoRoot } from "./paths.js";
 
-export const WORKLOADS = ["node-e", "express", "syscalls", "probe-listen", "probe-1000"] as const;
+export const WORKLOADS = ["node-e", "express", "syscalls", "probe-listen", "probe-1000", "probe-serve"] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The port express-hello listens on in every target. */
 export const APP_PORT = 3000;
 export const PROBE_REQUESTS = 1000;
+/** The path the serve probe answers with the guest's memory, ahead of the app. */
+export const MEMINFO_PATH = "/__bench/meminfo";
 export const SYSCALL_ARGS = ["10000000", "1000000"];
 
 export interface HostCommand {
@@ -124,7 +126,16 @@ async function buildImages(root: string, cache: string, syscalls: string): Promi
   const requests = await probeApp(root, cache, String(PROBE_REQUESTS));
   await cli(root, ["build", listen, "-o", out("probe-listen"), "--tag", "bench-probe-listen"]);
   await cli(root, ["build", requests, "-o", out("probe-1000"), "--tag", "bench-probe-1000"]);
-  return { "node-e": out("node-e"), express: out("express"), syscalls: out("syscalls"), "probe-listen": out("probe-listen"), "probe-1000": out("probe-1000") };
+  const serve = await probeApp(root, cache, "serve");
+  await cli(root, ["build", serve, "-o", out("probe-serve"), "--tag", "bench-probe-serve"]);
+  return {
+    "node-e": out("node-e"),
+    express: out("express"),
+    syscalls: out("syscalls"),
+    "probe-listen": out("probe-listen"),
+    "probe-1000": out("probe-1000"),
+    "probe-serve": out("probe-serve"),
+  };
 }
 
 function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: string): HostCommand {
@@ -139,10 +150,10 @@ function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: 
     case "syscalls":
       return { file: syscalls, args: SYSCALL_ARGS, cwd: root, env: {} };
     case "probe-listen":
-      return { file: "node", args: ["server.js"], cwd: probe("listen"), env: { ...env, NODE_OPTIONS: `--require=${probe("listen")}/bench-probe.cjs`, BENCH_PROBE: "listen" } };
+    case "probe-serve":
     case "probe-1000": {
-      const n = String(PROBE_REQUESTS);
-      return { file: "node", args: ["server.js"], cwd: probe(n), env: { ...env, NODE_OPTIONS: `--require=${probe(n)}/bench-probe.cjs`, BENCH_PROBE: n } };
+      const mode = name === "probe-1000" ? String(PROBE_REQUESTS) : name.slice("probe-".length);
+      return { file: "node", args: ["server.js"], cwd: probe(mode), env: { ...env, NODE_OPTIONS: `--require=${probe(mode)}/bench-probe.cjs`, BENCH_PROBE: mode } };
     }
   }
 }

@@ -17,6 +17,16 @@ describe("bench --quick --dry-run", () => {
     const table = renderTable(r);
     expect(table.split("\n")[0]).toBe("| measurement | host | linux-microvm | uninode |");
     expect(table).toContain("n/a (dry run)");
+    // The load run went through the real serve probe on the host: both meminfo reads answered.
+    const hostLoad = r.load?.runs.find((x) => x.target === "host")?.cell;
+    expect(hostLoad).toHaveProperty("ok");
+    if (hostLoad && "ok" in hostLoad) {
+      expect(hostLoad.ok.before.totalKiB).toBeGreaterThan(0);
+      expect(hostLoad.ok.after.rssKiB).toBeGreaterThan(0);
+      expect(hostLoad.ok.basis).toBe("rss");
+    }
+    expect(table).toMatch(/load run, .*socket errors = 0 \| \*\*PASS\*\* 0 \(connect 0, read 0, write 0, timeout 0\)/);
+    expect(table).toMatch(/non-2xx responses = 0 \| \*\*PASS\*\* 0/);
     const md = mergeResults(undefined, r);
     expect(md).toContain("## Latest quick run (dry run: no measurement is real)");
     // A quick run replaces its own section and keeps the full run's.
@@ -26,6 +36,12 @@ describe("bench --quick --dry-run", () => {
     expect(again).toContain("## Latest full run");
     expect(again.match(/## Latest quick run/g)).toHaveLength(1);
     expect(again).toContain("date: LATER");
+    // A one-phase run has its own section; the others stay.
+    const only = mergeResults(again, { ...r, mode: "full", only: "load" });
+    expect(only).toContain("## Latest full run of the load phase only (`--only load`)");
+    expect(only.match(/## Latest full run \(/g)).toHaveLength(1);
+    expect(only.match(/## Latest quick run/g)).toHaveLength(1);
+    expect(mergeResults(only, { ...r, mode: "full", only: "load", machine: { ...r.machine, date: "LATEST" } }).match(/load phase only/g)).toHaveLength(1);
   });
 
   it("keeps this machine's paths out of the results", () => {
@@ -38,6 +54,9 @@ describe("bench --quick --dry-run", () => {
     expect(parseBenchArgs(["--help"])).toBe("help");
     expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown option --fast/);
     expect(() => parseBenchArgs(["--results"])).toThrow(/needs a file/);
+    expect(parseBenchArgs(["--only", "load", "--note", "shared machine"])).toEqual({ quick: false, dryRun: false, only: "load", note: "shared machine" });
+    expect(() => parseBenchArgs(["--only", "wrk"])).toThrow(/one phase, load/);
+    expect(() => parseBenchArgs(["--only"])).toThrow(/needs a phase/);
   });
 
   it("plans at least five repetitions and three wrk levels for a full run", () => {
@@ -47,5 +66,8 @@ describe("bench --quick --dry-run", () => {
     expect(full.wrkSeconds).toBe(30);
     expect(full.tap && full.floor && full.insnRequests).toBe(true);
     expect(planFor(true).wrkSeconds).toBeLessThan(full.wrkSeconds);
+    // Issue 4's load run: 30 s at 50 connections after a warm-up.
+    expect(full.load).toEqual({ conns: 50, warmupSeconds: 5, seconds: 30 });
+    expect(planFor(true).load.conns).toBe(50);
   });
 });

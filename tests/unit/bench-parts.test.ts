@@ -9,7 +9,7 @@ import { broadcastOf, maskOf, reply, requestType } from "../../bench/dhcp.js";
 import { modinfoDepends, parseDependsOutput } from "../../bench/linux-kernel.js";
 import { SAMPLE_WRK } from "../../bench/main.js";
 import { nonZeroPages, parseWrk, parseWrkDuration, summarize } from "../../bench/measure.js";
-import { lastLine, parseProbeMeminfo, parseSyscallOutput } from "../../bench/phases.js";
+import { describeLoad, judgeLoad, lastLine, parseMemReading, parseProbeMeminfo, parseSyscallOutput } from "../../bench/phases.js";
 import { microvmCmdline, vmArgs, withoutRootDisk } from "../../bench/vm.js";
 import { tempDir } from "./helpers.js";
 
@@ -90,11 +90,23 @@ describe("the cloud kernel's modules", () => {
 describe("parsers and statistics", () => {
   it("reads wrk --latency", () => {
     const r = parseWrk(SAMPLE_WRK);
-    expect(r).toEqual({ requestsPerSec: 4860, p50Ms: 10.01, p99Ms: 20.3, requests: 24300, errors: 0 });
+    expect(r).toEqual({
+      requestsPerSec: 4860,
+      p50Ms: 10.01,
+      p99Ms: 20.3,
+      requests: 24300,
+      errors: 0,
+      socket: { connect: 0, read: 0, write: 0, timeout: 0 },
+      non2xx: 0,
+    });
     expect(parseWrkDuration("850.00us")).toBeCloseTo(0.85);
     expect(parseWrkDuration("1.50s")).toBe(1500);
-    const withErrors = `${SAMPLE_WRK}  Socket errors: connect 0, read 3, write 0, timeout 2\n  Non-2xx or 3xx responses: 4\n`;
-    expect(parseWrk(withErrors).errors).toBe(9);
+    const withErrors = `${SAMPLE_WRK}  Socket errors: connect 1, read 3, write 0, timeout 2\n  Non-2xx or 3xx responses: 4\n`;
+    const e = parseWrk(withErrors);
+    expect(e.errors).toBe(10);
+    expect(e.socket).toEqual({ connect: 1, read: 3, write: 0, timeout: 2 });
+    expect(e.non2xx).toBe(4);
+    expect(parseWrk(`${SAMPLE_WRK}  Non-2xx or 3xx responses: 7\n`)).toMatchObject({ errors: 7, non2xx: 7, socket: { timeout: 0 } });
     expect(() => parseWrk("unable to connect")).toThrow(/no latency/);
   });
 
@@ -117,6 +129,38 @@ describe("parsers and statistics", () => {
       rssKiB: 50,
     });
     expect(parseProbeMeminfo("bench-probe meminfo unavailable: ENOENT")).toBeUndefined();
+  });
+
+  it("reads the serve probe's meminfo answer", () => {
+    expect(parseMemReading('{"total":1000,"free":400,"available":700,"rss":50,"heapUsed":9,"unit":"KiB"}')).toEqual({
+      totalKiB: 1000,
+      freeKiB: 400,
+      availableKiB: 700,
+      rssKiB: 50,
+      heapUsedKiB: 9,
+    });
+    expect(parseMemReading('{"total":1000,"free":null,"available":700,"rss":50}')).toBeUndefined();
+    expect(parseMemReading('{"error":"ENOENT"}')).toBeUndefined();
+    expect(parseMemReading("Hello from uninode")).toBeUndefined();
+  });
+
+  it("judges the load run's three conditions", () => {
+    const clean = parseWrk(SAMPLE_WRK);
+    const mem = (free: number, rss = 50_000) => ({ totalKiB: 500_000, freeKiB: free, availableKiB: free, rssKiB: rss, heapUsedKiB: 0 });
+    // Guest used 100,000 → 104,000 KiB: +4 %, within 5 %.
+    const ok = judgeLoad(clean, clean, mem(400_000), mem(396_000), "guest-used");
+    expect(ok.pass).toEqual({ socket: true, non2xx: true, memory: true });
+    expect(ok.driftPct).toBeCloseTo(4);
+    expect(describeLoad(ok)).toMatch(/socket errors 0 PASS; non-2xx 0 PASS; MemTotal−MemFree 97\.7 → 101\.6 MiB \(\+4\.0 %\) PASS/);
+    // +6 % fails; so does −6 % (the bar is "within 5 % of before", either way).
+    expect(judgeLoad(clean, clean, mem(400_000), mem(394_000), "guest-used").pass.memory).toBe(false);
+    expect(judgeLoad(clean, clean, mem(400_000), mem(406_000), "guest-used").pass.memory).toBe(false);
+    // The host's check is node's RSS, whatever the machine's MemFree does.
+    expect(judgeLoad(clean, clean, mem(400_000, 50_000), mem(100_000, 51_000), "rss").pass.memory).toBe(true);
+    const bad = parseWrk(`${SAMPLE_WRK}  Socket errors: connect 0, read 0, write 0, timeout 3\n  Non-2xx or 3xx responses: 1\n`);
+    expect(judgeLoad(clean, bad, mem(400_000), mem(400_000), "guest-used").pass).toEqual({ socket: false, non2xx: false, memory: true });
+    // Warm-up errors are reported but not judged.
+    expect(judgeLoad(bad, clean, mem(400_000), mem(400_000), "guest-used").pass.socket).toBe(true);
   });
 
   it("counts guest pages that are not all zero", () => {
