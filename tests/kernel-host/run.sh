@@ -35,7 +35,7 @@ gcc $san "${objs[@]}" -o "$work/khost"
 
 # ---- the source tree ----
 src="$work/src"
-mkdir -p "$src"/{sizes,a/b/c/d/e,many,modes,utf8,long,tmp,dev,proc,.uninode,app/bin,ln,empty_dir}
+mkdir -p "$src"/{sizes,a/b/c/d/e,many,modes,utf8,long,tmp,run,dev,proc,.uninode,app/bin,ln,empty_dir}
 printf 'hello world\n' >"$src/hello.txt"
 : >"$src/empty"
 for n in 1 4095 4096 4097 49152 49153 102400; do head -c "$n" /dev/urandom >"$src/sizes/s$n"; done

@@ -6,11 +6,11 @@
 
 static int tree_entries;
 
-/* /tmp, /dev and /proc have filesystems mounted over them: what the host has there is hidden. */
+/* /tmp, /run, /dev and /proc have filesystems mounted over them: what the host has there is hidden. */
 static bool mount_point(const char *rel)
 {
-	static const char *const mps[] = { "/tmp", "/dev", "/proc" };
-	for (size_t k = 0; k < 3; k++) {
+	static const char *const mps[] = { "/tmp", "/run", "/dev", "/proc" };
+	for (size_t k = 0; k < ARRAY_SIZE(mps); k++) {
 		size_t n = strlen(mps[k]);
 		if (!strncmp(rel, mps[k], n) && (!rel[n] || rel[n] == '/'))
 			return true;
