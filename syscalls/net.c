@@ -229,8 +229,8 @@ static long msg_xfer(int fd, struct kmsghdr *h, int flags, bool send)
 		}
 		m.name = abuf;
 	}
-	if (!r && send && h->msg_controllen)
-		klog_once("cmsg-send", "uninode: sendmsg control messages (e.g. SCM_RIGHTS) are ignored\n");
+	if (send)
+		m.controllen = h->msg_controllen;
 	if (!r)
 		r = send ? k_sendmsg(fd, &m, flags) : k_recvmsg(fd, &m, flags);
 	if (r >= 0 && !send) {

@@ -238,6 +238,14 @@ int vfs_open(const char *path, int flags, int mode, struct file **out);
 /* Same, relative to DIRFD (AT_FDCWD or an fd). */
 int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **out);
 
+/* Socket files for AF_UNIX bind/connect (rump/fs/sockfile.c); PATH is kernel
+ * memory, relative to the cwd. Create: a new S_IFSOCK file (0777 less the
+ * umask), -EADDRINUSE if the name exists; *OUT gets a reference. Lookup: the
+ * socket file PATH names (symlinks followed), -ECONNREFUSED if it is not one. */
+int vfs_sock_create(const char *path, struct inode **out);
+int vfs_sock_lookup(const char *path, struct inode **out);
+void vfs_sock_put(struct inode *ino);
+
 /* Mount the root fs from the first block device, tmpfs on /tmp and /dev/shm,
  * devfs on /dev, procfs on /proc,
  * and install the console as fds 0, 1, 2. */

@@ -87,7 +87,9 @@ struct net_msg {
 	struct net_iov *iov;
 	int iovlen;
 	int flags;                   /* out: MSG_TRUNC, ... */
+	size_t controllen;           /* send: the ancillary data's size (msg_controllen) */
 };
+#define CMSG_HDR_SIZE 16             /* sizeof(struct cmsghdr): a shorter control buffer holds none */
 
 struct sock;
 

@@ -313,6 +313,14 @@ int k_getpeername(int fd, void *addr, uint32_t *len)
 
 long k_sendmsg(int fd, struct net_msg *m, int flags)
 {
+	/* AF_UNIX refuses ancillary data itself; the IP families send without it. */
+	if (m->controllen >= CMSG_HDR_SIZE) {
+		struct file *f = fd_file(fd);
+		if (f && file_is_socket(f) && S(f)->domain != AF_UNIX)
+			klog_once("cmsg-send", "uninode: sendmsg control messages on IP sockets are ignored\n");
+		if (f)
+			file_put(f);
+	}
 	return WITH_SOCK(fd, s->ops->sendmsg ? s->ops->sendmsg(s, m, flags, nonblocking(s, flags)) : -EOPNOTSUPP);
 }
 
@@ -447,7 +455,8 @@ static int sol_socket_get(struct sock *s, int name, void *val, uint32_t *len)
 		return 0;
 	}
 	}
-	return -ENOPROTOOPT;
+	/* Family-specific SOL_SOCKET options (AF_UNIX's SO_PEERCRED). */
+	return s->ops->getopt ? s->ops->getopt(s, SOL_SOCKET, name, val, len) : -ENOPROTOOPT;
 }
 
 /* VAL/LEN are a kernel copy of the app's option. */

@@ -1,38 +1,51 @@
-/* AF_UNIX stream sockets: connected pairs (socketpair), each end with a
- * 64 KiB receive ring the other end writes into, under net_lock like every
- * socket. Sockets bound to paths are not supported yet: connect() finds no
- * listener (ENOENT), which is what glibc expects when nscd is absent. */
-#include "sock.h"
+/* AF_UNIX sockets: creation, socketpair, listen/connect/accept, shutdown,
+ * readiness and close for all three types, and the SOCK_STREAM byte path:
+ * each connected end has a receive ring the other end writes into, so a
+ * full ring is backpressure (the writer waits, or EAGAIN), never a drop.
+ * As on Linux, connect() makes the server's end at once and queues it on
+ * the listener; the client may write before accept(). Names are in
+ * unix_bind.c, datagrams and seqpackets in unix_msg.c. */
+#include "unix.h"
 
-#define RING 65536
+#define SO_PEERCRED 17
 
-struct unix_sock {
-	struct sock *s;
-	struct unix_sock *peer;      /* NULL once the other end is closed */
-	char *buf;                   /* what this end receives */
-	size_t head, len;
-	bool paired;
-};
+void unix_hold(struct unix_sock *u) { u->refs++; }
 
-static struct unix_sock *X(struct sock *s) { return s->proto; }
-
-/* Bytes the peer can still write into U's ring. */
-static size_t room(const struct unix_sock *u) { return RING - u->len; }
-
-static long unix_send_op(struct sock *s, struct net_msg *m, int flags, bool nonblock)
+void unix_drop(struct unix_sock *u)
 {
-	struct unix_sock *u = X(s);
-	if (!u->paired)
+	if (--u->refs)
+		return;
+	unix_msg_purge(u);
+	kfree(u->ring);
+	sock_free(u->s);
+	kfree(u);
+}
+
+static size_t room(const struct unix_sock *u) { return UNIX_RING - u->len; }
+
+/* Can U receive no more (shut, or the peer gone or shut for writing)? */
+static bool rd_end(const struct unix_sock *u) { return u->s->shut & SHUT_RD_BIT; }
+static bool wr_end(const struct unix_sock *u) { return u->s->shut & SHUT_WR_BIT; }
+
+static long stream_send(struct sock *s, struct net_msg *m, int flags, bool nonblock)
+{
+	struct unix_sock *u = unix_of(s);
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (m->name && m->namelen)
+		return u->state == U_CONNECTED ? -EISCONN : -EOPNOTSUPP;
+	if (u->state != U_CONNECTED)
 		return -ENOTCONN;
 	size_t total = iov_total(m), done = 0;
 	uint64_t deadline = sock_deadline(s->sndtimeo);
-	int w;
-	int seg = 0;
+	int seg = 0, w;
 	size_t seg_off = 0;
-	while (done < total) {
+	while (done < total || !total) {
 		struct unix_sock *p = u->peer;
-		if (!p || (s->shut & SHUT_WR_BIT) || (p->s->shut & SHUT_RD_BIT))
+		if (!p || wr_end(u))
 			return done ? (long)done : sock_epipe(flags);
+		if (!total)
+			return 0;
 		if (!room(p)) {
 			if (nonblock || done)
 				return done ? (long)done : -EAGAIN;
@@ -44,9 +57,9 @@ static long unix_send_op(struct sock *s, struct net_msg *m, int flags, bool nonb
 			seg++;
 			seg_off = 0;
 		}
-		size_t tail = (p->head + p->len) % RING;
-		size_t k = MIN(MIN(m->iov[seg].len - seg_off, room(p)), RING - tail);
-		memcpy(p->buf + tail, (char *)m->iov[seg].base + seg_off, k);
+		size_t tail = (p->head + p->len) % UNIX_RING;
+		size_t k = MIN(MIN(m->iov[seg].len - seg_off, room(p)), UNIX_RING - tail);
+		memcpy(p->ring + tail, (char *)m->iov[seg].base + seg_off, k);
 		p->len += k;
 		seg_off += k;
 		done += k;
@@ -55,165 +68,389 @@ static long unix_send_op(struct sock *s, struct net_msg *m, int flags, bool nonb
 	return (long)done;
 }
 
-static long unix_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonblock)
+/* Copy from the front of U's ring into the iovec from byte OFF on; does not consume. */
+static size_t ring_copy(struct unix_sock *u, struct net_msg *m, size_t off)
 {
-	struct unix_sock *u = X(s);
-	if (!u->paired)
+	size_t done = 0, head = u->head, len = u->len, pos = 0;
+	for (int i = 0; i < m->iovlen && len; i++) {
+		size_t seg = m->iov[i].len, at = 0;
+		if (pos + seg <= off) {
+			pos += seg;
+			continue;
+		}
+		if (pos < off)
+			at = off - pos;
+		pos += seg;
+		while (at < seg && len) {
+			size_t k = MIN(MIN(seg - at, len), UNIX_RING - head);
+			memcpy((char *)m->iov[i].base + at, u->ring + head, k);
+			head = (head + k) % UNIX_RING;
+			len -= k;
+			at += k;
+			done += k;
+		}
+	}
+	return done;
+}
+
+static long stream_recv(struct sock *s, struct net_msg *m, int flags, bool nonblock)
+{
+	struct unix_sock *u = unix_of(s);
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (u->state != U_CONNECTED)
 		return -EINVAL;
+	size_t want = iov_total(m), got = 0;
 	uint64_t deadline = sock_deadline(s->rcvtimeo);
 	int w;
-	while (!u->len) {
-		if (!u->peer || (s->shut & SHUT_RD_BIT) || (u->peer->s->shut & SHUT_WR_BIT))
-			return 0;
+	for (;;) {
+		if (u->len > 0 && got < want) {
+			/* A PEEK copies once and never waits for more. */
+			size_t k = ring_copy(u, m, got);
+			if (!(flags & MSG_PEEK)) {
+				u->head = (u->head + k) % UNIX_RING;
+				u->len -= k;
+				if (u->peer)
+					sock_wake(u->peer->s, EPOLLOUT | EPOLLWRNORM);
+			}
+			got += k;
+			if (flags & MSG_PEEK)
+				break;
+		}
+		if (got == want || (got && !(flags & MSG_WAITALL)))
+			break;
+		if (s->error) {
+			if (got)
+				break;
+			int e = s->error;
+			s->error = 0;
+			return -e;
+		}
+		if (rd_end(u) || nonblock) {
+			if (!got && !rd_end(u))
+				return -EAGAIN;
+			break;
+		}
+		if ((w = sock_wait(s, deadline)))
+			return got ? (long)got : sock_wait_error(w);
+	}
+	unix_name_out(m, &u->peername);
+	return (long)got;
+}
+
+static long send_op(struct sock *s, struct net_msg *m, int flags, bool nonblock)
+{
+	if (m->controllen >= CMSG_HDR_SIZE) {
+		/* SCM_RIGHTS and SCM_CREDENTIALS are not carried: refuse the whole
+		 * message rather than deliver the data without them. */
+		klog_once("unix-cmsg", "uninode: sendmsg ancillary data (SCM_RIGHTS, SCM_CREDENTIALS) on AF_UNIX is not supported\n");
+		return -EOPNOTSUPP;
+	}
+	return s->type == SOCK_STREAM ? stream_send(s, m, flags, nonblock) : unix_msg_send(s, m, flags, nonblock);
+}
+
+static long recv_op(struct sock *s, struct net_msg *m, int flags, bool nonblock)
+{
+	return s->type == SOCK_STREAM ? stream_recv(s, m, flags, nonblock) : unix_msg_recv(s, m, flags, nonblock);
+}
+
+/* A fresh, unconnected unix_sock on S. */
+static struct unix_sock *unix_new(struct sock *s);
+
+/* Connect U (stream or seqpacket) to the listener named ADDR. */
+static int connect_op(struct sock *s, const void *addr, uint32_t len, bool nonblock)
+{
+	struct unix_sock *u = unix_of(s);
+	if (!unix_connection_type(s))
+		return unix_dgram_connect(s, addr, len);
+	struct unix_addr a;
+	int err = unix_addr_parse(addr, len, &a);
+	if (err)
+		return err;
+	uint64_t deadline = sock_deadline(s->sndtimeo);
+	for (;;) {
+		if (u->state == U_CONNECTED)
+			return -EISCONN;
+		if (u->state == U_LISTENING)
+			return -EINVAL;
+		struct unix_sock *l;
+		if ((err = unix_find(&a, s->type, &l)))
+			return err;
+		if (l->state != U_LISTENING || l->dead) {
+			unix_drop(l);
+			return -ECONNREFUSED;
+		}
+		if (l->qlen > l->backlog) {
+			/* Linux lets backlog + 1 connections wait, then makes connectors wait. */
+			if (nonblock) {
+				unix_drop(l);
+				return -EAGAIN;
+			}
+			int w = sock_wait(l->s, deadline);
+			unix_drop(l);
+			if (w)
+				return sock_wait_error(w);
+			continue;                /* the listener may be gone or replaced: look again */
+		}
+		struct sock *cs = sock_alloc(AF_UNIX, s->type, 0, NULL);
+		struct unix_sock *c = cs ? unix_new(cs) : NULL;
+		char *ring = s->type == SOCK_STREAM ? kmalloc(UNIX_RING) : NULL;
+		char *cring = s->type == SOCK_STREAM ? kmalloc(UNIX_RING) : NULL;
+		if (!c || (s->type == SOCK_STREAM && (!ring || !cring))) {
+			kfree(ring);
+			kfree(cring);
+			if (c)
+				unix_drop(c);
+			else if (cs)
+				sock_free(cs);
+			unix_drop(l);
+			return -ENOMEM;
+		}
+		if (s->type == SOCK_STREAM) {
+			kfree(u->ring);
+			u->ring = ring;
+			c->ring = cring;
+		}
+		c->name = l->name;
+		c->peername = u->name;
+		u->peername = l->name;
+		c->peer = u;
+		u->peer = c;
+		c->state = u->state = U_CONNECTED;
+		c->embryo = true;
+		if (l->qtail)
+			l->qtail->qnext = c;
+		else
+			l->qhead = c;
+		l->qtail = c;
+		l->qlen++;
+		sock_wake(l->s, EPOLLIN | EPOLLRDNORM);
+		sock_wake(s, EPOLLOUT | EPOLLWRNORM);
+		unix_drop(l);
+		return 0;
+	}
+}
+
+static int listen_op(struct sock *s, int backlog)
+{
+	struct unix_sock *u = unix_of(s);
+	if (!unix_connection_type(s))
+		return -EOPNOTSUPP;
+	if (u->state == U_CONNECTED || !u->name.len)
+		return -EINVAL;
+	unsigned b = (unsigned)backlog > UNIX_SOMAXCONN ? UNIX_SOMAXCONN : (unsigned)backlog;
+	bool more = u->state == U_LISTENING && b > u->backlog;
+	u->backlog = b;
+	u->state = U_LISTENING;
+	s->listening = true;
+	if (more)
+		sock_wake(s, EPOLLOUT);          /* connectors waiting for room */
+	return 0;
+}
+
+static int accept_op(struct sock *s, struct sock **out, bool nonblock)
+{
+	struct unix_sock *u = unix_of(s);
+	if (!unix_connection_type(s))
+		return -EOPNOTSUPP;
+	if (u->state != U_LISTENING)
+		return -EINVAL;
+	uint64_t deadline = sock_deadline(s->rcvtimeo);
+	while (!u->qhead) {
 		if (nonblock)
 			return -EAGAIN;
-		if ((w = sock_wait(s, deadline)))
+		int w = sock_wait(s, deadline);
+		if (w)
 			return sock_wait_error(w);
+		if (u->state != U_LISTENING)
+			return -EINVAL;
 	}
-	size_t done = 0, head = u->head, len = u->len;
-	for (int i = 0; i < m->iovlen && len; i++) {
-		size_t got = 0;
-		while (got < m->iov[i].len && len) {
-			size_t k = MIN(MIN(m->iov[i].len - got, len), RING - head);
-			memcpy((char *)m->iov[i].base + got, u->buf + head, k);
-			head = (head + k) % RING;
-			len -= k;
-			got += k;
-		}
-		done += got;
-	}
-	if (!(flags & MSG_PEEK)) {
-		u->head = head;
-		u->len = len;
-		if (u->peer)
-			sock_wake(u->peer->s, EPOLLOUT | EPOLLWRNORM);
-	}
-	if (m->name)
-		m->namelen = 0;
-	return (long)done;
-}
-
-static int unix_shutdown_op(struct sock *s, int how)
-{
-	struct unix_sock *u = X(s);
-	if (!u->paired)
-		return -ENOTCONN;
-	s->shut |= how == SHUT_RD ? SHUT_RD_BIT : how == SHUT_WR ? SHUT_WR_BIT : SHUT_RD_BIT | SHUT_WR_BIT;
-	sock_wake(s, EPOLLIN | EPOLLOUT);
-	if (u->peer)
-		sock_wake(u->peer->s, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	struct unix_sock *c = u->qhead;
+	u->qhead = c->qnext;
+	if (!u->qhead)
+		u->qtail = NULL;
+	c->qnext = NULL;
+	c->embryo = false;
+	u->qlen--;
+	sock_wake(s, EPOLLOUT);                  /* room for a waiting connector */
+	*out = c->s;
 	return 0;
 }
 
-static int unix_getname_op(struct sock *s, void *addr, uint32_t *len, bool peer)
+static int shutdown_op(struct sock *s, int how)
 {
-	if (peer && !X(s)->paired)
-		return -ENOTCONN;
-	uint16_t family = AF_UNIX;             /* unnamed: just the family */
-	memcpy(addr, &family, MIN(*len, (uint32_t)sizeof family));
-	*len = sizeof family;
+	struct unix_sock *u = unix_of(s);
+	unsigned mine = how == SHUT_RD ? SHUT_RD_BIT : how == SHUT_WR ? SHUT_WR_BIT : SHUT_RD_BIT | SHUT_WR_BIT;
+	/* Linux answers 0 even on an unconnected unix socket. */
+	s->shut |= mine;
+	sock_wake(s, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	if (unix_connection_type(s) && u->state == U_CONNECTED && u->peer) {
+		/* What this end stops doing, the other end sees as its opposite. */
+		unsigned theirs = ((mine & SHUT_RD_BIT) ? SHUT_WR_BIT : 0) | ((mine & SHUT_WR_BIT) ? SHUT_RD_BIT : 0);
+		u->peer->s->shut |= theirs;
+		sock_wake(u->peer->s, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP);
+	}
 	return 0;
 }
 
-static int unix_bind_op(struct sock *s, const void *addr, uint32_t len)
+static unsigned poll_op(struct sock *s)
 {
-	klog_once("unix-bind", "uninode: binding AF_UNIX sockets to names is not supported yet\n");
-	return -EOPNOTSUPP;
-}
-
-static int unix_connect_op(struct sock *s, const void *addr, uint32_t len, bool nonblock)
-{
-	if (X(s)->paired)
-		return -EISCONN;
-	return -ENOENT;                        /* no socket files exist to connect to */
-}
-
-static unsigned unix_poll_op(struct sock *s)
-{
-	struct unix_sock *u = X(s);
-	if (!u->paired)
-		return EPOLLOUT | EPOLLHUP;
+	struct unix_sock *u = unix_of(s);
 	unsigned r = 0;
-	bool rd_end = !u->peer || (s->shut & SHUT_RD_BIT) || (u->peer->s->shut & SHUT_WR_BIT);
-	bool wr_end = !u->peer || (s->shut & SHUT_WR_BIT) || (u->peer->s->shut & SHUT_RD_BIT);
-	if (u->len || rd_end)
-		r |= EPOLLIN | EPOLLRDNORM;
-	if (rd_end)
-		r |= EPOLLRDHUP;
-	if (wr_end || room(u->peer) > 0)
-		r |= EPOLLOUT | EPOLLWRNORM;
-	if (rd_end && wr_end)
+	if (s->error)
+		r |= EPOLLERR;
+	if (rd_end(u) && wr_end(u))
 		r |= EPOLLHUP;
+	if (rd_end(u))
+		r |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
+	if (u->state == U_LISTENING)
+		return r | (u->qhead ? EPOLLIN | EPOLLRDNORM : 0);
+	if (u->len || u->mhead)
+		r |= EPOLLIN | EPOLLRDNORM;
+	if (unix_connection_type(s) && u->state != U_CONNECTED)
+		r |= EPOLLHUP;
+	/* Writable also once the other side is gone, so writers see EPIPE instead of hanging. */
+	struct unix_sock *p = u->peer;
+	bool writable;
+	if (s->type == SOCK_STREAM)
+		writable = !p || wr_end(u) || room(p) > 0;
+	else
+		writable = !p || p->dead || wr_end(u) || !unix_msg_full(p, u, 0);
+	if (writable)
+		r |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
 	return r;
 }
 
-static long unix_ioctl_op(struct sock *s, unsigned long cmd, unsigned long arg)
+static long ioctl_op(struct sock *s, unsigned long cmd, unsigned long arg)
 {
+	struct unix_sock *u = unix_of(s);
 	if (cmd == FIONREAD) {
-		*(int *)arg = (int)X(s)->len;
+		if (u->state == U_LISTENING)
+			return -EINVAL;
+		*(int *)arg = s->type == SOCK_STREAM ? (int)u->len : u->mhead ? (int)u->mhead->len : 0;
 		return 0;
 	}
 	if (cmd == SIOCOUTQ) {
-		*(int *)arg = X(s)->peer ? (int)X(s)->peer->len : 0;
+		struct unix_sock *p = u->peer;
+		*(int *)arg = !p || p->dead ? 0 : s->type == SOCK_STREAM ? (int)p->len : (int)p->mbytes;
 		return 0;
 	}
 	return -ENOTTY;
 }
 
-static void unix_release_op(struct sock *s)
+/* struct ucred: one process, root. */
+struct ucred { int32_t pid; uint32_t uid, gid; };
+
+static int getopt_op(struct sock *s, int level, int name, void *val, uint32_t *len)
 {
-	struct unix_sock *u = X(s);
-	if (u->peer) {
-		u->peer->peer = NULL;
-		sock_wake(u->peer->s, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP);
+	struct unix_sock *u = unix_of(s);
+	if (level == SOL_SOCKET && name == SO_PEERCRED) {
+		/* A connected or listening socket knows its peer (here always this
+		 * process); otherwise Linux reports no pid and uid/gid -1. */
+		bool known = u->state != U_UNCONNECTED;
+		struct ucred c = { known ? 1 : 0, known ? 0 : ~0u, known ? 0 : ~0u };
+		uint32_t n = MIN(*len, (uint32_t)sizeof c);
+		memcpy(val, &c, n);
+		*len = n;
+		return 0;
 	}
-	kfree(u->buf);
-	kfree(u);
-	sock_free(s);
+	return -ENOPROTOOPT;
+}
+
+/* U's end is gone: tell its connected peer. */
+static void disconnect(struct unix_sock *u)
+{
+	struct unix_sock *p = u->peer;
+	if (!p)
+		return;
+	u->peer = NULL;
+	if (!unix_connection_type(u->s)) {
+		unix_drop(p);                    /* a datagram socket's destination reference */
+		return;
+	}
+	p->peer = NULL;
+	p->s->shut = SHUT_RD_BIT | SHUT_WR_BIT;
+	/* Unread data, or a connection never accepted, is a reset for the other end. */
+	if (u->len || u->mhead || u->embryo)
+		p->s->error = ECONNRESET;
+	sock_wake(p->s, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP | EPOLLERR);
+}
+
+static void release_op(struct sock *s)
+{
+	struct unix_sock *u = unix_of(s);
+	u->dead = true;
+	unix_unbind(u);
+	while (u->qhead) {
+		/* Connections nobody accepted die with their listener. */
+		struct unix_sock *c = u->qhead;
+		u->qhead = c->qnext;
+		c->dead = true;
+		disconnect(c);
+		unix_drop(c);
+	}
+	u->qtail = NULL;
+	u->qlen = 0;
+	disconnect(u);
+	unix_msg_purge(u);
+	sock_wake(s, EPOLLIN | EPOLLOUT | EPOLLHUP);   /* connectors sleeping on this listener */
+	unix_drop(u);
 }
 
 static const struct sock_ops unix_ops = {
-	.bind = unix_bind_op, .connect = unix_connect_op, .sendmsg = unix_send_op, .recvmsg = unix_recv_op,
-	.shutdown = unix_shutdown_op, .getname = unix_getname_op, .poll = unix_poll_op, .ioctl = unix_ioctl_op,
-	.release = unix_release_op,
+	.bind = unix_bind_op, .listen = listen_op, .accept = accept_op, .connect = connect_op,
+	.sendmsg = send_op, .recvmsg = recv_op, .shutdown = shutdown_op, .getname = unix_getname_op,
+	.getopt = getopt_op, .poll = poll_op, .ioctl = ioctl_op, .release = release_op,
 };
+
+static struct unix_sock *unix_new(struct sock *s)
+{
+	struct unix_sock *u = kzalloc(sizeof(*u));
+	if (!u)
+		return NULL;
+	u->s = s;
+	u->refs = 1;
+	s->proto = u;
+	s->ops = &unix_ops;
+	/* Linux's defaults for unix sockets, as getsockopt reports them. */
+	s->sndbuf = s->rcvbuf = UNIX_MSG_LIMIT;
+	return u;
+}
 
 int unix_create(struct sock *s)
 {
 	if (s->type != SOCK_STREAM && s->type != SOCK_DGRAM && s->type != SOCK_SEQPACKET)
 		return -ESOCKTNOSUPPORT;
-	struct unix_sock *u = kzalloc(sizeof(*u));
-	if (!u)
-		return -ENOMEM;
-	u->s = s;
-	s->proto = u;
-	s->ops = &unix_ops;
-	return 0;
+	return unix_new(s) ? 0 : -ENOMEM;
 }
 
 int unix_pair(struct sock *a, struct sock *b)
 {
-	if (a->type != SOCK_STREAM) {
-		klog_once("unix-pair-type", "uninode: socketpair(AF_UNIX) supports SOCK_STREAM only\n");
-		return -EOPNOTSUPP;
-	}
 	int err = unix_create(a);
-	if (!err && (err = unix_create(b)))
-		kfree(a->proto);
 	if (err)
 		return err;
-	struct unix_sock *x = X(a), *y = X(b);
-	x->buf = kmalloc(RING);
-	y->buf = kmalloc(RING);
-	if (!x->buf || !y->buf) {
-		kfree(x->buf);
-		kfree(y->buf);
+	if ((err = unix_create(b))) {
+		kfree(a->proto);
+		return err;
+	}
+	struct unix_sock *x = unix_of(a), *y = unix_of(b);
+	if (a->type == SOCK_STREAM) {
+		x->ring = kmalloc(UNIX_RING);
+		y->ring = kmalloc(UNIX_RING);
+	}
+	if (a->type == SOCK_STREAM && (!x->ring || !y->ring)) {
+		kfree(x->ring);
+		kfree(y->ring);
 		kfree(x);
 		kfree(y);
 		return -ENOMEM;
 	}
 	x->peer = y;
 	y->peer = x;
-	x->paired = y->paired = true;
+	if (a->type == SOCK_DGRAM) {
+		unix_hold(x);                    /* each is the other's destination */
+		unix_hold(y);
+	}
+	x->state = y->state = U_CONNECTED;
 	return 0;
 }

@@ -47,6 +47,7 @@ const cases: Case[] = [
   { name: "threads" },
   { name: "signals" },
   { name: "mremap" },
+  { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
 ];
 
 beforeAll(async () => {
