@@ -9,6 +9,7 @@ import type { Manifest } from "../image/manifest.js";
 import { imageForTag } from "../images.js";
 import { formatBreakdown, formatBytes, sizeBreakdown } from "../node/prepare.js";
 import { cacheDir } from "../paths.js";
+import { describeNetwork } from "../vm/ip-token.js";
 import type { Command } from "./command.js";
 
 export const inspectCommand: Command = {
@@ -55,6 +56,7 @@ export const inspectCommand: Command = {
       ...(m.ports?.length ? ([["ports", m.ports.map((p) => `${p.host}:${p.guest}`).join(", ")]] as [string, string][]) : []),
       ...(m.memory ? ([["memory", m.memory]] as [string, string][]) : []),
       ...(m.cpus ? ([["cpus", String(m.cpus)]] as [string, string][]) : []),
+      ...(m.network !== undefined ? ([["network", describeNetwork(m.network)]] as [string, string][]) : []),
       ["files", `${m.files.length}`],
       ["sizes", formatBreakdown(sizes)],
     ];

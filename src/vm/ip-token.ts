@@ -17,6 +17,15 @@ export function ipToken(network: NetworkConfig | undefined): string | undefined 
   return "ip=" + fields.join(":").replace(/:+$/, "");
 }
 
+/** NETWORK in words, for `inspect`: "dhcp", "10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3". */
+export function describeNetwork(network: NetworkConfig): string {
+  if (network === "dhcp") return "dhcp";
+  const parts = [network.address ?? "dhcp"];
+  if (network.gateway !== undefined) parts.push(`gateway ${network.gateway}`);
+  if (network.dns !== undefined) parts.push(`dns ${network.dns.join(", ")}`);
+  return parts.join(" ");
+}
+
 /** The tokens for an image's manifest: its recorded network, checked again since an image file
  * may come from anywhere. */
 export function networkTokens(manifest: unknown): string[] {

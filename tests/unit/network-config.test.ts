@@ -12,7 +12,7 @@ import { BASE_DIRS, systemFiles } from "../../src/image/system-files.js";
 import { loadApp } from "../../src/node/app.js";
 import { validateConfig } from "../../src/node/config.js";
 import { planApp } from "../../src/node/pack.js";
-import { ipToken, networkTokens } from "../../src/vm/ip-token.js";
+import { describeNetwork, ipToken, networkTokens } from "../../src/vm/ip-token.js";
 import { HELLO_C, compileC, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
@@ -101,6 +101,12 @@ describe("the ip= token", () => {
     expect(ipToken({ dns: ["9.9.9.9"] })).toBe("ip=::::::dhcp:9.9.9.9");
     expect(ipToken("dhcp")).toBe("ip=dhcp");
     expect(ipToken(undefined)).toBeUndefined();
+  });
+
+  it("inspect says it in words", () => {
+    expect(describeNetwork({ address: "10.0.2.15/24", gateway: "10.0.2.2", dns: ["10.0.2.3", "10.0.2.4"] })).toBe("10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3, 10.0.2.4");
+    expect(describeNetwork({ dns: ["9.9.9.9"] })).toBe("dhcp dns 9.9.9.9");
+    expect(describeNetwork("dhcp")).toBe("dhcp");
   });
 
   it("comes from the image's manifest, which is checked again", () => {
