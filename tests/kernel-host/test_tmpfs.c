@@ -311,6 +311,54 @@ static void test_tmpfs_symlinks_and_times(void)
 	CHECK_EQ(stx.stx_dev_minor, 30);
 }
 
+/* The socket files AF_UNIX bind() makes and connect() resolves (sockfile.c). */
+static void test_socket_files(void)
+{
+	struct inode *ino, *again;
+	struct kstat st;
+	CHECK_EQ(vfs_sock_create("/tmp/s.sock", &ino), 0);
+	CHECK_EQ(sys_lstat("/tmp/s.sock", &st), 0);
+	CHECK_EQ(st.st_mode, S_IFSOCK | 0755);   /* 0777 less umask 022 */
+	CHECK_EQ(st.st_size, 0);
+	CHECK_EQ(vfs_sock_create("/tmp/s.sock", &again), -EADDRINUSE);
+	CHECK_EQ(vfs_sock_lookup("/tmp/s.sock", &again), 0);
+	CHECK(again == ino, "lookup finds the bound inode");
+	vfs_sock_put(again);
+	CHECK_EQ(sys_symlink("s.sock", "/tmp/s.link"), 0);
+	CHECK_EQ(vfs_sock_lookup("/tmp/s.link", &again), 0);   /* connect follows symlinks */
+	CHECK(again == ino, "through the symlink");
+	vfs_sock_put(again);
+	CHECK_EQ(vfs_sock_create("/tmp/s.link", &again), -EADDRINUSE);
+	CHECK_EQ(sys_open("/tmp/s.sock", O_RDWR, 0), -ENXIO);
+	/* what a bind or connect meets elsewhere */
+	int fd = (int)sys_open("/tmp/plain", O_CREAT | O_WRONLY, 0644);
+	sys_close(fd);
+	CHECK_EQ(vfs_sock_lookup("/tmp/plain", &again), -ECONNREFUSED);
+	CHECK_EQ(vfs_sock_lookup("/tmp/nobody.sock", &again), -ENOENT);
+	CHECK_EQ(vfs_sock_create("/tmp/no-dir/x.sock", &again), -ENOENT);
+	CHECK_EQ(vfs_sock_create("/x.sock", &again), -EROFS);        /* the ext2 root */
+	CHECK_EQ(vfs_sock_create("/hello.txt", &again), -EADDRINUSE); /* existing beats read-only, as Linux */
+	CHECK_EQ(vfs_sock_create("/tmp", &again), -EADDRINUSE);
+	/* unlinked while bound: the name goes, the inode stays with its socket */
+	CHECK_EQ(sys_unlink("/tmp/s.sock"), 0);
+	CHECK_EQ(vfs_sock_lookup("/tmp/s.sock", &again), -ENOENT);
+	CHECK_EQ(vfs_sock_create("/tmp/s.sock", &again), 0);
+	CHECK(again != ino, "a new file at the same path is another socket");
+	CHECK_EQ(sys_umask(077), 022);
+	struct inode *masked;
+	CHECK_EQ(vfs_sock_create("/tmp/m.sock", &masked), 0);
+	CHECK_EQ(sys_umask(022), 077);
+	CHECK_EQ(sys_stat("/tmp/m.sock", &st), 0);
+	CHECK_EQ(st.st_mode, S_IFSOCK | 0700);
+	vfs_sock_put(masked);
+	vfs_sock_put(again);
+	vfs_sock_put(ino);
+	sys_unlink("/tmp/s.sock");
+	sys_unlink("/tmp/m.sock");
+	sys_unlink("/tmp/s.link");
+	sys_unlink("/tmp/plain");
+}
+
 void suite_tmpfs(void)
 {
 	RUN(test_create_write_read);
@@ -319,4 +367,5 @@ void suite_tmpfs(void)
 	RUN(test_rename);
 	RUN(test_readdir_while_changing);
 	RUN(test_tmpfs_symlinks_and_times);
+	RUN(test_socket_files);
 }
