@@ -176,6 +176,10 @@ static int connect_op(struct sock *s, const void *addr, uint32_t len, bool nonbl
 		struct unix_sock *l;
 		if ((err = unix_find(&a, s->type, &l)))
 			return err;
+		if (u->state != U_UNCONNECTED) {
+			unix_drop(l);            /* changed while the name was looked up */
+			continue;
+		}
 		if (l->state != U_LISTENING || l->dead) {
 			unix_drop(l);
 			return -ECONNREFUSED;

@@ -73,10 +73,12 @@ int unix_addr_parse(const void *addr, uint32_t len, struct unix_addr *a);
 int unix_bind_op(struct sock *s, const void *addr, uint32_t len);
 /* Give U an abstract name of its own (a bind with only the family). */
 int unix_autobind(struct unix_sock *u);
-/* The live socket bound to A, held (unix_drop it): -ECONNREFUSED if none,
- * -EPROTOTYPE if it is of another type than TYPE, or the path's own error. */
+/* The socket bound to A, held (unix_drop it): -ECONNREFUSED if none,
+ * -EPROTOTYPE if it is of another type than TYPE, or the path's own error.
+ * May let net_lock go for a path (so the caller's state may have changed,
+ * and the socket found may be dead by the return). */
 int unix_find(const struct unix_addr *a, int type, struct unix_sock **out);
-/* Forget U's name (it is being released). */
+/* Forget U's name (it is being released; lets net_lock go for a path). */
 void unix_unbind(struct unix_sock *u);
 int unix_getname_op(struct sock *s, void *addr, uint32_t *len, bool peer);
 /* Write A (or, unnamed, nothing: *NAMELEN 0) as a received message's source. */

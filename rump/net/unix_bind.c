@@ -7,6 +7,33 @@
 
 static struct unix_sock *bound;      /* every socket with a name, newest first */
 
+/* The VFS is entered without net_lock held: a description's last reference
+ * can be dropped under the VFS lock (file_put_locked), and if it is a
+ * socket its release takes net_lock, so holding net_lock while waiting for
+ * the VFS lock could deadlock. Callers recheck what may have changed. */
+static int sock_create_unlocked(const char *path, struct inode **out)
+{
+	net_unlock();
+	int err = vfs_sock_create(path, out);
+	net_lock();
+	return err;
+}
+
+static int sock_lookup_unlocked(const char *path, struct inode **out)
+{
+	net_unlock();
+	int err = vfs_sock_lookup(path, out);
+	net_lock();
+	return err;
+}
+
+static void sock_put_unlocked(struct inode *ino)
+{
+	net_unlock();
+	vfs_sock_put(ino);
+	net_lock();
+}
+
 static bool is_abstract(const struct unix_addr *a) { return a->len > 2 && a->bytes[2] == 0; }
 
 int unix_addr_parse(const void *addr, uint32_t len, struct unix_addr *a)
@@ -89,11 +116,13 @@ int unix_bind_op(struct sock *s, const void *addr, uint32_t len)
 		/* Linux makes the file before it looks at whether the socket is
 		 * bound, so an existing path is EADDRINUSE even then. */
 		struct inode *ino;
-		if ((err = vfs_sock_create(a.bytes + 2, &ino)))
+		if ((err = sock_create_unlocked(a.bytes + 2, &ino)))
 			return err;
-		if (u->name.len) {
+		if (u->name.len) {               /* bound before, or by another thread meanwhile */
+			net_unlock();
 			vfs_sock_put(ino);
 			k_unlinkat(AT_FDCWD, a.bytes + 2, 0);
+			net_lock();
 			return -EINVAL;
 		}
 		u->ino = ino;
@@ -110,7 +139,7 @@ int unix_find(const struct unix_addr *a, int type, struct unix_sock **out)
 		hit = find_abstract(a, type);
 	} else {
 		struct inode *ino;
-		int err = vfs_sock_lookup(a->bytes + 2, &ino);
+		int err = sock_lookup_unlocked(a->bytes + 2, &ino);
 		if (err)
 			return err;
 		for (struct unix_sock *b = bound; b; b = b->bnext)
@@ -118,9 +147,18 @@ int unix_find(const struct unix_addr *a, int type, struct unix_sock **out)
 				hit = b;
 				break;
 			}
-		vfs_sock_put(ino);
-		if (hit && hit->s->type != type)
+		if (hit)
+			unix_hold(hit);
+		sock_put_unlocked(ino);
+		if (hit && hit->s->type != type) {
+			unix_drop(hit);
 			return -EPROTOTYPE;
+		}
+		/* It may have been closed while net_lock was let go: callers check dead. */
+		if (hit) {
+			*out = hit;
+			return 0;
+		}
 	}
 	if (!hit)
 		return -ECONNREFUSED;
@@ -140,8 +178,9 @@ void unix_unbind(struct unix_sock *u)
 		u->registered = false;
 	}
 	if (u->ino) {
-		vfs_sock_put(u->ino);
+		struct inode *ino = u->ino;
 		u->ino = NULL;
+		sock_put_unlocked(ino);      /* U is off the list and dead: nothing finds it meanwhile */
 	}
 }
 

@@ -196,6 +196,10 @@ int unix_dgram_connect(struct sock *s, const void *addr, uint32_t len)
 	int err = unix_addr_parse(addr, len, &a);
 	if (err || (err = unix_find(&a, SOCK_DGRAM, &to)))
 		return err;
+	if (to->dead) {
+		unix_drop(to);
+		return -ECONNREFUSED;
+	}
 	if (to->peer && to->peer != u) {
 		unix_drop(to);
 		return -EPERM;
