@@ -1,9 +1,9 @@
-// The options `run` and `build` share for describing a program image: --exec, -e, --add, --add-host.
+// The options `run` and `build` share for describing a program image: --exec, -e, --add, --add-host, --lib.
 
 import { isIP } from "node:net";
 import { listOpt, stringOpt, type OptionSpec, type ParsedArgs } from "../args.js";
 import { UsageError } from "../errors.js";
-import { isHostName } from "../node/config.js";
+import { isHostName, isLibrarySpec } from "../node/config.js";
 import type { ExecSpec } from "../image/plan.js";
 import type { CommandContext } from "./command.js";
 
@@ -12,13 +12,14 @@ export const EXEC_OPTIONS: OptionSpec[] = [
   { name: "env", short: "e", value: "KEY=VALUE", repeatable: true, description: "set an environment variable for the program (repeatable)" },
   { name: "add", value: "HOSTPATH:IMAGEPATH", repeatable: true, description: "copy a host file or directory into the image (repeatable)" },
   { name: "add-host", value: "NAME:ADDRESS", repeatable: true, description: "add a line to the image's /etc/hosts, as docker run --add-host does (repeatable)" },
+  { name: "lib", value: "NAME|PATH", repeatable: true, description: "add a library the program opens with dlopen, with its own libraries: a name found as the loader finds it (libnss_dns.so.2) or an absolute host path (repeatable)" },
 ];
 
 /** The ExecSpec the flags describe, or undefined when there is no --exec. */
 export function execSpecFrom(args: ParsedArgs, ctx: CommandContext, command: string): ExecSpec | undefined {
   const program = stringOpt(args, "exec");
   if (program === undefined) {
-    for (const name of ["env", "add", "add-host"]) {
+    for (const name of ["env", "add", "add-host", "lib"]) {
       if (listOpt(args, name).length > 0) {
         throw new UsageError(`--${name === "env" ? "env/-e" : name} needs --exec: an image's files and environment are fixed when it is built.`);
       }
@@ -35,6 +36,11 @@ export function execSpecFrom(args: ParsedArgs, ctx: CommandContext, command: str
   };
   const hosts = listOpt(args, "add-host").map(parseAddHost);
   if (hosts.length > 0) spec.hosts = hosts;
+  const libs = listOpt(args, "lib");
+  for (const lib of libs) {
+    if (!isLibrarySpec(lib)) throw new UsageError(`--lib expects a library name such as libz.so.1 or an absolute host path, got "${lib}".`);
+  }
+  if (libs.length > 0) spec.libs = libs;
   if (ctx.env["PATH"] !== undefined) spec.searchPath = ctx.env["PATH"];
   return spec;
 }

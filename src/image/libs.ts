@@ -8,14 +8,29 @@
 // stays that name in the image) and where its contents really are. Paths built from $ORIGIN are
 // expanded twice: against the host (to find the file) and against the object's place in the
 // image (so the loader in the VM finds it at the same relative spot).
+//
+// Libraries the program opens with dlopen cannot be seen in its headers, so the user names them
+// (`--lib`, the config's `libs`): each is looked up as dlopen would from the main program, after
+// the DT_NEEDED closure, and its own DT_NEEDED closure follows.
 
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { UninodeError } from "../errors.js";
+import { UninodeError, errnoCode } from "../errors.js";
 import { ElfError, readElf, type ElfFile } from "./elf.js";
 import { systemLibraryDirs } from "./ldconfig.js";
 
 export type FoundVia = "interpreter" | "path" | "rpath" | "runpath" | "system";
+
+/**
+ * The directories the loader in the VM searches by itself: glibc's built-in system path (`ld.so
+ * --help`). The image has no /etc/ld.so.cache, so a library the host finds in another ld.so.conf
+ * directory (/usr/local/lib) goes to the first of these in the image, where the VM's loader looks.
+ */
+export const LOADER_SYSTEM_DIRS: readonly string[] = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"];
+
+/** ELF e_type of a shared object, and the DT_FLAGS_1 bit of a PIE executable, which glibc refuses to dlopen. */
+const ET_DYN = 3;
+const DF_1_PIE = 0x08000000n;
 
 export interface SharedObject {
   /** The name it was asked for: a DT_NEEDED entry, or the PT_INTERP path. */
@@ -44,6 +59,10 @@ export interface ResolveOptions {
   programImagePath?: string;
   /** Overrides the ld.so.conf + default directories (tests). */
   systemDirs?: string[];
+  /** Libraries the program opens with dlopen: sonames ("libz.so.1") or absolute host paths. */
+  dlopen?: readonly string[];
+  /** How the user named them, for errors: "--lib", 'package.json "uninode".libs'. */
+  dlopenLabel?: string;
 }
 
 export class LibraryNotFoundError extends UninodeError {}
@@ -60,7 +79,7 @@ interface Node {
 /** Resolves the interpreter and all shared libraries of `program` transitively. */
 export async function resolveLibraries(program: ElfFile, options: ResolveOptions = {}): Promise<LibraryResolution> {
   const result: LibraryResolution = { libraries: [] };
-  if (program.interpreter === undefined && (program.dynamic?.needed.length ?? 0) === 0) return result;
+  if (program.interpreter === undefined && (program.dynamic?.needed.length ?? 0) === 0 && (options.dlopen?.length ?? 0) === 0) return result;
 
   const systemDirs = options.systemDirs ?? (await systemLibraryDirs());
   // The main program's $ORIGIN is its real directory on the host (ld.so reads /proc/self/exe),
@@ -99,36 +118,88 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
   }
 
   const queue: Node[] = [main];
-  while (queue.length > 0) {
-    const node = queue.shift()!;
-    for (const needed of node.elf.dynamic?.needed ?? []) {
-      if (byName.has(needed)) continue;
-      const found = await search(needed, node, systemDirs);
-      if (!found) {
-        const chain = node.obj ? ` (needed by ${node.obj.hostPath})` : "";
-        throw new LibraryNotFoundError(
-          "LIBRARY_NOT_FOUND",
-          `${program.path} needs ${needed}${chain}, which is not in its RPATH/RUNPATH nor the system library directories; install it, or add it with --add HOSTPATH:IMAGEPATH.`,
-        );
+  const follow = async () => {
+    while (queue.length > 0) {
+      const node = queue.shift()!;
+      for (const needed of node.elf.dynamic?.needed ?? []) {
+        if (byName.has(needed)) continue;
+        const found = await search(needed, node, systemDirs);
+        if (!found) {
+          const chain = node.obj ? ` (needed by ${node.obj.hostPath})` : "";
+          throw new LibraryNotFoundError(
+            "LIBRARY_NOT_FOUND",
+            `${program.path} needs ${needed}${chain}, which is not in its RPATH/RUNPATH nor the system library directories; install it, or add it with --add HOSTPATH:IMAGEPATH.`,
+          );
+        }
+        const same = byFile.get(found.realPath);
+        if (same) {
+          byName.set(needed, same);
+          continue;
+        }
+        remember(found);
+        result.libraries.push(found);
+        queue.push({
+          obj: found,
+          elf: found.elf,
+          hostOrigin: path.dirname(found.hostPath),
+          imageOrigin: path.posix.dirname(found.imagePath),
+          loader: node,
+          label: found.name,
+        });
       }
-      const same = byFile.get(found.realPath);
-      if (same) {
-        byName.set(needed, same);
-        continue;
-      }
-      remember(found);
-      result.libraries.push(found);
-      queue.push({
-        obj: found,
-        elf: found.elf,
-        hostOrigin: path.dirname(found.hostPath),
-        imageOrigin: path.posix.dirname(found.imagePath),
-        loader: node,
-        label: found.name,
-      });
     }
+  };
+  await follow();
+
+  // dlopen at run time, once the startup closure is loaded: a name or file already loaded is
+  // that object again, anything else is searched from the main program and brings its closure.
+  const label = options.dlopenLabel ?? "--lib";
+  for (const want of options.dlopen ?? []) {
+    if (byName.has(want)) continue;
+    const found = want.startsWith("/") ? await openLibraryPath(want, label) : await search(want, main, systemDirs);
+    if (!found) {
+      throw new LibraryNotFoundError(
+        "LIBRARY_NOT_FOUND",
+        `${label} ${want}: no such library in ${path.basename(program.path)}'s RPATH/RUNPATH nor the system library directories (ldconfig -p lists them); install it, or give its absolute path.`,
+      );
+    }
+    if (byFile.has(found.realPath)) continue;
+    remember(found);
+    result.libraries.push(found);
+    queue.push({
+      obj: found,
+      elf: found.elf,
+      hostOrigin: path.dirname(found.hostPath),
+      imageOrigin: path.posix.dirname(found.imagePath),
+      loader: main,
+      label: found.name,
+    });
+    await follow();
   }
   return result;
+}
+
+/** A library named by its absolute host path: it goes to the same path, as dlopen(PATH) opens it there. */
+async function openLibraryPath(file: string, label: string): Promise<SharedObject> {
+  const fail = (what: string) => new LibraryNotFoundError("LIBRARY_NOT_USABLE", `${label} ${file}: ${what}.`);
+  let st;
+  try {
+    st = await stat(file);
+  } catch (err) {
+    throw fail(errnoCode(err) === "ENOENT" ? "the file does not exist" : `the file cannot be read (${errnoCode(err) ?? "error"})`);
+  }
+  if (!st.isFile()) throw fail("not a file");
+  let elf: ElfFile;
+  try {
+    elf = await readElf(file);
+  } catch (err) {
+    if (err instanceof UninodeError) throw fail("not an x86-64 ELF shared object");
+    throw err;
+  }
+  if (elf.type !== ET_DYN || elf.kind === "static-pie" || ((elf.dynamic?.flags1 ?? 0n) & DF_1_PIE) !== 0n) {
+    throw fail(`not an x86-64 ELF shared object (it is a ${elf.kind} program)`);
+  }
+  return { name: file, hostPath: file, realPath: await realpath(file), imagePath: path.posix.normalize(file), via: "path", elf };
 }
 
 /** One DT_NEEDED lookup for the object `node`, in ld.so's order. */
@@ -153,7 +224,8 @@ async function search(name: string, node: Node, systemDirs: string[]): Promise<S
     const hit = await searchDirs(name, expandPath(dyn.runpath, node), "runpath", by);
     if (hit) return hit;
   }
-  return searchDirs(name, systemDirs.map((d) => ({ host: d, image: d })), "system", by);
+  const inImage = (d: string) => (LOADER_SYSTEM_DIRS.includes(path.normalize(d)) ? d : LOADER_SYSTEM_DIRS[0]!);
+  return searchDirs(name, systemDirs.map((d) => ({ host: d, image: inImage(d) })), "system", by);
 }
 
 interface SearchDir {

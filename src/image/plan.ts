@@ -51,6 +51,9 @@ export interface ExecSpec {
   cwd?: string;
   /** NAME → ADDRESS added to /etc/hosts (the config's "hosts", --add-host). */
   hosts?: readonly (readonly [string, string])[];
+  /** Libraries the program opens with dlopen (--lib, the config's "libs"), and how they were named. */
+  libs?: readonly string[];
+  libsLabel?: string;
 }
 
 export const APP_DIR = "/app";
@@ -97,7 +100,11 @@ export async function planExec(spec: ExecSpec): Promise<ImagePlan> {
     plan.entries.set(imagePath, { type: "file", imagePath, hostPath: real, role, mode: st.mode & 0o7777 });
   };
   await own(programImagePath, hostProgram, "program", hostProgram);
-  const libs = await resolveLibraries(elf, { programImagePath });
+  const libs = await resolveLibraries(elf, {
+    programImagePath,
+    ...(spec.libs !== undefined ? { dlopen: spec.libs } : {}),
+    ...(spec.libsLabel !== undefined ? { dlopenLabel: spec.libsLabel } : {}),
+  });
   if (libs.interpreter) await own(libs.interpreter.imagePath, libs.interpreter.realPath, "interpreter", libs.interpreter.hostPath);
   for (const lib of libs.libraries) await own(lib.imagePath, lib.realPath, "library", lib.hostPath);
 

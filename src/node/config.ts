@@ -24,6 +24,8 @@ export interface AppConfig {
   network?: NetworkConfig;
   /** Names added to the image's /etc/hosts, name → IPv4 or IPv6 address. */
   hosts?: Record<string, string>;
+  /** Libraries opened with dlopen: sonames ("libvips-cpp.so.42") or absolute host paths. */
+  libs?: string[];
 }
 
 /**
@@ -101,6 +103,15 @@ const FIELDS: Record<keyof AppConfig, FieldCheck> = {
     for (const [name, addr] of Object.entries(v)) checkHostEntry(name, addr, w);
     return v;
   },
+  libs: (v, w) => {
+    if (!Array.isArray(v)) throw new ConfigError(`${w} must be a list of library names or absolute paths such as ["libnss_dns.so.2"], got ${show(v)}.`);
+    v.forEach((lib, i) => {
+      if (typeof lib !== "string" || !isLibrarySpec(lib)) {
+        throw new ConfigError(`${w}[${i}] must be a library name such as "libvips-cpp.so.42" or an absolute host path, got ${show(lib)}.`);
+      }
+    });
+    return v;
+  },
 };
 
 const NETWORK_FIELDS = ["address", "gateway", "dns"];
@@ -166,6 +177,12 @@ function checkHostEntry(name: string, addr: unknown, where: string): void {
   if (typeof addr !== "string" || !(isIPv4(addr) || isIPv6(addr))) {
     throw new ConfigError(`${where}.${name} must be an IPv4 or IPv6 address such as "10.0.2.2" or "fd00::2", got ${show(addr)}.`);
   }
+}
+
+/** A library as dlopen takes it: a bare file name, searched as the loader does, or an absolute path. */
+export function isLibrarySpec(value: string): boolean {
+  if (value === "" || value.includes("\0")) return false;
+  return value.startsWith("/") ? !value.endsWith("/") : !value.includes("/") && value !== "." && value !== "..";
 }
 
 function quadToInt(q: string): number {

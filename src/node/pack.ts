@@ -1,7 +1,7 @@
 // A Node app as an image plan: the runtime at /usr/local/bin/node with its shared libraries, the
 // app's own files under /app (less .git, node_modules and what .uninodeignore/.dockerignore leave
 // out), its production dependencies under /app/node_modules, native addons with their libraries,
-// the config's extra files, and the boot line `node [OPTIONS] /app/ENTRY [ARGS]`.
+// the libraries the config's "libs" names for dlopen, the config's extra files, and the boot line `node [OPTIONS] /app/ENTRY [ARGS]`.
 
 import { lstat, readdir, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
@@ -51,6 +51,7 @@ export async function planApp(app: App, o: PackOptions): Promise<{ plan: ImagePl
     programImagePath: NODE_IMAGE_PATH,
     defaultEnv: [...DEFAULT_ENV, ...NODE_ENV_DEFAULTS],
     ...(app.config.hosts !== undefined ? { hosts: Object.entries(app.config.hosts) } : {}),
+    ...(app.config.libs !== undefined ? { libs: app.config.libs, libsLabel: `${app.configSource ?? "the config"}.libs` } : {}),
   });
   plan.boot.argv[0] = "node";
   // `uninode run IMAGE -- ARGS` replaces the config's args; node, its options and the entry stay.
