@@ -17,3 +17,6 @@ void inet_format(const struct sock *s, const ip_addr_t *ip, uint16_t port, void 
 int inet_errno(int err);
 /* The lwIP address type for a new pcb of socket S. */
 uint8_t inet_pcb_type(const struct sock *s);
+/* An ICMP error for the connected UDP socket whose lwIP callback argument
+ * is ARG: its next call fails with ERR, once (rump/net/icmp_err.c). */
+void udp_sock_error(void *arg, int err);

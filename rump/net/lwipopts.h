@@ -112,6 +112,14 @@ void *lwip_port_calloc(size_t n, size_t size);
 #define CHECKSUM_CHECK_UDP 1
 #define CHECKSUM_CHECK_TCP 1
 
+/* ---- hooks: ICMP errors reach connected UDP sockets (rump/net/icmp_err.c) ---- */
+struct pbuf;
+struct netif;
+int net_icmp_hook_ip4(struct pbuf *p, struct netif *inp);
+int net_icmp_hook_ip6(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp) net_icmp_hook_ip4((p), (inp))
+#define LWIP_HOOK_IP6_INPUT(p, inp) net_icmp_hook_ip6((p), (inp))
+
 /* ---- diagnostics ---- */
 #define LWIP_STATS 0
 #define LWIP_DEBUG 0

@@ -45,6 +45,13 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_add
 	sock_wake(u->s, EPOLLIN | EPOLLRDNORM);
 }
 
+void udp_sock_error(void *arg, int err)
+{
+	struct udp_sock *u = arg;
+	u->s->error = err;
+	sock_wake(u->s, EPOLLERR);
+}
+
 static void apply(struct sock *s)
 {
 	struct udp_pcb *pcb = U(s)->pcb;
@@ -108,6 +115,11 @@ static long udp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 	struct udp_sock *u = U(s);
 	if (s->shut & SHUT_WR_BIT)
 		return sock_epipe(flags);
+	if (s->error) {                          /* reported once, as Linux's sock_error() does */
+		int e = s->error;
+		s->error = 0;
+		return -e;
+	}
 	ip_addr_t ip;
 	uint16_t port = 0;
 	bool to = m->name && m->namelen;

@@ -48,6 +48,7 @@ const cases: Case[] = [
   { name: "signals" },
   { name: "mremap" },
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "udp_errors" },
 ];
 
 beforeAll(async () => {
