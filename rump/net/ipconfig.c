@@ -259,8 +259,10 @@ static size_t render(const struct dns_view *v, char *buf, size_t n)
 		put_quad(quad, sizeof quad, v->dhcp_server);
 		len = (size_t)snprintf(buf, n, "# Written by the uninode kernel from DHCP (server %s).\n", quad);
 	} else {
-		len = (size_t)snprintf(buf, n, "# Written by the uninode kernel: %s gave no DNS server.\n",
-				       cfg.mode == MODE_DHCP ? "DHCP" : "the kernel command line (ip=)");
+		bool leased = cfg.mode == MODE_DHCP && netif_default && dhcp_supplied_address(netif_default);
+		len = (size_t)snprintf(buf, n, "# Written by the uninode kernel: %s.\n",
+				       cfg.mode != MODE_DHCP ? "the kernel command line (ip=) names no DNS server" :
+				       leased ? "DHCP gave no DNS server" : "no DHCP answer (yet), so no DNS server");
 	}
 	for (int i = 0; i < v->n && len < n; i++) {
 		put_quad(quad, sizeof quad, v->addr[i]);

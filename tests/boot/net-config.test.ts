@@ -176,12 +176,12 @@ describe("the kernel's ip= token from QEMU's own command line", () => {
 
     const mask = await boot("ip=10.0.2.40::10.0.2.2:255.255.0.0::eth0:none");
     expect(mask.kernel).toMatch(/net: en\d: 10\.0\.2\.40 netmask 255\.255\.0\.0 gateway 10\.0\.2\.2\n/);
-    expect(mask.probe.resolv).toBe("# Written by the uninode kernel: the kernel command line (ip=) gave no DNS server.\n");
+    expect(mask.probe.resolv).toBe("# Written by the uninode kernel: the kernel command line (ip=) names no DNS server.\n");
 
     const off = await boot("ip=off");
     expect(off.kernel).not.toMatch(/net: en\d:/);
     expect(off.kernel).not.toContain("no DHCP answer");
-    expect(off.probe.resolv).toBe("# Written by the uninode kernel: the kernel command line (ip=) gave no DNS server.\n");
+    expect(off.probe.resolv).toBe("# Written by the uninode kernel: the kernel command line (ip=) names no DNS server.\n");
     expect(off.probe.host.error).toMatch(/^E/);
   }, 600_000);
 });
