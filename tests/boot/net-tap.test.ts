@@ -65,11 +65,14 @@ describe.skipIf(missing !== undefined)("an app on a tap (checksum offload)", () 
   }, 600_000);
 
   afterAll(async () => {
-    vm?.kill("SIGKILL");
+    // SIGTERM: the CLI passes it to the app and stops QEMU; SIGKILL would orphan QEMU on the tap.
+    vm?.kill("SIGTERM");
+    const killer = setTimeout(() => vm?.kill("SIGKILL"), 30_000);
     await vm?.catch(() => undefined);
+    clearTimeout(killer);
     await execa("ip", ["netns", "del", NS], { reject: false });
     if (work) await rm(work, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it("negotiates TCP checksum offload with the tap, and moves data both ways intact", async () => {
     expect(stderr).toMatch(/virtio-net: .*checksums: tx TCP by device, rx device-checked or partial/);
