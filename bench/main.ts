@@ -187,7 +187,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   const choice = await detectAccel();
   if (o.dryRun) return dryRun(o, plan, choice.accel, choice.reason, log);
 
-  log(`bench: ${o.quick ? "quick" : "full"} run, accelerator ${choice.accel.toUpperCase()} (${choice.reason})`);
+  log(`bench: ${o.quick ? "quick" : "full"} run${o.only ? ` of the ${o.only} phase only` : ""}, accelerator ${choice.accel.toUpperCase()} (${choice.reason})`);
   const prepared = await prepare(log);
   const root = repoRoot();
   const workDir = path.join(benchCache(root), "runs");
@@ -277,7 +277,8 @@ function addLoadNotes(r: Results, note: string | undefined): void {
   const p = r.load?.plan;
   if (p !== undefined) {
     r.notes.push(
-      `Load run (issue 4): express-hello with bench/guest/probe.cjs in BENCH_PROBE=serve mode (preloaded with NODE_OPTIONS; the app is unchanged), booted afresh per target; wrk ${p.warmupSeconds} s at ${p.conns} connections to warm up (not counted), GET ${MEMINFO_PATH} (answered by the probe ahead of the app, after a full V8 collection: the guest kernel's /proc/meminfo and node's RSS), wrk ${p.seconds} s at ${p.conns} connections, GET ${MEMINFO_PATH} again. PASS needs zero socket errors (connect, read, write, timeout), zero non-2xx (wrk counts statuses above 399) and memory after within ${MEMORY_DRIFT_LIMIT_PCT} % of before, either way: in a VM the guest's MemTotal − MemFree, on the host node's RSS (the host's own MemFree moves with everything else the machine runs).`,
+      `Load run (issue 4): express-hello with bench/guest/probe.cjs in BENCH_PROBE=serve mode (preloaded with NODE_OPTIONS; the app is unchanged), booted afresh per target; wrk ${p.warmupSeconds} s at ${p.conns} connections to warm up (not counted), GET ${MEMINFO_PATH} (answered by the probe ahead of the app, after a full V8 collection: the guest kernel's /proc/meminfo and node's RSS), wrk ${p.seconds} s at ${p.conns} connections, GET ${MEMINFO_PATH} again. PASS needs zero socket errors (connect, read, write, timeout), zero non-2xx (wrk counts statuses above 399) and memory after within ${MEMORY_DRIFT_LIMIT_PCT} % of before, either way: in a VM the guest's MemTotal − MemFree, on the host node's RSS (the host's own MemFree moves with everything else the machine runs). The host's RSS is the loosest of these figures: the host serves many times the requests of a VM in the same time, and V8's young generation and the allocator's arenas, part of RSS, are sized by that rate; V8's heap used after the collection is shown beside it.`,
+      "Reading the counts: wrk checks every 2 s and adds one \"timeout\" for each connection whose current request has waited longer than --timeout (or that has not sent its first one yet), so one request stuck for 16 s counts 4 times, and one still unanswered when wrk stops is in no latency figure. The 5 % is of different bases: the microVM's MemTotal − MemFree holds its unpacked initramfs beside node, uninode's is little more than node's RSS (both shown), so the same growth of node is a larger share for uninode.",
       "Why wrk runs with --timeout 10s and after a warm-up: Node 20's libuv accepts one connection per event-loop iteration (strace of node on the host shows it too). Under TCG an iteration with 50 busy connections takes about 100 ms, so the 50th connection gets its first response about 4.5 s after wrk starts, which wrk's default 2 s timeout reports as \"timeout\" socket errors. Under KVM an iteration is about 50× faster.",
     );
   }
