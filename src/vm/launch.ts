@@ -6,7 +6,7 @@
 import type net from "node:net";
 import { execa } from "execa";
 import { UninodeError } from "../errors.js";
-import { requireTool } from "../tools.js";
+import { requireTool, whichTool } from "../tools.js";
 import type { Accel } from "./accel.js";
 import {
   EXIT_INTERRUPTED,
@@ -60,6 +60,19 @@ const KERNEL_PREFIX = "[kernel] ";
 /** The kernel's first line on COM3: its UARTs are set up and may be sent input. */
 const READY_LINE = "uninode:ready";
 
+let pdeathsig: Promise<string | undefined> | undefined;
+
+/** setpriv, when it is there and new enough to know --pdeathsig (util-linux 2.33). */
+function pdeathsigTool(searchPath?: string): Promise<string | undefined> {
+  pdeathsig ??= (async () => {
+    const setpriv = await whichTool("setpriv", searchPath);
+    if (setpriv === undefined) return undefined;
+    const help = await execa(setpriv, ["--help"], { reject: false });
+    return help.stdout.includes("--pdeathsig") ? setpriv : undefined;
+  })();
+  return pdeathsig;
+}
+
 /** Boots the VM and resolves with the program's exit status; abnormal ends throw VmError. */
 export async function runVm(o: RunVmOptions): Promise<number> {
   const qemu = await requireTool(QEMU_BINARY, o.searchPath);
@@ -93,7 +106,11 @@ export async function runVm(o: RunVmOptions): Promise<number> {
       }
       if (o.showKernelLog) o.stderr.write(KERNEL_PREFIX + line + "\n");
     });
-    const child = execa(qemu, args, {
+    // QEMU outlives a CLI killed outright (SIGKILL, a runner's timeout) unless the kernel ends it
+    // with its parent: util-linux's setpriv asks for that (PR_SET_PDEATHSIG) and then becomes QEMU.
+    const setpriv = await pdeathsigTool(o.searchPath);
+    const [bin, argv] = setpriv ? [setpriv, ["--pdeathsig", "SIGTERM", "--", qemu, ...args]] : [qemu, args];
+    const child = execa(bin, argv, {
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -62,3 +62,17 @@ test("uninode stop sends SIGTERM: the program's handler runs and its exit status
     await execa("node", [cli, "rm", "-f", name], { env, reject: false });
   }
 }, 150_000);
+
+test("a CLI killed outright (SIGKILL) takes its VM with it", async () => {
+  const child = execa("node", [cli, "run", "--exec", "sleep", "--", "600"], { reject: false, cwd: work });
+  let qemu: number | undefined;
+  await waitFor(async () => {
+    const r = await execa("pgrep", ["-P", String(child.pid), "-f", "qemu-system"], { reject: false });
+    qemu = Number(r.stdout.trim().split("\n")[0]) || undefined;
+    return qemu !== undefined;
+  }, 60_000);
+  child.kill("SIGKILL");
+  await child;
+  // The kernel sends QEMU SIGTERM when its parent dies; QEMU stops at once.
+  await waitFor(async () => (await execa("kill", ["-0", String(qemu)], { reject: false })).exitCode !== 0, 10_000);
+}, 120_000);
