@@ -84,7 +84,9 @@ static void on_err(void *arg, err_t err)
 	t->pcb = NULL;
 	t->state = T_CLOSED;
 	t->writable = false;
-	t->s->error = err == ERR_RST ? (connecting ? ECONNREFUSED : ECONNRESET) :
+	/* A reset after the peer's FIN, ours not sent (CLOSE_WAIT), is EPIPE on Linux. */
+	bool close_wait = t->rx_eof && !(t->s->shut & SHUT_WR_BIT);
+	t->s->error = err == ERR_RST ? (connecting ? ECONNREFUSED : close_wait ? EPIPE : ECONNRESET) :
 		      err == ERR_ABRT ? ETIMEDOUT : err == ERR_CLSD ? ENOTCONN : -inet_errno(err);
 	sock_wake(t->s, EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP);
 }

@@ -49,6 +49,7 @@ const cases: Case[] = [
   { name: "mremap" },
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
+  { name: "tcp_teardown" },
 ];
 
 beforeAll(async () => {
