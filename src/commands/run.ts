@@ -10,7 +10,8 @@ import type { ManifestMeta } from "../image/manifest.js";
 import { cacheDir } from "../paths.js";
 import { checkHostPorts } from "../vm/ports.js";
 import { checkTap, parseNetwork } from "../vm/network.js";
-import { networkTokens } from "../vm/ip-token.js";
+import { imageNetwork, ipToken } from "../vm/ip-token.js";
+import { runNetwork } from "../vm/run-network.js";
 import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
 import { checkName, formatForward, type InstanceRecord } from "../vm/instances.js";
 import { cachedImage, cachedKernel } from "../cache.js";
@@ -56,6 +57,9 @@ export const runCommand: Command = {
     { name: "node", value: "host|VERSION", description: "for an APP_DIR: the Node runtime, as in `uninode build`" },
     { name: "accel", value: "kvm|tcg", description: "force the accelerator (default: KVM when it is real hardware virtualization, else TCG)" },
     { name: "publish", short: "p", value: "[HOSTIP:]HOSTPORT:GUESTPORT[/udp]", repeatable: true, description: "forward a host port to a port in the VM (repeatable; host side 127.0.0.1 unless HOSTIP is given)" },
+    { name: "ip", value: "ADDRESS/PREFIX|dhcp", description: "the VM's IPv4 address, such as 10.0.2.16/24, instead of the image's config (or DHCP)" },
+    { name: "gateway", value: "ADDRESS", description: "with --ip: the default route" },
+    { name: "dns", value: "ADDRESS", repeatable: true, description: "a DNS server for /etc/resolv.conf, over DHCP's or the image's (at most two)" },
     { name: "network", value: "user|tap:IFNAME|none", description: "the VM's network: QEMU's user network (the default; -p publishes ports), a tap device you created and wired into the host's network (the VM has its own address there), or none" },
     { name: "detach", short: "d", description: "start the VM in the background and print its name (see ps, logs, stop, rm)" },
     { name: "json", description: "with -d: print {name, id, image, pid, ports, memory, cpus} as JSON; a failure is {\"error\": {\"code\", \"message\"}}" },
@@ -76,6 +80,10 @@ export const runCommand: Command = {
     const timeout = parseTimeout(stringOpt(args, "timeout"));
     const published = listOpt(args, "publish").map(parsePublish);
     const netChoice = parseNetwork(stringOpt(args, "network"));
+    const ipOpt = stringOpt(args, "ip");
+    const gatewayOpt = stringOpt(args, "gateway");
+    const netFlags = { ...(ipOpt !== undefined ? { ip: ipOpt } : {}), ...(gatewayOpt !== undefined ? { gateway: gatewayOpt } : {}), dns: listOpt(args, "dns") };
+    runNetwork(undefined, netFlags);          // a mistake in them is reported before anything is built
     if (published.length > 0 && netChoice.kind !== "user") {
       throw new UsageError(`-p publishes ports through QEMU's user network; with --network ${netChoice.kind === "tap" ? `tap:${netChoice.ifname} reach the VM at its own address instead` : "none the VM has no network"}.`);
     }
@@ -90,7 +98,8 @@ export const runCommand: Command = {
     if (json && !detach) throw new UsageError("--json describes a detached VM; add -d (a VM run in the foreground prints the program's own output).");
 
     const { image, bootEnv, bootArgs } = await imageToRun(args, ctx, report);
-    const cmdline = [trace ? "trace" : "", ...networkTokens(image.manifest), ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)].filter((t) => t !== "").join(" ");
+    const ipTok = ipToken(runNetwork(imageNetwork(image.manifest), netFlags)) ?? "";
+    const cmdline = [trace ? "trace" : "", ipTok, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)].filter((t) => t !== "").join(" ");
     checkKernelCmdline(cmdline, { machine, detached: detach });
     const meta = image.manifest as ManifestMeta;
     const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));

@@ -26,17 +26,19 @@ export function describeNetwork(network: NetworkConfig): string {
   return parts.join(" ");
 }
 
-/** The tokens for an image's manifest: its recorded network, checked again since an image file
- * may come from anywhere. */
-export function networkTokens(manifest: unknown): string[] {
+/** An image's recorded network, checked again since an image file may come from anywhere. */
+export function imageNetwork(manifest: unknown): NetworkConfig | undefined {
   const recorded = (manifest as { network?: unknown }).network;
-  if (recorded === undefined) return [];
-  let network: NetworkConfig;
+  if (recorded === undefined) return undefined;
   try {
-    network = validateNetwork(recorded, "network");
+    return validateNetwork(recorded, "network");
   } catch (err) {
     throw new UninodeError("BAD_IMAGE", `${(err as Error).message.replace(/\.$/, "")} in the image's manifest; rebuild the image.`);
   }
-  const token = ipToken(network);
+}
+
+/** The tokens for an image's manifest: its recorded network. */
+export function networkTokens(manifest: unknown): string[] {
+  const token = ipToken(imageNetwork(manifest));
   return token === undefined ? [] : [token];
 }
