@@ -447,15 +447,15 @@ int gen_meminfo(struct pbuf *b, const struct pctx *c)
 	kb_line(b, "SwapFree:", 0);
 	kb_line(b, "Dirty:", 0);
 	kb_line(b, "Writeback:", 0);
-	kb_line(b, "AnonPages:", total - free - cached);
+	kb_line(b, "AnonPages:", mem_pages[MEM_APP] * k);
 	kb_line(b, "Mapped:", 0);
 	kb_line(b, "Shmem:", 0);
 	kb_line(b, "KReclaimable:", 0);
-	kb_line(b, "Slab:", 0);
+	kb_line(b, "Slab:", mem_pages[MEM_HEAP] * k);      /* the kernel heap, lwIP's buffers included */
 	kb_line(b, "SReclaimable:", 0);
-	kb_line(b, "SUnreclaim:", 0);
-	kb_line(b, "KernelStack:", 0);
-	kb_line(b, "PageTables:", 0);
+	kb_line(b, "SUnreclaim:", mem_pages[MEM_HEAP] * k);
+	kb_line(b, "KernelStack:", mem_pages[MEM_KSTACK] * k);
+	kb_line(b, "PageTables:", mem_pages[MEM_PAGETABLE] * k);
 	kb_line(b, "NFS_Unstable:", 0);
 	kb_line(b, "Bounce:", 0);
 	kb_line(b, "WritebackTmp:", 0);

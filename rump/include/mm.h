@@ -14,6 +14,11 @@ void frame_init(void);
 paddr_t frame_alloc(void);                 /* one zeroed 4 KiB frame, 0 if none */
 paddr_t frame_alloc_contig(size_t npages); /* physically contiguous, zeroed, 0 if none */
 void frame_free(paddr_t p);
+/* Frames by what holds them, for /proc/meminfo: counts of pages, kept by
+ * the code that takes and gives them back. */
+enum mem_use { MEM_APP, MEM_HEAP, MEM_PAGETABLE, MEM_KSTACK, MEM_USES };
+extern uint64_t mem_pages[MEM_USES];
+static inline void mem_count(enum mem_use u, long n) { __atomic_add_fetch(&mem_pages[u], (uint64_t)n, __ATOMIC_RELAXED); }
 void frame_free_contig(paddr_t p, size_t npages);
 size_t frame_total(void);                  /* frames managed */
 size_t frame_free_count(void);

@@ -21,6 +21,10 @@ void paging_init(void);                  /* build the kernel's tables, drop the 
 pte_t *pte_lookup(vaddr_t va, bool create);
 int map_page(vaddr_t va, paddr_t pa, uint64_t flags);   /* 0 or -ENOMEM */
 paddr_t unmap_page(vaddr_t va);          /* returns the frame that was mapped, 0 if none */
+/* Unhooks the app's page tables left empty over [start, end) and puts their
+ * frames in OUT (at most MAX), to be freed once every CPU forgot them; returns
+ * how many. The caller holds vm_lock, under which app tables are made. */
+size_t pt_prune(vaddr_t start, vaddr_t end, paddr_t *out, size_t max);
 void tlb_flush_page(vaddr_t va);
 /* arch/x86_64/smp.c: make every other CPU forget [start, end) (after unmapping or
  * reducing permissions there, before reusing the frames). */

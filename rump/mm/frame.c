@@ -5,6 +5,8 @@
 #include "mm.h"
 #include "bootinfo.h"
 
+uint64_t mem_pages[MEM_USES];
+
 static uint64_t *bitmap;
 static size_t nframes, nfree, nmanaged, hint;
 static struct spinlock frame_lock = SPINLOCK_INIT("frame");

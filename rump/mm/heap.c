@@ -28,6 +28,7 @@ void *kmalloc(size_t n)
 		uint64_t *h = page_alloc(pages);
 		if (!h)
 			return NULL;
+		mem_count(MEM_HEAP, (long)pages);
 		h[0] = pages * PAGE_SIZE;
 		h[1] = 0;
 		return (char *)h + HDR;
@@ -40,6 +41,7 @@ void *kmalloc(size_t n)
 			spin_unlock(&heap_lock);
 			return NULL;
 		}
+		mem_count(MEM_HEAP, 1);             /* small-block pages are kept for good */
 		for (size_t off = 0; off + (1UL << c) <= PAGE_SIZE; off += 1UL << c) {
 			struct free_block *b = (struct free_block *)(page + off);
 			b->next = free_lists[c];
@@ -73,6 +75,7 @@ void kfree(void *p)
 	size_t size = h[0];
 	if (size >= PAGE_SIZE) {
 		page_free(h, size / PAGE_SIZE);
+		mem_count(MEM_HEAP, -(long)(size / PAGE_SIZE));
 		return;
 	}
 	int c = class_of(size);

@@ -88,6 +88,7 @@ static void unmap_frames(vaddr_t start, vaddr_t end)
 			tlb_shootdown(from, va);
 			for (size_t i = 0; i < n; i++)
 				frame_free(batch[i]);
+			mem_count(MEM_APP, -(long)n);
 			n = 0;
 			from = va;
 		}
@@ -96,6 +97,19 @@ static void unmap_frames(vaddr_t start, vaddr_t end)
 		tlb_shootdown(from, end);
 		for (size_t i = 0; i < n; i++)
 			frame_free(batch[i]);
+		mem_count(MEM_APP, -(long)n);
+	}
+	/* Tables the range leaves empty go too. Any INVLPG drops the cached
+	 * upper-level entries, here and (through the shootdown) on other CPUs. */
+	for (;;) {
+		n = pt_prune(start, end, batch, ARRAY_SIZE(batch));
+		if (!n)
+			break;
+		invlpg(start);
+		tlb_shootdown(start, end);
+		for (size_t i = 0; i < n; i++)
+			frame_free(batch[i]);
+		mem_count(MEM_PAGETABLE, -(long)n);
 	}
 }
 
@@ -517,6 +531,7 @@ int vm_fault(vaddr_t addr, uint64_t err)
 		goto out;
 	}
 	*pte = frame | PTE_P | pte_flags(v->prot);
+	mem_count(MEM_APP, 1);
 	invlpg(va);
 	r = 0;
 out:

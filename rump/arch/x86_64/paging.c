@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "mm.h"
 #include "paging.h"
+#include "vm.h"
 #include "bootinfo.h"
 #include "cpu.h"
 
@@ -39,6 +40,7 @@ static pte_t *table_next(pte_t *table, int idx, bool create)
 		paddr_t f = frame_alloc();
 		if (!f)
 			return NULL;
+		mem_count(MEM_PAGETABLE, 1);        /* tables are kept once made */
 		table[idx] = f | PTE_P | PTE_W;
 	}
 	assert(!(table[idx] & PTE_PS));
@@ -68,6 +70,54 @@ int map_page(vaddr_t va, paddr_t pa, uint64_t flags)
 	}
 	spin_unlock(&pt_lock);
 	return pte ? 0 : -ENOMEM;
+}
+
+static bool table_empty(const pte_t *t)
+{
+	for (int i = 0; i < 512; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+/* An app that maps and unmaps at ever new addresses (V8 places its pages at
+ * random) would otherwise grow its tables without end: a 2 MiB window's table
+ * is made at its first fault and, before this, kept for good. Levels are
+ * pruned bottom up: a table, then a directory it leaves empty, and so on. */
+size_t pt_prune(vaddr_t start, vaddr_t end, paddr_t *out, size_t max)
+{
+	size_t n = 0;
+	if (end > USER_TOP)
+		end = USER_TOP;
+	for (vaddr_t va = start & ~((1UL << 21) - 1); va < end && n + 3 <= max;) {
+		pte_t *l4 = &pml4[(va >> 39) & 511];
+		if (!(*l4 & PTE_P)) {
+			va = (va & ~((1UL << 39) - 1)) + (1UL << 39);
+			continue;
+		}
+		pte_t *pdpt = phys_to_virt(*l4 & PTE_ADDR);
+		pte_t *l3 = &pdpt[(va >> 30) & 511];
+		if (!(*l3 & PTE_P) || (*l3 & PTE_PS)) {
+			va = (va & ~((1UL << 30) - 1)) + (1UL << 30);
+			continue;
+		}
+		pte_t *pd = phys_to_virt(*l3 & PTE_ADDR);
+		pte_t *l2 = &pd[(va >> 21) & 511];
+		va += 1UL << 21;
+		if (!(*l2 & PTE_P) || (*l2 & PTE_PS) || !table_empty(phys_to_virt(*l2 & PTE_ADDR)))
+			continue;
+		out[n++] = *l2 & PTE_ADDR;
+		*l2 = 0;
+		if (!table_empty(pd))
+			continue;
+		out[n++] = *l3 & PTE_ADDR;
+		*l3 = 0;
+		if (!table_empty(pdpt))
+			continue;
+		out[n++] = *l4 & PTE_ADDR;
+		*l4 = 0;
+	}
+	return n;
 }
 
 paddr_t unmap_page(vaddr_t va)
@@ -158,6 +208,7 @@ uint64_t kstack_alloc(size_t size)
 		paddr_t f = frame_alloc();
 		if (!f || map_page(base + off, f, PTE_W | PTE_NX | PTE_G))
 			return 0;
+		mem_count(MEM_KSTACK, 1);
 	}
 	return base + size;
 }
@@ -173,7 +224,9 @@ void kstack_free(uint64_t top, size_t size)
 		frames[i] = unmap_page(top - size + i * PAGE_SIZE);
 	tlb_shootdown(top - size, top); /* another CPU may have touched it (clone writes the child's frame) */
 	for (size_t i = 0; i < n; i++)
-		if (frames[i])
+		if (frames[i]) {
 			frame_free(frames[i]);
+			mem_count(MEM_KSTACK, -1);
+		}
 	/* The virtual range is not reused: 2^39 bytes of it last long enough. */
 }
