@@ -118,6 +118,19 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
   }
 
   const queue: Node[] = [main];
+  // A new library joins the result, and its own DT_NEEDED are searched from it, RPATHs from LOADER.
+  const admit = (found: SharedObject, loader: Node) => {
+    remember(found);
+    result.libraries.push(found);
+    queue.push({
+      obj: found,
+      elf: found.elf,
+      hostOrigin: path.dirname(found.hostPath),
+      imageOrigin: path.posix.dirname(found.imagePath),
+      loader,
+      label: found.name,
+    });
+  };
   const follow = async () => {
     while (queue.length > 0) {
       const node = queue.shift()!;
@@ -136,16 +149,7 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
           byName.set(needed, same);
           continue;
         }
-        remember(found);
-        result.libraries.push(found);
-        queue.push({
-          obj: found,
-          elf: found.elf,
-          hostOrigin: path.dirname(found.hostPath),
-          imageOrigin: path.posix.dirname(found.imagePath),
-          loader: node,
-          label: found.name,
-        });
+        admit(found, node);
       }
     }
   };
@@ -164,16 +168,7 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
       );
     }
     if (byFile.has(found.realPath)) continue;
-    remember(found);
-    result.libraries.push(found);
-    queue.push({
-      obj: found,
-      elf: found.elf,
-      hostOrigin: path.dirname(found.hostPath),
-      imageOrigin: path.posix.dirname(found.imagePath),
-      loader: main,
-      label: found.name,
-    });
+    admit(found, main);
     await follow();
   }
   return result;
