@@ -40,7 +40,7 @@ static pte_t *table_next(pte_t *table, int idx, bool create)
 		paddr_t f = frame_alloc();
 		if (!f)
 			return NULL;
-		mem_count(MEM_PAGETABLE, 1);        /* tables are kept once made */
+		mem_count(MEM_PAGETABLE, 1);        /* the app's are freed again by pt_prune */
 		table[idx] = f | PTE_P | PTE_W;
 	}
 	assert(!(table[idx] & PTE_PS));
