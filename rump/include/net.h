@@ -47,6 +47,10 @@ void net_input(struct net_dev *d, const void *frame, size_t len, bool csum_valid
  * interrupt handlers. */
 void net_wake(void);
 
+/* rump/net/netlink.c: an interface's Linux name (lo, eth0, ...). Under net_lock. */
+struct netif;
+void net_ifname(struct netif *nif, char name[8]);
+
 /* rump/net/ipconfig.c */
 /* The kernel command line's ip= token (CONTRACT.md), VALUE after "ip=": the
  * first Ethernet interface's IPv4 configuration. A value that cannot be used

@@ -114,7 +114,9 @@ static void status_changed(struct netif *nif)
 	ip4addr_ntoa_r(netif_ip4_addr(nif), ip, sizeof ip);
 	ip4addr_ntoa_r(netif_ip4_netmask(nif), mask, sizeof mask);
 	ip4addr_ntoa_r(netif_ip4_gw(nif), gw, sizeof gw);
-	kprintf("net: %c%c%u: %s netmask %s gateway %s\n", nif->name[0], nif->name[1], nif->num, ip, mask, gw);
+	char name[8];
+	net_ifname(nif, name);
+	kprintf("net: %s: %s netmask %s gateway %s\n", name, ip, mask, gw);
 	spin_lock(&addr_lock);
 	have_addr = true;
 	spin_unlock(&addr_lock);

@@ -97,8 +97,9 @@ static void emit(struct nl_sock *n, struct msgbuf *m, uint16_t type, uint32_t se
 		memcpy(p, m->b, m->len);
 }
 
-/* Linux-style names: lo, then eth0, eth1, ... in interface order. */
-static void ifname(struct netif *nif, char name[8])
+/* Linux-style names: lo, then eth0, eth1, ... in interface order (the names
+ * ip= and the kernel log use too). Under net_lock. */
+void net_ifname(struct netif *nif, char name[8])
 {
 	if (nif->name[0] == 'l' && nif->name[1] == 'o') {
 		strlcpy(name, "lo", 8);
@@ -125,7 +126,7 @@ static void dump_links(struct nl_sock *n, uint32_t seq)
 		memcpy(m.b + m.len, &ifi, sizeof ifi);
 		m.len += sizeof ifi;
 		char name[8];
-		ifname(nif, name);
+		net_ifname(nif, name);
 		attr(&m, IFLA_IFNAME, name, (uint16_t)(strlen(name) + 1));
 		uint8_t mac[6] = { 0 }, bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 		if (!lo)
@@ -149,7 +150,7 @@ static void addr_msg(struct nl_sock *n, struct netif *nif, uint8_t family, const
 	if (family == AF_INET) {
 		attr(&m, IFA_LOCAL, a, alen);
 		char name[8];
-		ifname(nif, name);
+		net_ifname(nif, name);
 		attr(&m, IFA_LABEL, name, (uint16_t)(strlen(name) + 1));
 	}
 	emit(n, &m, RTM_NEWADDR, seq);

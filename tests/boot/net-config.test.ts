@@ -104,7 +104,7 @@ describe("network config", () => {
     const app = await makeApp("static-app", { network: { address: "10.0.2.15/24", gateway: "10.0.2.2", dns: ["10.0.2.3"] }, hosts: HOSTS });
     const r = await probe(app);
     expect(r.kernel).toContain("-append ip=10.0.2.15/24::10.0.2.2::::off:10.0.2.3 ");
-    expect(r.kernel).toMatch(/\[kernel\] net: en\d: 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2\n/);
+    expect(r.kernel).toMatch(/\[kernel\] net: eth0: 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2\n/);
     expect(r.probe.resolvLink).toBe("../run/resolv.conf");
     expect(r.probe.resolv).toBe("# Written by the uninode kernel from the kernel command line (ip=).\nnameserver 10.0.2.3\n");
     expect(r.probe.host).toEqual({ body: "hello from the host", local: "10.0.2.15" });
@@ -114,7 +114,7 @@ describe("network config", () => {
   it("another static address is the one the app's connections come from, with two DNS servers", async () => {
     const app = await makeApp("static-other", { network: { address: "10.0.2.77/24", gateway: "10.0.2.2", dns: ["10.0.2.3", "10.0.2.4"] } });
     const r = await probe(app);
-    expect(r.kernel).toMatch(/\[kernel\] net: en\d: 10\.0\.2\.77 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2\n/);
+    expect(r.kernel).toMatch(/\[kernel\] net: eth0: 10\.0\.2\.77 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2\n/);
     expect(r.kernel).not.toContain("10.0.2.15");
     expect(r.probe.resolv).toBe("# Written by the uninode kernel from the kernel command line (ip=).\nnameserver 10.0.2.3\nnameserver 10.0.2.4\n");
     expect(r.probe.host).toEqual({ body: "hello from the host", local: "10.0.2.77" });
@@ -125,7 +125,7 @@ describe("network config", () => {
     const app = await makeApp("dhcp-app", { hosts: HOSTS });
     const r = await probe(app);
     expect(r.kernel).not.toContain(" ip=");
-    expect(r.kernel).toMatch(/\[kernel\] net: en\d: 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2\n/);
+    expect(r.kernel).toMatch(/\[kernel\] net: eth0: 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2\n/);
     expect(r.probe.resolvLink).toBe("../run/resolv.conf");
     expect(r.probe.resolv).toBe("# Written by the uninode kernel from DHCP (server 10.0.2.2).\nnameserver 10.0.2.3\n");
     expect(r.probe.host).toEqual({ body: "hello from the host", local: "10.0.2.15" });
@@ -174,21 +174,21 @@ describe("the kernel's ip= token from QEMU's own command line", () => {
     expect(r.kernel.split("\n").filter((l) => l.includes("ip="))).toEqual([
       "uninode: ip=10.0.2.15/24::10.0.3.1 ignored: the gateway is not another address on the client's network; using DHCP",
     ]);
-    expect(r.kernel).toMatch(/net: en\d: 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2\n/);
+    expect(r.kernel).toMatch(/net: eth0: 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2\n/);
     expect(r.probe.resolv).toBe("# Written by the uninode kernel from DHCP (server 10.0.2.2).\nnameserver 10.0.2.3\n");
   }, 300_000);
 
   it("DNS servers in the token replace DHCP's; a netmask in its own field; ip=off leaves no address and no nameserver", async () => {
     const dhcpDns = await boot("ip=::::::dhcp:10.0.2.3:10.0.2.9");
-    expect(dhcpDns.kernel).toMatch(/net: en\d: 10\.0\.2\.15 netmask/);
+    expect(dhcpDns.kernel).toMatch(/net: eth0: 10\.0\.2\.15 netmask/);
     expect(dhcpDns.probe.resolv).toBe("# Written by the uninode kernel from the kernel command line (ip=).\nnameserver 10.0.2.3\nnameserver 10.0.2.9\n");
 
     const mask = await boot("ip=10.0.2.40::10.0.2.2:255.255.0.0::eth0:none");
-    expect(mask.kernel).toMatch(/net: en\d: 10\.0\.2\.40 netmask 255\.255\.0\.0 gateway 10\.0\.2\.2\n/);
+    expect(mask.kernel).toMatch(/net: eth0: 10\.0\.2\.40 netmask 255\.255\.0\.0 gateway 10\.0\.2\.2\n/);
     expect(mask.probe.resolv).toBe("# Written by the uninode kernel: the kernel command line (ip=) names no DNS server.\n");
 
     const off = await boot("ip=off");
-    expect(off.kernel).not.toMatch(/net: en\d:/);
+    expect(off.kernel).not.toMatch(/net: eth0:/);
     expect(off.kernel).not.toContain("no DHCP answer");
     expect(off.probe.resolv).toBe("# Written by the uninode kernel: the kernel command line (ip=) names no DNS server.\n");
     expect(off.probe.host.error).toMatch(/^E/);

@@ -76,7 +76,7 @@ describe.skipIf(missing !== undefined)("an app on a tap (checksum offload)", () 
 
   it("negotiates TCP checksum offload with the tap, and moves data both ways intact", async () => {
     expect(stderr).toMatch(/virtio-net: .*checksums: tx TCP by device, rx device-checked or partial/);
-    expect(stderr).toContain(`net: en1: ${GUEST} netmask 255.255.255.0 gateway ${HOST}`);
+    expect(stderr).toContain(`net: eth0: ${GUEST} netmask 255.255.255.0 gateway ${HOST}`);
     const r = await execa("ip", ["netns", "exec", NS, process.execPath, join(here, "client.cjs"), GUEST], { reject: false, timeout: 600_000 });
     const got = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Record<string, string>;
     const bigSha = createHash("sha256").update(pattern(5 << 20)).digest("hex");
