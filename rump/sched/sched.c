@@ -51,18 +51,23 @@ static void rq_push(struct thread *t)
 	rq_tail = t;
 }
 
+/* Unlink T, which follows PREV in the queue (NULL: T is the head). */
+static void rq_unlink(struct thread *prev, struct thread *t)
+{
+	if (prev)
+		prev->rq_next = t->rq_next;
+	else
+		rq_head = t->rq_next;
+	if (rq_tail == t)
+		rq_tail = prev;
+	t->queued = false;
+}
+
 static void rq_remove(struct thread *t)
 {
-	struct thread *prev = NULL;
-	for (struct thread *q = rq_head; q; prev = q, q = q->rq_next)
+	for (struct thread *q = rq_head, *prev = NULL; q; prev = q, q = q->rq_next)
 		if (q == t) {
-			if (prev)
-				prev->rq_next = t->rq_next;
-			else
-				rq_head = t->rq_next;
-			if (rq_tail == t)
-				rq_tail = prev;
-			t->queued = false;
+			rq_unlink(prev, t);
 			return;
 		}
 }
@@ -71,19 +76,11 @@ static void rq_remove(struct thread *t)
  * is switching away from it). sched_lock held. */
 static struct thread *rq_pop(void)
 {
-	struct thread *prev = NULL;
-	for (struct thread *t = rq_head; t; prev = t, t = t->rq_next) {
-		if (t->on_cpu)
-			continue;
-		if (prev)
-			prev->rq_next = t->rq_next;
-		else
-			rq_head = t->rq_next;
-		if (rq_tail == t)
-			rq_tail = prev;
-		t->queued = false;
-		return t;
-	}
+	for (struct thread *t = rq_head, *prev = NULL; t; prev = t, t = t->rq_next)
+		if (!t->on_cpu) {
+			rq_unlink(prev, t);
+			return t;
+		}
 	return NULL;
 }
 
