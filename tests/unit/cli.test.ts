@@ -1,12 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
-import type { CommandContext } from "../../src/commands/command.js";
 import { packageRoot } from "../../src/paths.js";
-import { HELLO_C, compileC, tempDir } from "./helpers.js";
+import { HELLO_C, compileC, tempDir, runCli } from "./helpers.js";
 
 const tmp = tempDir();
 let hello: string;
@@ -24,23 +21,8 @@ interface Outcome {
   stderr: string;
 }
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on("data", (b: Buffer) => out.push(b));
-  stderr.on("data", (b: Buffer) => err.push(b));
-  const ctx: CommandContext = {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: { PATH: process.env["PATH"], XDG_CACHE_HOME: path.join(tmp.dir, "cache"), UNINODE_KERNEL: kernel, ...env },
-    cwd: tmp.dir,
-    interactive: false,
-  };
-  const status = await main(argv, ctx);
-  return { status, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+  return runCli(argv, tmp.dir, { XDG_CACHE_HOME: path.join(tmp.dir, "cache"), UNINODE_KERNEL: kernel, ...env });
 }
 
 /** One line on stderr, starting "uninode: ", no stack trace. */

@@ -5,6 +5,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PassThrough } from "node:stream";
+import { main } from "../../src/cli.js";
+import type { CommandContext } from "../../src/commands/command.js";
 
 export const HELLO_C = `#include <stdio.h>
 int main(int argc, char **argv) { printf("hello from %s with %d args\\n", argv[0], argc); return 0; }
@@ -50,4 +53,21 @@ export function lddMap(file: string): Map<string, string> {
     if (bare) map.set(bare[1]!, bare[1]!);
   }
   return map;
+}
+
+/** `main(argv)` with captured stdout/stderr, not a terminal, in CWD with ENV (PATH added). */
+export async function runCli(
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on("data", (b: Buffer) => out.push(b));
+  stderr.on("data", (b: Buffer) => err.push(b));
+  const ctx: CommandContext = { stdin: new PassThrough(), stdout, stderr, env: { PATH: process.env["PATH"], ...env }, cwd, interactive: false };
+  const status = await main(argv, ctx);
+  return { status, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }

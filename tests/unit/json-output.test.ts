@@ -6,34 +6,17 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
-import type { CommandContext } from "../../src/commands/command.js";
 import { JsonLines } from "../../src/commands/logs.js";
 import type { InstanceRecord } from "../../src/vm/instances.js";
-import { tempDir } from "./helpers.js";
+import { tempDir, runCli } from "./helpers.js";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 const stateHome = path.join(tmp.dir, "state");
 const instances = path.join(stateHome, "uninode", "instances");
 
-async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (b: Buffer) => (out += b.toString()));
-  stderr.on("data", (b: Buffer) => (err += b.toString()));
-  const ctx: CommandContext = {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: { PATH: process.env["PATH"], XDG_STATE_HOME: stateHome, XDG_CACHE_HOME: path.join(tmp.dir, "cache") },
-    cwd: tmp.dir,
-    interactive: false,
-  };
-  const status = await main(argv, ctx);
-  return { status, stdout: out, stderr: err };
+function cli(argv: string[]) {
+  return runCli(argv, tmp.dir, { XDG_STATE_HOME: stateHome, XDG_CACHE_HOME: path.join(tmp.dir, "cache") });
 }
 
 function exitedInstance(name: string, files: { stdout?: Buffer | string; stderr?: string } = {}) {

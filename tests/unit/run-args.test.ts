@@ -3,16 +3,13 @@
 
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
-import type { CommandContext } from "../../src/commands/command.js";
 import { prepareBuild, writeBuild } from "../../src/image/build.js";
 import { parseBootFile, renderBootFile } from "../../src/image/manifest.js";
 import { planExec } from "../../src/image/plan.js";
 import { UsageError } from "../../src/errors.js";
 import { KERNEL_CMDLINE_MAX, bootArgTokens, checkKernelCmdline, percentEscape } from "../../src/vm/cmdline.js";
-import { HELLO_C, compileC, tempDir } from "./helpers.js";
+import { HELLO_C, compileC, tempDir, runCli } from "./helpers.js";
 
 const tmp = tempDir();
 let hello: string;
@@ -24,23 +21,8 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (b: Buffer) => (out += b.toString()));
-  stderr.on("data", (b: Buffer) => (err += b.toString()));
-  const ctx: CommandContext = {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: { PATH: process.env["PATH"], XDG_CACHE_HOME: path.join(tmp.dir, "cache"), UNINODE_KERNEL: kernel },
-    cwd: tmp.dir,
-    interactive: false,
-  };
-  const status = await main(argv, ctx);
-  return { status, stdout: out, stderr: err };
+function cli(argv: string[]) {
+  return runCli(argv, tmp.dir, { XDG_CACHE_HOME: path.join(tmp.dir, "cache"), UNINODE_KERNEL: kernel });
 }
 
 describe("arg= kernel tokens", () => {
