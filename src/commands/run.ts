@@ -18,7 +18,7 @@ import { cachedImage, cachedKernel } from "../cache.js";
 import { DigestCache } from "../image/digest-cache.js";
 import { prepareBuild } from "../image/build.js";
 import { readImage, type ImageInfo } from "../image/image.js";
-import { planExec } from "../image/plan.js";
+import { planExec, validateEnv } from "../image/plan.js";
 import { findKernel } from "../kernel.js";
 import { describeAccel, detectAccel, type Accel, type AccelChoice } from "../vm/accel.js";
 import { MACHINE_TYPES, type MachineType, type NetworkConfig, type PortForward } from "../vm/qemu-args.js";
@@ -250,9 +250,7 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
     return { image, bootEnv: [], bootArgs };
   }
   if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for app directories: an image's runtime is fixed when it is built.");
-  for (const kv of appEnv) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(kv)) throw new UsageError(`-e expects KEY=VALUE, got "${kv}".`);
-  }
+  appEnv.forEach(validateEnv);
   let image: ImageInfo;
   if (st === undefined && !target.includes("/")) {
     const tagged = await imageForTag(cacheDir(ctx.env), target);

@@ -187,9 +187,10 @@ export async function findProgram(program: string, searchPath: string, baseDir: 
   );
 }
 
-function validateEnv(kv: string): string {
+/** A -e KEY=VALUE: a name the shell could set, and no NUL (`build --exec` and `run IMAGE`). */
+export function validateEnv(kv: string): string {
   const eq = kv.indexOf("=");
-  if (eq <= 0) throw new UsageError(`-e expects KEY=VALUE, got "${kv}".`);
+  if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(kv.slice(0, eq))) throw new UsageError(`-e expects KEY=VALUE, got "${kv}".`);
   if (kv.includes("\0")) throw new UsageError(`-e ${kv.slice(0, eq)}=... contains a NUL byte, which no environment can hold.`);
   return kv;
 }

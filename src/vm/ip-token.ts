@@ -36,9 +36,3 @@ export function imageNetwork(manifest: unknown): NetworkConfig | undefined {
     throw new UninodeError("BAD_IMAGE", `${(err as Error).message.replace(/\.$/, "")} in the image's manifest; rebuild the image.`);
   }
 }
-
-/** The tokens for an image's manifest: its recorded network. */
-export function networkTokens(manifest: unknown): string[] {
-  const token = ipToken(imageNetwork(manifest));
-  return token === undefined ? [] : [token];
-}

@@ -60,19 +60,6 @@ const KERNEL_PREFIX = "[kernel] ";
 /** The kernel's first line on COM3: its UARTs are set up and may be sent input. */
 const READY_LINE = "uninode:ready";
 
-let pdeathsig: Promise<string | undefined> | undefined;
-
-/** setpriv, when it is there and new enough to know --pdeathsig (util-linux 2.33). */
-function pdeathsigTool(searchPath?: string): Promise<string | undefined> {
-  pdeathsig ??= (async () => {
-    const setpriv = await whichTool("setpriv", searchPath);
-    if (setpriv === undefined) return undefined;
-    const help = await execa(setpriv, ["--help"], { reject: false });
-    return help.stdout.includes("--pdeathsig") ? setpriv : undefined;
-  })();
-  return pdeathsig;
-}
-
 /** Boots the VM and resolves with the program's exit status; abnormal ends throw VmError. */
 export async function runVm(o: RunVmOptions): Promise<number> {
   const qemu = await requireTool(QEMU_BINARY, o.searchPath);
@@ -107,8 +94,9 @@ export async function runVm(o: RunVmOptions): Promise<number> {
       if (o.showKernelLog) o.stderr.write(KERNEL_PREFIX + line + "\n");
     });
     // QEMU outlives a CLI killed outright (SIGKILL, a runner's timeout) unless the kernel ends it
-    // with its parent: util-linux's setpriv asks for that (PR_SET_PDEATHSIG) and then becomes QEMU.
-    const setpriv = await pdeathsigTool(o.searchPath);
+    // with its parent: util-linux's setpriv (--pdeathsig since 2.33, 2018) asks for that
+    // (PR_SET_PDEATHSIG) and then becomes QEMU.
+    const setpriv = await whichTool("setpriv", o.searchPath);
     const [bin, argv] = setpriv ? [setpriv, ["--pdeathsig", "SIGTERM", "--", qemu, ...args]] : [qemu, args];
     const child = execa(bin, argv, {
       stdin: "ignore",

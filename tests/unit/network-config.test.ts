@@ -12,7 +12,9 @@ import { BASE_DIRS, systemFiles } from "../../src/image/system-files.js";
 import { loadApp } from "../../src/node/app.js";
 import { validateConfig } from "../../src/node/config.js";
 import { planApp } from "../../src/node/pack.js";
-import { describeNetwork, ipToken, networkTokens } from "../../src/vm/ip-token.js";
+import { describeNetwork, imageNetwork, ipToken } from "../../src/vm/ip-token.js";
+
+const networkTokens = (manifest: unknown) => [ipToken(imageNetwork(manifest))].filter((t) => t !== undefined);
 import { HELLO_C, compileC, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
