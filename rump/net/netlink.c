@@ -254,6 +254,10 @@ static int nl_bind_op(struct sock *s, const void *addr, uint32_t len)
 	memcpy(&a, addr, sizeof a);
 	if (a.family != AF_NETLINK)
 		return -EINVAL;
+	if (a.groups) {                          /* no events are ever sent: say so rather than wait forever */
+		klog_once("netlink-groups", "uninode: netlink multicast groups (route change events) are not supported\n");
+		return -EINVAL;
+	}
 	if (a.pid)
 		N(s)->port = a.pid;
 	return 0;
@@ -271,7 +275,12 @@ static unsigned nl_poll_op(struct sock *s) { return EPOLLOUT | EPOLLWRNORM | (N(
 
 static int nl_setopt_op(struct sock *s, int level, int name, const void *val, uint32_t len)
 {
-	return level == 270 /* SOL_NETLINK */ ? 0 : -ENOPROTOOPT;   /* glibc sets NETLINK_EXT_ACK etc.: not needed */
+	/* Extended acks and strict checking change only how errors are worded,
+	 * and dumps are answered strictly anyway; anything else is not done. */
+	if (level == 270 /* SOL_NETLINK */ && (name == 11 /* NETLINK_EXT_ACK */ || name == 12 /* NETLINK_GET_STRICT_CHK */))
+		return 0;
+	klog_once("netlink-opt", "uninode: setsockopt(level %d, option %d) on a netlink socket is not supported\n", level, name);
+	return -ENOPROTOOPT;
 }
 
 static void nl_release_op(struct sock *s)
