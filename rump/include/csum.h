@@ -15,6 +15,11 @@ struct csum_l4 {
 	uint32_t pseudo;                /* unfolded one's complement sum */
 };
 
+static inline uint16_t csum_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 /* One's complement sum of LEN bytes as big-endian 16-bit words, added to SUM. */
 uint32_t csum_add(uint32_t sum, const void *data, size_t len);
 /* SUM folded to 16 bits (not complemented). */

@@ -9,11 +9,6 @@
 #define PROTO_TCP 6
 #define PROTO_UDP 17
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* Only the last span of a sum may have an odd length: an odd byte is the
  * high half of a word padded with zero. */
 uint32_t csum_add(uint32_t sum, const void *data, size_t len)
@@ -21,7 +16,7 @@ uint32_t csum_add(uint32_t sum, const void *data, size_t len)
 	const uint8_t *p = data;
 	uint64_t acc = sum;
 	for (; len >= 2; p += 2, len -= 2)
-		acc += be16(p);
+		acc += csum_be16(p);
 	if (len)
 		acc += (uint32_t)p[0] << 8;
 	while (acc >> 32)
@@ -40,7 +35,7 @@ bool csum_locate(const uint8_t *f, size_t len, struct csum_l4 *out)
 {
 	if (len < ETH_HLEN)
 		return false;
-	uint16_t type = be16(f + 12);
+	uint16_t type = csum_be16(f + 12);
 	const uint8_t *ip = f + ETH_HLEN;
 	size_t iplen = len - ETH_HLEN;
 	size_t l4len;
@@ -49,9 +44,9 @@ bool csum_locate(const uint8_t *f, size_t len, struct csum_l4 *out)
 		if (iplen < 20 || ip[0] >> 4 != 4)
 			return false;
 		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
-		size_t total = be16(ip + 2);
+		size_t total = csum_be16(ip + 2);
 		/* More-fragments or an offset: the transport header's sum spans frames. */
-		if (ihl < 20 || total < ihl || total > iplen || (be16(ip + 6) & 0x3fff))
+		if (ihl < 20 || total < ihl || total > iplen || (csum_be16(ip + 6) & 0x3fff))
 			return false;
 		out->proto = ip[9];
 		out->off = ETH_HLEN + ihl;
@@ -60,7 +55,7 @@ bool csum_locate(const uint8_t *f, size_t len, struct csum_l4 *out)
 	} else if (type == ETHERTYPE_IPV6) {
 		if (iplen < 40 || ip[0] >> 4 != 6)
 			return false;
-		size_t payload = be16(ip + 4);
+		size_t payload = csum_be16(ip + 4);
 		if (payload + 40 > iplen)
 			return false;
 		out->proto = ip[6];                     /* extension headers are not followed */
@@ -83,7 +78,7 @@ bool csum_locate(const uint8_t *f, size_t len, struct csum_l4 *out)
 static size_t l4_len(const uint8_t *f, const struct csum_l4 *l4)
 {
 	const uint8_t *ip = f + ETH_HLEN;
-	return be16(f + 12) == ETHERTYPE_IPV4 ? (size_t)be16(ip + 2) - (l4->off - ETH_HLEN) : be16(ip + 4);
+	return csum_be16(f + 12) == ETHERTYPE_IPV4 ? (size_t)csum_be16(ip + 2) - (l4->off - ETH_HLEN) : csum_be16(ip + 4);
 }
 
 bool csum_tx_prepare(uint8_t *f, size_t len, uint16_t *start, uint16_t *offset)

@@ -6,8 +6,9 @@
  * its timeouts. The hook sees every IP packet first and only reads. */
 #include "inet.h"
 #include "csum.h"
-#include "lwip/udp.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/ip.h"
+#include "lwip/prot/ip6.h"
 #include "lwip/netif.h"
 
 #define ICMP4_DEST_UNREACH 3
@@ -23,23 +24,6 @@ static int v4_error(uint8_t code)
 static int v6_error(uint8_t code)
 {
 	return code == 4 ? ECONNREFUSED : code == 1 ? EACCES : 0;   /* port unreachable; administratively prohibited */
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The connected UDP socket that sent from SPORT to DST:DPORT gets ERR. */
-static void report(const ip_addr_t *dst, uint16_t sport, uint16_t dport, int err)
-{
-	for (struct udp_pcb *pcb = udp_pcbs; pcb; pcb = pcb->next) {
-		if ((pcb->flags & UDP_FLAGS_CONNECTED) && pcb->local_port == sport && pcb->remote_port == dport &&
-		    ip_addr_cmp(&pcb->remote_ip, dst) && pcb->recv_arg) {
-			udp_sock_error(pcb->recv_arg, err);
-			return;
-		}
-	}
 }
 
 /* The ICMP message's checksum (LEN bytes at OFF, beyond what the callers
@@ -60,11 +44,15 @@ static bool icmp_sum_ok(struct pbuf *p, struct netif *inp, unsigned flag, size_t
 
 int net_icmp_hook_ip4(struct pbuf *p, struct netif *inp)
 {
+	/* Every IPv4 packet passes here: look at its protocol where it lies. */
+	const uint8_t *h = p->payload;
+	if (p->len < 20 || h[9] != IP_PROTO_ICMP)
+		return 0;
 	uint8_t b[20 + 8 + 60 + 8];
 	uint16_t n = pbuf_copy_partial(p, b, sizeof b, 0);
-	if (n < 20 || b[0] >> 4 != 4 || b[9] != IP_PROTO_ICMP || (be16(b + 6) & 0x3fff))
+	if (n < 20 || b[0] >> 4 != 4 || b[9] != IP_PROTO_ICMP || (csum_be16(b + 6) & 0x3fff))
 		return 0;
-	size_t ihl = (size_t)(b[0] & 0xf) * 4, total = be16(b + 2);
+	size_t ihl = (size_t)(b[0] & 0xf) * 4, total = csum_be16(b + 2);
 	if (ihl < 20 || total > p->tot_len || total < ihl + 8 + 20 + 8 || n < ihl + 8 + 20)
 		return 0;
 	const uint8_t *icmp = b + ihl, *orig = icmp + 8;
@@ -77,17 +65,20 @@ int net_icmp_hook_ip4(struct pbuf *p, struct netif *inp)
 	ip_addr_t dst;
 	IP_ADDR4(&dst, orig[16], orig[17], orig[18], orig[19]);
 	const uint8_t *udp = orig + oihl;
-	report(&dst, be16(udp), be16(udp + 2), v4_error(icmp[1]));
+	udp_icmp_error(&dst, csum_be16(udp), csum_be16(udp + 2), v4_error(icmp[1]));
 	return 0;
 }
 
 int net_icmp_hook_ip6(struct pbuf *p, struct netif *inp)
 {
+	const uint8_t *h = p->payload;
+	if (p->len < 40 || h[6] != IP6_NEXTH_ICMP6)
+		return 0;
 	uint8_t b[40 + 8 + 40 + 8];
 	uint16_t n = pbuf_copy_partial(p, b, sizeof b, 0);
 	if (n < sizeof b || b[0] >> 4 != 6 || b[6] != IP6_NEXTH_ICMP6)
 		return 0;
-	size_t len = be16(b + 4);
+	size_t len = csum_be16(b + 4);
 	const uint8_t *icmp = b + 40, *orig = icmp + 8;
 	if (40 + len > p->tot_len || len < 8 + 40 + 8 || icmp[0] != ICMP6_DEST_UNREACH || !v6_error(icmp[1]) ||
 	    orig[0] >> 4 != 6 || orig[6] != IP6_NEXTH_UDP)
@@ -102,6 +93,6 @@ int net_icmp_hook_ip6(struct pbuf *p, struct netif *inp)
 	IP_ADDR6(&dst, w[0], w[1], w[2], w[3]);
 	ip6_addr_clear_zone(ip_2_ip6(&dst));
 	const uint8_t *udp = orig + 40;
-	report(&dst, be16(udp), be16(udp + 2), v6_error(icmp[1]));
+	udp_icmp_error(&dst, csum_be16(udp), csum_be16(udp + 2), v6_error(icmp[1]));
 	return 0;
 }

@@ -17,6 +17,7 @@ void inet_format(const struct sock *s, const ip_addr_t *ip, uint16_t port, void 
 int inet_errno(int err);
 /* The lwIP address type for a new pcb of socket S. */
 uint8_t inet_pcb_type(const struct sock *s);
-/* An ICMP error for the connected UDP socket whose lwIP callback argument
- * is ARG: its next call fails with ERR, once (rump/net/icmp_err.c). */
-void udp_sock_error(void *arg, int err);
+/* An ICMP error about a datagram from local port SPORT to DST:DPORT: the
+ * connected UDP socket that sent it fails its next call with ERR, once
+ * (rump/net/icmp_err.c finds them). Under net_lock. */
+void udp_icmp_error(const ip_addr_t *dst, uint16_t sport, uint16_t dport, int err);

@@ -45,11 +45,18 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_add
 	sock_wake(u->s, EPOLLIN | EPOLLRDNORM);
 }
 
-void udp_sock_error(void *arg, int err)
+void udp_icmp_error(const ip_addr_t *dst, uint16_t sport, uint16_t dport, int err)
 {
-	struct udp_sock *u = arg;
-	u->s->error = err;
-	sock_wake(u->s, EPOLLERR);
+	for (struct udp_pcb *pcb = udp_pcbs; pcb; pcb = pcb->next) {
+		/* Ours only: lwIP's DHCP has pcbs of its own. */
+		if (pcb->recv == on_recv && (pcb->flags & UDP_FLAGS_CONNECTED) && pcb->local_port == sport &&
+		    pcb->remote_port == dport && ip_addr_cmp(&pcb->remote_ip, dst)) {
+			struct udp_sock *u = pcb->recv_arg;
+			u->s->error = err;
+			sock_wake(u->s, EPOLLERR);
+			return;
+		}
+	}
 }
 
 static void apply(struct sock *s)
