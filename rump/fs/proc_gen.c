@@ -566,28 +566,33 @@ int gen_cpuinfo(struct pbuf *b, const struct pctx *c)
 		virt_bits = (r[0] >> 8) & 0xff;
 	}
 	uint64_t khz = time_tsc_hz() / 1000;
+	uint64_t bogo = khz * 2 / 10;   /* 2 * MHz, in hundredths */
 	int n = ncpus_online;
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
-	if (!cpus[cpu] || !cpus[cpu]->online)
-		continue;
-	uint32_t apic = cpus[cpu]->lapic_id;
-	pb_printf(b, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n"
-		  "stepping\t: %u\nmicrocode\t: 0x1\ncpu MHz\t\t: %lu.%03lu\ncache size\t: %u KB\nphysical id\t: 0\n"
-		  "siblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %u\ninitial apicid\t: %u\nfpu\t\t: yes\n"
-		  "fpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
-		  cpu, vendor, family, model, nm, sig[0] & 0xf, khz / 1000, khz % 1000, cache_kb, n, cpu, n, apic, apic, max);
+	/* The same on every CPU: asked once (each CPUID is a VM exit). */
+	bool has[ARRAY_SIZE(cpu_flags)];
 	for (size_t k = 0; k < ARRAY_SIZE(cpu_flags); k++) {
 		const struct cpu_flag *fl = &cpu_flags[k];
+		has[k] = false;
 		if (fl->leaf >= 0x80000000 ? fl->leaf > maxext : fl->leaf > max)
 			continue;
 		cpuid(fl->leaf, fl->sub, r);
-		if (r[fl->reg] & (1u << fl->bit))
-			pb_printf(b, " %s", fl->name);
+		has[k] = r[fl->reg] & (1u << fl->bit);
 	}
-	uint64_t bogo = khz * 2 / 10;   /* 2 * MHz, in hundredths */
-	pb_printf(b, "\nbugs\t\t:\nbogomips\t: %lu.%02lu\nclflush size\t: %u\ncache_alignment\t: 64\n"
-		  "address sizes\t: %u bits physical, %u bits virtual\npower management:\n\n",
-		  bogo / 100, bogo % 100, ((sig[1] >> 8) & 0xff) * 8, phys_bits, virt_bits);
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		if (!cpus[cpu] || !cpus[cpu]->online)
+			continue;
+		uint32_t apic = cpus[cpu]->lapic_id;
+		pb_printf(b, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n"
+			  "stepping\t: %u\nmicrocode\t: 0x1\ncpu MHz\t\t: %lu.%03lu\ncache size\t: %u KB\nphysical id\t: 0\n"
+			  "siblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %u\ninitial apicid\t: %u\nfpu\t\t: yes\n"
+			  "fpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
+			  cpu, vendor, family, model, nm, sig[0] & 0xf, khz / 1000, khz % 1000, cache_kb, n, cpu, n, apic, apic, max);
+		for (size_t k = 0; k < ARRAY_SIZE(cpu_flags); k++)
+			if (has[k])
+				pb_printf(b, " %s", cpu_flags[k].name);
+		pb_printf(b, "\nbugs\t\t:\nbogomips\t: %lu.%02lu\nclflush size\t: %u\ncache_alignment\t: 64\n"
+			  "address sizes\t: %u bits physical, %u bits virtual\npower management:\n\n",
+			  bogo / 100, bogo % 100, ((sig[1] >> 8) & 0xff) * 8, phys_bits, virt_bits);
 	}
 	return 0;
 }
@@ -595,18 +600,19 @@ int gen_cpuinfo(struct pbuf *b, const struct pctx *c)
 int gen_sysstat(struct pbuf *b, const struct pctx *c)
 {
 	(void)c;
-	uint64_t up = time_monotonic_ns(), busy = sched_busy_ns();
-	uint64_t user = busy / TICK_NS, idle = (up > busy ? up - busy : 0) / TICK_NS;
-	pb_printf(b, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", user, idle);
+	/* Each CPU's idle time read once: the "cpu" line is the sum of the lines below it. */
+	uint64_t up = time_monotonic_ns(), idle[MAX_CPUS], total_busy = 0, total_idle = 0;
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		if (!cpus[cpu] || !cpus[cpu]->online)
 			continue;
-		uint64_t cidle = MIN(up, cpus[cpu]->idle_ns);
-		if (ncpus_online == 1) /* the total is this CPU's */
-			pb_printf(b, "cpu0 %lu 0 0 %lu 0 0 0 0 0 0\n", user, idle);
-		else
-			pb_printf(b, "cpu%d %lu 0 0 %lu 0 0 0 0 0 0\n", cpu, (up - cidle) / TICK_NS, cidle / TICK_NS);
+		idle[cpu] = MIN(up, cpus[cpu]->idle_ns);
+		total_busy += up - idle[cpu];
+		total_idle += idle[cpu];
 	}
+	pb_printf(b, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", total_busy / TICK_NS, total_idle / TICK_NS);
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (cpus[cpu] && cpus[cpu]->online)
+			pb_printf(b, "cpu%d %lu 0 0 %lu 0 0 0 0 0 0\n", cpu, (up - idle[cpu]) / TICK_NS, idle[cpu] / TICK_NS);
 	pb_printf(b, "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n"
 		  "softirq 0 0 0 0 0 0 0 0 0 0 0\n",
 		  (time_realtime_ns() - up) / 1000000000u);
