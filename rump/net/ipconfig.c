@@ -205,6 +205,7 @@ struct dns_view {
 	int n;
 	uint32_t addr[MAX_DNS];
 	uint32_t dhcp_server;           /* when the servers came from DHCP */
+	bool leased;                    /* DHCP has answered (with or without servers) */
 };
 
 static struct mutex resolv_mtx = MUTEX_INIT("resolv.conf");
@@ -220,7 +221,8 @@ static void dns_view_now(struct dns_view *v)
 		memcpy(v->addr, cfg.dns, sizeof v->addr);
 		return;
 	}
-	if (cfg.mode != MODE_DHCP || !netif_default || !dhcp_supplied_address(netif_default))
+	v->leased = cfg.mode == MODE_DHCP && netif_default && dhcp_supplied_address(netif_default);
+	if (!v->leased)
 		return;
 	for (int i = 0; i < MAX_DNS; i++) {
 		const ip_addr_t *s = dns_getserver((u8_t)i);
@@ -233,7 +235,8 @@ static void dns_view_now(struct dns_view *v)
 
 bool ipconfig_resolv_stale(void)
 {
-	if (!resolv_live)
+	/* Called on every turn of the net thread: only DHCP's answer can change it. */
+	if (!resolv_live || cfg.ndns || cfg.mode != MODE_DHCP)
 		return false;
 	struct dns_view v;
 	dns_view_now(&v);
@@ -259,10 +262,9 @@ static size_t render(const struct dns_view *v, char *buf, size_t n)
 		put_quad(quad, sizeof quad, v->dhcp_server);
 		len = (size_t)snprintf(buf, n, "# Written by the uninode kernel from DHCP (server %s).\n", quad);
 	} else {
-		bool leased = cfg.mode == MODE_DHCP && netif_default && dhcp_supplied_address(netif_default);
 		len = (size_t)snprintf(buf, n, "# Written by the uninode kernel: %s.\n",
 				       cfg.mode != MODE_DHCP ? "the kernel command line (ip=) names no DNS server" :
-				       leased ? "DHCP gave no DNS server" : "no DHCP answer (yet), so no DNS server");
+				       v->leased ? "DHCP gave no DNS server" : "no DHCP answer (yet), so no DNS server");
 	}
 	for (int i = 0; i < v->n && len < n; i++) {
 		put_quad(quad, sizeof quad, v->addr[i]);
