@@ -153,6 +153,9 @@ uint64_t sock_deadline(uint64_t timeo);
 size_t iov_total(const struct net_msg *m);
 /* The error a write past the end reports: EPIPE and SIGPIPE unless MSG_NOSIGNAL. */
 long sock_epipe(int flags);
+/* The pending error, as a negative errno, and cleared: it is reported once
+ * (Linux's sock_error()); 0 when there is none. */
+int sock_error(struct sock *s);
 
 /* The families. */
 int tcp_create(struct sock *s);

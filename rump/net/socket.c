@@ -70,6 +70,13 @@ size_t iov_total(const struct net_msg *m)
 	return t;
 }
 
+int sock_error(struct sock *s)
+{
+	int e = s->error;
+	s->error = 0;
+	return -e;
+}
+
 long sock_epipe(int flags)
 {
 	if (!(flags & MSG_NOSIGNAL))
@@ -427,9 +434,7 @@ static int sol_socket_get(struct sock *s, int name, void *val, uint32_t *len)
 	case SO_PROTOCOL: return put_int(val, len, s->protocol ? s->protocol : s->domain == AF_UNIX ? 0 :
 						   s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
 	case SO_ERROR: {
-		int e = s->error;
-		s->error = 0;
-		return put_int(val, len, e);
+		return put_int(val, len, -sock_error(s));
 	}
 	case SO_REUSEADDR: return put_int(val, len, s->reuseaddr);
 	case SO_REUSEPORT: return put_int(val, len, s->reuseport);

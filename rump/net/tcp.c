@@ -303,11 +303,8 @@ static int tcp_connect_op(struct sock *s, const void *addr, uint32_t len, bool n
 			return -EALREADY;
 		goto wait;
 	case T_CLOSED:
-		if (s->error) {
-			err = -s->error;
-			s->error = 0;
-			return err;
-		}
+		if (s->error)
+			return sock_error(s);
 		return -EISCONN;
 	default:
 		break;
@@ -336,20 +333,16 @@ wait:
 			return -EINTR;               /* the connection goes on; connect again says EALREADY */
 	if (t->state == T_CONNECTED)
 		return 0;
-	err = s->error ? -s->error : -ECONNREFUSED;
-	s->error = 0;
-	return err;
+	err = sock_error(s);
+	return err ? err : -ECONNREFUSED;
 }
 
 static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonblock)
 {
 	struct tcp_sock *t = T(s);
 	if (t->state != T_CONNECTED || (s->shut & SHUT_WR_BIT)) {
-		if (s->error) {
-			int e = s->error;
-			s->error = 0;
-			return -e;
-		}
+		if (s->error)
+			return sock_error(s);
 		if (t->state == T_NEW || t->state == T_BOUND || t->state == T_LISTEN || t->state == T_CONNECTING)
 			return t->state == T_CONNECTING && nonblock ? -EAGAIN : -ENOTCONN;
 		return sock_epipe(flags);
@@ -363,9 +356,8 @@ static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		if (!t->pcb || t->state != T_CONNECTED) {
 			if (done)
 				break;
-			int e = s->error;
-			s->error = 0;
-			return e ? -e : sock_epipe(flags);
+			int e = sock_error(s);
+			return e ? e : sock_epipe(flags);
 		}
 		size_t room = tcp_sndbuf(t->pcb);
 		if (room == 0 || tcp_sndqueuelen(t->pcb) + 4 >= TCP_SND_QUEUELEN) {
@@ -466,9 +458,7 @@ static long tcp_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		if (t->rx_eof || (s->shut & SHUT_RD_BIT))
 			return 0;
 		if (t->state == T_CLOSED) {
-			int e = s->error;
-			s->error = 0;
-			return e ? -e : 0;
+			return sock_error(s);
 		}
 		if (nonblock)
 			return -EAGAIN;

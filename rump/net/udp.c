@@ -122,11 +122,8 @@ static long udp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 	struct udp_sock *u = U(s);
 	if (s->shut & SHUT_WR_BIT)
 		return sock_epipe(flags);
-	if (s->error) {                          /* reported once, as Linux's sock_error() does */
-		int e = s->error;
-		s->error = 0;
-		return -e;
-	}
+	if (s->error)                            /* reported once, as Linux's sock_error() does */
+		return sock_error(s);
 	ip_addr_t ip;
 	uint16_t port = 0;
 	bool to = m->name && m->namelen;
@@ -166,11 +163,8 @@ static long udp_recv_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 	while (!u->head) {
 		if (s->shut & SHUT_RD_BIT)
 			return 0;
-		if (s->error) {
-			int e = s->error;
-			s->error = 0;
-			return -e;
-		}
+		if (s->error)
+			return sock_error(s);
 		if (nonblock)
 			return -EAGAIN;
 		if ((w = sock_wait(s, deadline)))

@@ -122,9 +122,7 @@ static long stream_recv(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		if (s->error) {
 			if (got)
 				break;
-			int e = s->error;
-			s->error = 0;
-			return -e;
+			return sock_error(s);
 		}
 		if (rd_end(u) || nonblock) {
 			if (!got && !rd_end(u))

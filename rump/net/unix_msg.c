@@ -60,11 +60,8 @@ long unix_msg_send(struct sock *s, struct net_msg *m, int flags, bool nonblock)
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (s->type == SOCK_SEQPACKET) {
-		if (s->error) {
-			int e = s->error;
-			s->error = 0;
-			return -e;
-		}
+		if (s->error)
+			return sock_error(s);
 		if (u->state != U_CONNECTED)
 			return -ENOTCONN;
 	}
@@ -140,11 +137,8 @@ long unix_msg_recv(struct sock *s, struct net_msg *m, int flags, bool nonblock)
 		return -ENOTCONN;
 	uint64_t deadline = sock_deadline(s->rcvtimeo);
 	while (!u->mhead) {
-		if (s->error) {
-			int e = s->error;
-			s->error = 0;
-			return -e;
-		}
+		if (s->error)
+			return sock_error(s);
 		if (s->shut & SHUT_RD_BIT)
 			return 0;
 		if (nonblock)
