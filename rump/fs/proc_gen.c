@@ -600,19 +600,22 @@ int gen_cpuinfo(struct pbuf *b, const struct pctx *c)
 int gen_sysstat(struct pbuf *b, const struct pctx *c)
 {
 	(void)c;
-	/* Each CPU's idle time read once: the "cpu" line is the sum of the lines below it. */
-	uint64_t up = time_monotonic_ns(), idle[MAX_CPUS], total_busy = 0, total_idle = 0;
+	/* The total's idle is every CPU's (busy is summed over them too). */
+	uint64_t up = time_monotonic_ns(), busy = sched_busy_ns(), idle_ns = 0;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (cpus[cpu] && cpus[cpu]->online)
+			idle_ns += MIN(up, cpus[cpu]->idle_ns);
+	uint64_t user = busy / TICK_NS, idle = idle_ns / TICK_NS;
+	pb_printf(b, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", user, idle);
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		if (!cpus[cpu] || !cpus[cpu]->online)
 			continue;
-		idle[cpu] = MIN(up, cpus[cpu]->idle_ns);
-		total_busy += up - idle[cpu];
-		total_idle += idle[cpu];
+		uint64_t cidle = MIN(up, cpus[cpu]->idle_ns);
+		if (ncpus_online == 1) /* the total is this CPU's */
+			pb_printf(b, "cpu0 %lu 0 0 %lu 0 0 0 0 0 0\n", user, idle);
+		else
+			pb_printf(b, "cpu%d %lu 0 0 %lu 0 0 0 0 0 0\n", cpu, (up - cidle) / TICK_NS, cidle / TICK_NS);
 	}
-	pb_printf(b, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", total_busy / TICK_NS, total_idle / TICK_NS);
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (cpus[cpu] && cpus[cpu]->online)
-			pb_printf(b, "cpu%d %lu 0 0 %lu 0 0 0 0 0 0\n", cpu, (up - idle[cpu]) / TICK_NS, idle[cpu] / TICK_NS);
 	pb_printf(b, "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n"
 		  "softirq 0 0 0 0 0 0 0 0 0 0 0\n",
 		  (time_realtime_ns() - up) / 1000000000u);
