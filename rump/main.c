@@ -33,7 +33,7 @@ static int hexval(char c)
 }
 
 /* %XX escapes, in place: the CLI encodes spaces and '%' in env= and arg= values. */
-static char *percent_decode(char *s)
+char *percent_decode(char *s)
 {
 	char *r = s, *w = s;
 	while (*r) {
@@ -71,6 +71,10 @@ static void parse_cmdline(char *s)
 			boot_opts.env[boot_opts.nenv++] = percent_decode(tok + 4);
 		else if (!strncmp(tok, "arg=", 4) && boot_opts.nargs < (int)ARRAY_SIZE(boot_opts.args))
 			boot_opts.args[boot_opts.nargs++] = percent_decode(tok + 4);
+		else if (!strncmp(tok, "mount=", 6) && boot_opts.nmounts < (int)ARRAY_SIZE(boot_opts.mounts))
+			boot_opts.mounts[boot_opts.nmounts++] = tok + 6;   /* decoded field by field */
+		else if (!strcmp(tok, "readonly-root"))
+			boot_opts.readonly_root = true;
 		else if (!strncmp(tok, "ip=", 3))
 			net_ip_option(tok + 3);
 		else if (!strcmp(tok, "stdin=null"))
@@ -113,7 +117,7 @@ void kmain(uint32_t magic, uint32_t info)
 	boot_mark("network up");
 	int r = vfs_init();
 	if (r)
-		panic("cannot mount the root file system (error %d)", -r);
+		panic("cannot mount the file systems (error %d)", -r);
 	boot_mark("root fs mounted");
 	net_publish_resolv_conf();      /* /run is mounted now */
 	proc_start();

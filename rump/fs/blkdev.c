@@ -43,6 +43,17 @@ struct blk_dev *blk_get(int index)
 	return d;
 }
 
+/* The device named NAME ("vdb"), or NULL. */
+struct blk_dev *blk_find(const char *name)
+{
+	spin_lock(&blk_lock);
+	struct blk_dev *d = blk_list;
+	while (d && strcmp(d->name, name))
+		d = d->next;
+	spin_unlock(&blk_lock);
+	return d;
+}
+
 /* Checked transfer: lengths multiples of 512, inside the disk, not to a read-only one. */
 int blk_rw(struct blk_dev *d, bool write, uint64_t sector, const struct blk_seg *segs, int nsegs)
 {

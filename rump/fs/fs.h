@@ -192,6 +192,12 @@ int ext2_mount(struct blk_dev *d, uint64_t dev, struct mount **out);  /* read-on
 int tmpfs_mount(uint64_t dev, struct mount **out);
 int devfs_mount(uint64_t dev, struct mount **out);
 int procfs_mount(uint64_t dev, struct mount **out);
+/* The kinds mount= names (volumes.c): SOURCE is a disk name or a 9p tag; a new,
+ * unattached mount with st_dev DEV, read-only if RO. Each logs why it failed. */
+int ext2_mount_volume(const char *source, bool ro, uint64_t dev, struct mount **out);
+int v9fs_mount_tag(const char *tag, bool ro, uint64_t dev, struct mount **out);
+/* volumes.c: mount what the kernel command line's mount= tokens name. */
+int vfs_mount_volumes(void);
 
 /* ---- open.c ---- */
 int umask_get(void);                       /* the file mode creation mask */

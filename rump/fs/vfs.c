@@ -85,6 +85,11 @@ int vfs_init(void)
 		mount_at(m, "/run");   /* resolv.conf, written by the network (rump/net/ipconfig.c) */
 	if (!procfs_mount(DEV_PROC, &m))
 		mount_at(m, "/proc");  /* nor does one without /proc */
+	/* Volumes and host directories come last: their mount points may lie
+	 * anywhere in the tree, and a requested volume that cannot be mounted
+	 * stops the boot rather than leave the program writing into memory. */
+	if ((err = vfs_mount_volumes()))
+		return err;
 	console_input_start();
 	if ((err = install_console("/dev/ttyS0", 0)) || (err = install_console("/dev/ttyS0", 1)) ||
 	    (err = install_console("/dev/ttyS1", 2)))

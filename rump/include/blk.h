@@ -40,6 +40,7 @@ struct blk_dev {
 /* rump/fs/blkdev.c */
 int blk_register(struct blk_dev *d);     /* append; names it vdX if name is empty */
 struct blk_dev *blk_get(int index);      /* the INDEX-th registered disk or NULL */
+struct blk_dev *blk_find(const char *name);  /* the disk named NAME ("vdb") or NULL */
 /* Bounds- and read-only-checked request. -EINVAL, -EROFS, -EIO or 0. */
 int blk_rw(struct blk_dev *d, bool write, uint64_t sector, const struct blk_seg *segs, int nsegs);
 int blk_flush(struct blk_dev *d);

@@ -70,8 +70,15 @@ struct boot_options {
 	 * ARGS). Room for as many as a full command line can hold ("arg= " is 5 bytes). */
 	int nargs;
 	const char *args[208];
+	/* mount=TYPE:SOURCE:PATH[:ro] tokens (raw: each field is %XX-escaped), in order: volumes
+	 * and host directories mounted after the root (rump/fs/volumes.c). */
+	int nmounts;
+	const char *mounts[16];
+	bool readonly_root; /* readonly-root: no writable layer over the image's root */
 };
 extern struct boot_options boot_opts;
+/* main.c: undo the CLI's %XX escapes in place; returns S. */
+char *percent_decode(char *s);
 
 /* lib/panic.c */
 struct intr_frame;

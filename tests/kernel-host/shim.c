@@ -272,3 +272,21 @@ int waitq_wake(struct waitq *wq, int n)
 	(void)wq; (void)n;
 	return 0;
 }
+
+/* rump/main.c's boot options and %XX decoding (volumes.c reads the mount= tokens). */
+struct boot_options boot_opts;
+char *percent_decode(char *s)
+{
+	char *r = s, *w = s;
+	while (*r) {
+		unsigned v;
+		if (r[0] == '%' && r[1] && r[2] && sscanf(r + 1, "%2x", &v) == 1) {
+			*w++ = (char)v;
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	return s;
+}
