@@ -525,10 +525,11 @@ int k_fchown(int fd, uint32_t uid, uint32_t gid)
 	return err;
 }
 
-/* See vfs.h: Linux's FMODE_CAN_ODIRECT. */
+/* See vfs.h: Linux's FMODE_CAN_ODIRECT. Files without an inode keep the
+ * flag as before (Linux's pipes take it for packet mode, not modelled). */
 bool file_can_direct(struct file *f)
 {
-	return f->inode && S_ISREG(f->inode->mode) && f->inode->mnt->type->direct_io;
+	return !f->inode || (S_ISREG(f->inode->mode) && f->inode->mnt->type->direct_io);
 }
 
 /* O_DIRECT alignment (see fs.h); a transfer on a file without it passes. */

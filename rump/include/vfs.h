@@ -293,7 +293,8 @@ int k_fchown(int fd, uint32_t uid, uint32_t gid);
 void k_sync(void);
 int k_syncfs(int fd);
 int k_sync_file_range(int fd, off_t off, off_t n, unsigned flags);
-/* May F be switched to O_DIRECT (F_SETFL)? A regular file on a filesystem with direct I/O. */
+/* May F be switched to O_DIRECT (F_SETFL)? Not a directory, device or a
+ * file on a filesystem without direct I/O. */
 bool file_can_direct(struct file *f);
 
 /* ---- advisory locks (rump/fs/lock.c) ---- */
@@ -315,7 +316,8 @@ int lock_flock(struct file *f, int type, bool wait);
  * splitting and merging the owner's ranges; waiting as lock_flock. */
 int lock_record_set(struct file *f, const struct lock_range *r, int kind, bool wait);
 /* F_GETLK/F_OFD_GETLK: R becomes the first lock that would block R, or its
- * type F_UNLCK if none would. */
+ * type F_UNLCK if none would. An F_UNLCK query (OFD only, Linux 6.x) asks
+ * for a lock of R's own owner overlapping it instead. */
 int lock_record_get(struct file *f, struct lock_range *r, int kind);
 /* F's last reference is going: its flock and OFD locks go. */
 void lock_release_file(struct file *f);
