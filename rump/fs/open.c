@@ -1,6 +1,6 @@
 /* Opening files, and the calls that look at an inode through a path:
  * stat, statx, access, readlink, statfs, utimensat, chmod, chdir, getcwd. */
-#include "fs.h"
+#include "notify.h"
 
 static int vfs_umask = 022;      /* one process for now */
 
@@ -84,6 +84,7 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 	if (err)
 		goto out;
 	err = 0;
+	bool trunc = false;
 	if (S_ISLNK(ino->mode) && !(flags & O_PATH))
 		err = -ELOOP;
 	else if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
@@ -99,12 +100,18 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 		 (acc != O_RDONLY || (flags & O_TRUNC)))
 		err = -EROFS;
 	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY)
-		err = iop_truncate(ino, 0);
+		trunc = true;
 	if (!err) {
 		unsigned keep = (unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 		*out = file_open_inode(ino, keep, nd.path);
 		if (!*out)
 			err = -ENOMEM;
+	}
+	if (!err) {
+		notify_open(*out);
+		/* After the open, as Linux's do_open: inotify sees IN_OPEN, then IN_MODIFY. */
+		if (trunc && (err = iop_truncate(ino, 0)))
+			file_put_locked(*out);
 	}
 	inode_put(ino);
 out:
@@ -354,7 +361,10 @@ static int set_times(struct inode *ino, const struct ktimespec *times)
 			*dst = times[k];
 	}
 	ino->ctime = now;
-	return iop_setattr(ino);
+	/* Both times: IN_ATTRIB; one (the other UTIME_OMIT): IN_ACCESS or IN_MODIFY. */
+	uint32_t event = !times || (times[0].nsec != UTIME_OMIT && times[1].nsec != UTIME_OMIT) ? IN_ATTRIB
+			 : times[0].nsec != UTIME_OMIT ? IN_ACCESS : IN_MODIFY;
+	return iop_setattr_event(ino, event);
 }
 
 /* utimensat/futimens: PATH NULL means DIRFD itself. */
