@@ -207,6 +207,7 @@ void pci_init(void) {}
 
 /* Readiness: nothing waits in the host tests. */
 void pollhead_release(struct pollhead *ph) { (void)ph; }
+void poll_notify(struct pollhead *ph, unsigned events) { (void)ph; (void)events; }
 
 /* ---- what procfs asks of the rest of the kernel ---- */
 
@@ -265,6 +266,12 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
 {
 	(void)wq; (void)lock; (void)deadline;
 	panic("waitq_sleep on the host: nobody could wake it");
+}
+
+int waitq_sleep_intr(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
+{
+	(void)wq; (void)lock; (void)deadline;
+	panic("waitq_sleep_intr on the host: nobody could wake it");
 }
 
 int waitq_wake(struct waitq *wq, int n)
