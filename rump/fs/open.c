@@ -16,8 +16,10 @@ int umask_get(void)
 	return __atomic_load_n(&vfs_umask, __ATOMIC_ACQUIRE);
 }
 
-/* The final component of an O_CREAT open: an existing inode or a new file. VFS lock held. */
-static int open_create(int dirfd, const char *path, int flags, int mode, struct nameidata *nd, struct inode **out)
+/* The final component of an O_CREAT open: an existing inode or a new file
+ * (*CREATED then true). VFS lock held. */
+static int open_create(int dirfd, const char *path, int flags, int mode, struct nameidata *nd, struct inode **out,
+		       bool *created)
 {
 	int err = path_walk(dirfd, path, WALK_PARENT, nd);
 	for (;;) {
@@ -32,6 +34,7 @@ static int open_create(int dirfd, const char *path, int flags, int mode, struct 
 					 S_IFREG | ((uint32_t)mode & 07777 & ~(uint32_t)vfs_umask), &ino);
 			if (err)
 				return err;
+			*created = true;
 		} else if (err) {
 			return err;
 		} else if (flags & O_EXCL) {
@@ -67,10 +70,11 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 		return -EINVAL;
 	struct nameidata nd;
 	struct inode *ino = NULL;
+	bool created = false;
 	int err;
 	vfs_lock();
 	if (flags & O_CREAT) {
-		err = open_create(dirfd, path, flags, mode, &nd, &ino);
+		err = open_create(dirfd, path, flags, mode, &nd, &ino, &created);
 	} else {
 		unsigned wf = (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW;
 		if (flags & O_DIRECTORY)
@@ -99,8 +103,8 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 	else if (ino->mnt->rdonly && (S_ISREG(ino->mode) || S_ISDIR(ino->mode)) &&
 		 (acc != O_RDONLY || (flags & O_TRUNC)))
 		err = -EROFS;
-	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY)
-		trunc = true;
+	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY && !created)
+		trunc = true;              /* a file just made is empty: Linux does not truncate it (no IN_MODIFY) */
 	if (!err) {
 		unsigned keep = (unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 		*out = file_open_inode(ino, keep, nd.path);

@@ -199,6 +199,9 @@ int main(int argc, char **argv)
 	printf("epoll after a write: %d data=%u\n", epoll_wait(ep, &ev, 1, 1000), ev.data.u32);
 	close(ep);
 	drain(fd, "append");
+	put(p("new"), O_CREAT | O_EXCL | O_WRONLY | O_TRUNC, "n");
+	unlink(p("new"));
+	drain(fd, "O_CREAT|O_TRUNC making a file, write, unlink");
 
 	printf("== reads that do not fit\n");
 	touch(p("a-long-name-for-the-size-check"), O_CREAT | O_WRONLY);
