@@ -9,6 +9,9 @@
 
 int notify_nwatches;               /* written under the VFS lock, read anywhere */
 static uint32_t last_cookie;       /* VFS lock */
+/* Bumped when a directory gets a watch: until then an inode found to have
+ * no watched parent cannot have gained one except through a hook. */
+static uint32_t notify_dirgen = 1; /* VFS lock */
 
 /* INO's notify state, made on demand if MAKE; NULL when out of memory. */
 static struct inode_notify *nstate(struct inode *ino, bool make)
@@ -92,6 +95,34 @@ static struct inode *watched_parent(struct inode *ino)
 		return NULL;
 	inode_put(found);
 	return found == ino ? n->parent : NULL;
+}
+
+/* A file opened before its directory was watched was never looked up there:
+ * find its parent from PATH, the canonical path it was opened by, once per
+ * directory watch added. */
+static void parent_from_path(struct inode *ino, const char *path)
+{
+	struct inode_notify *n = ino->notify;
+	if (!path || (n && (n->parent || n->checked_gen == notify_dirgen)) || !(n = nstate(ino, true)))
+		return;
+	n->checked_gen = notify_dirgen;
+	const char *slash = strrchr(path, '/');
+	if (!slash || !slash[1])
+		return;
+	size_t dlen = slash == path ? 1 : (size_t)(slash - path);
+	char *dir = kmalloc(dlen + 1);
+	if (!dir)
+		return;
+	memcpy(dir, path, dlen);
+	dir[dlen] = 0;
+	struct nameidata nd;
+	struct inode *found;
+	/* iop_lookup in a watched directory records the parent itself */
+	if (!path_walk(AT_FDCWD, dir, WALK_FOLLOW, &nd) && watched(nd.ino) &&
+	    !iop_lookup(nd.ino, slash + 1, strlen(slash + 1), &found))
+		inode_put(found);
+	nd_done(&nd);
+	kfree(dir);
 }
 
 /* An event on INO reported to its parent's watches (with its name), then to its own. */
@@ -204,6 +235,7 @@ static void file_event(struct file *f, uint32_t mask)
 	bool locked = vfs_locked();
 	if (!locked)
 		vfs_lock();
+	parent_from_path(f->inode, f->path);
 	child_event(f->inode, mask, f->inode);
 	if (!locked)
 		vfs_unlock();
@@ -265,6 +297,8 @@ int notify_watch_set(struct inotify *in, struct inode *ino, uint32_t mask)
 	w->mask = keep;
 	w->wd = inotify_next_wd(in);
 	inode_get(ino);
+	if (S_ISDIR(ino->mode))
+		notify_dirgen++;
 	w->inext = n->watches;
 	n->watches = w;
 	w->gnext = *list;

@@ -55,6 +55,7 @@ struct inode_notify {
 	char *name;
 	size_t namelen;
 	bool delete_pending;         /* unlinked while open: DELETE_SELF at the last close */
+	uint32_t checked_gen;        /* notify_dirgen when an open path last said no watched parent */
 };
 
 /* Watches in the whole system; the hooks' one check. */

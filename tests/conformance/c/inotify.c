@@ -14,6 +14,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static char base[2048];
@@ -103,6 +104,47 @@ static void put(const char *path, int flags, const char *data)
 	close(fd);
 }
 
+/* A file opened before its directory is watched still reports to it. */
+static void opened_before(void)
+{
+	printf("== a file opened before its directory was watched\n");
+	int fd = inotify_init1(IN_NONBLOCK);
+	mkdir(p("pre"), 0755);
+	int f = open(p("pre/early"), O_CREAT | O_WRONLY, 0644);
+	inotify_add_watch(fd, p("pre"), IN_ALL_EVENTS);
+	write(f, "x", 1);
+	close(f);
+	drain(fd, "write and close");
+	unlink(p("pre/early"));
+	rmdir(p("pre"));
+	drain(fd, "unlink, rmdir");
+	close(fd);
+}
+
+static void *later(void *arg)
+{
+	usleep(200 * 1000);
+	touch(p("late"), O_CREAT | O_WRONLY);
+	return arg;
+}
+
+/* A blocking read waits for the first event. */
+static void blocking(void)
+{
+	printf("== a blocking read\n");
+	int fd = inotify_init();
+	inotify_add_watch(fd, base, IN_CREATE);
+	pthread_t t;
+	pthread_create(&t, NULL, later, NULL);
+	char buf[256] __attribute__((aligned(8)));
+	ssize_t n = read(fd, buf, sizeof buf);
+	struct inotify_event *e = (struct inotify_event *)buf;
+	printf("read %zd: mask=%x name=%s\n", n, e->mask, n > 0 ? e->name : "");
+	pthread_join(t, NULL);
+	unlink(p("late"));
+	close(fd);
+}
+
 static void errors(void)
 {
 	printf("== errors\n");
@@ -131,6 +173,8 @@ int main(int argc, char **argv)
 	snprintf(base, sizeof base, "%s/ino", argc > 1 ? argv[1] : "/tmp");
 	mkdir(base, 0755);
 	errors();
+	opened_before();
+	blocking();
 
 	printf("== instance\n");
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
