@@ -171,6 +171,9 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(base, sizeof base, "%s/ino", argc > 1 ? argv[1] : "/tmp");
+	/* argv[1] itself: /tmp in the image is a mount's root */
+	int top = inotify_init1(IN_NONBLOCK);
+	inotify_add_watch(top, argc > 1 ? argv[1] : "/tmp", IN_CREATE | IN_DELETE);
 	mkdir(base, 0755);
 	errors();
 	opened_before();
@@ -373,7 +376,20 @@ int main(int argc, char **argv)
 	close(fo);
 	unlink(p("o"));
 
+	printf("== exchange\n");
+	fd = inotify_init1(IN_NONBLOCK);
+	touch(p("x"), O_CREAT | O_WRONLY);
+	mkdir(p("y"), 0755);
+	inotify_add_watch(fd, base, IN_MOVE);
+	inotify_add_watch(fd, p("x"), IN_MOVE_SELF);
+	inotify_add_watch(fd, p("y"), IN_MOVE_SELF);
+	result("renameat2 RENAME_EXCHANGE", renameat2(AT_FDCWD, p("x"), AT_FDCWD, p("y"), RENAME_EXCHANGE));
+	drain(fd, "x and y exchanged");
+	unlink(p("y"));
+	rmdir(p("x"));
 	close(fd);
+
 	rmdir(base);
+	drain(top, "the directory given, watched from the start");
 	return 0;
 }
