@@ -8,6 +8,7 @@
 
 struct mount;
 struct iattr;
+struct inode_notify;
 
 /* What a filesystem does with its inodes. Every member is optional; the
  * iop_* wrappers in ops.c decide once what a missing one means (-EROFS on a
@@ -64,6 +65,8 @@ struct inode {
 	void *priv;                  /* the filesystem's */
 	struct inode *hnext;         /* inode cache chain (icache users only) */
 	bool linkable;               /* nlink 0 but linkat may name it (O_TMPFILE without O_EXCL) */
+	struct inode_notify *notify; /* inotify watches and parent hint (notify.c), or NULL */
+	int nopen;                   /* open descriptions on it (VFS lock): IN_DELETE_SELF waits for 0 */
 };
 
 /* A mounted filesystem instance. */
@@ -159,6 +162,7 @@ long iop_write(struct inode *ino, const void *buf, size_t n, off_t *pos, bool ap
 int iop_truncate(struct inode *ino, off_t size);
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
+int iop_setattr_event(struct inode *ino, uint32_t inotify_event);
 int iop_fsync(struct inode *ino);
 int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target);
 int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out);

@@ -283,6 +283,10 @@ int k_fstatfs(int fd, struct kstatfs *sf);
 int k_utimensat(int dirfd, const char *path, const struct ktimespec *times, int flags);
 int k_fchmod(int fd, int mode);
 int k_fchmodat(int dirfd, const char *path, int mode);
+/* inotify (rump/fs/inotify.c): FLAGS O_NONBLOCK|O_CLOEXEC; PATH kernel memory. */
+int k_inotify_init1(int flags);
+int k_inotify_add_watch(int fd, const char *path, uint32_t mask);
+int k_inotify_rm_watch(int fd, int wd);
 long k_getdents64(int fd, void *buf, size_t n);
 
 /* ---- links, owners, device nodes, syncing (rump/fs/namespace.c, open.c) ---- */

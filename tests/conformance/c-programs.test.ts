@@ -52,6 +52,7 @@ const cases: Case[] = [
   { name: "tcp_teardown" },
   { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "inotify", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
 ];
 
 beforeAll(async () => {

@@ -207,6 +207,7 @@ void pci_init(void) {}
 
 /* Readiness: nothing waits in the host tests. */
 void pollhead_release(struct pollhead *ph) { (void)ph; }
+void poll_notify(struct pollhead *ph, unsigned events) { (void)ph; (void)events; }
 
 /* ---- what procfs asks of the rest of the kernel ---- */
 
