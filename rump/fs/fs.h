@@ -38,6 +38,23 @@ struct inode_ops {
 	int (*fsync)(struct inode *ino);
 	/* The last reference is gone: free the fs's part (and the inode). */
 	void (*evict)(struct inode *ino);
+	/* ---- memory mappings (rump/mm/vm.c). Both optional: without map_page,
+	 * MAP_SHARED|PROT_WRITE answers -ENODEV and other file mappings copy the
+	 * file into private pages at first touch. ----
+	 * The physical page that holds file page PGOFF, so that a mapping and
+	 * read()/write() share it (coherent by construction). PGOFF is inside the
+	 * file (iop_map_page checks). WRITE: stores through a mapping will follow
+	 * (allocate a hole; -ENOSPC if none is left, which the app sees as
+	 * SIGBUS, as on Linux). A page handed out must stay put until put_page
+	 * with UNMAP or a truncate below it (the VFS unmaps every mapping of the
+	 * truncated range first: vm_unmap_file). VFS lock and vm_lock held. */
+	int (*map_page)(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out);
+	/* Stores through a mapping reached file page PGOFF (DIRTY: msync, munmap,
+	 * truncate found the page written); UNMAP: one mapping that map_page
+	 * served is gone, drop what it pinned. vm_lock held, the VFS lock maybe
+	 * (truncate): take neither. A disk fs marks the page dirty and drops a
+	 * pin; tmpfs needs nothing. */
+	void (*put_page)(struct inode *ino, uint64_t pgoff, bool dirty, bool unmap);
 };
 
 struct inode {
@@ -57,6 +74,7 @@ struct inode {
 	const struct file_ops *fops; /* for character devices: how open files behave */
 	void *priv;                  /* the filesystem's */
 	struct inode *hnext;         /* inode cache chain (icache users only) */
+	int nmaps;                   /* regions mapping it (vm.c; atomic): truncate unmaps when > 0 */
 };
 
 /* A mounted filesystem instance. */
@@ -143,10 +161,15 @@ int iop_rename(struct inode *odir, const char *on, size_t ol, struct inode *ndir
 long iop_readlink(struct inode *ino, char *buf, size_t n);
 long iop_read(struct inode *ino, void *buf, size_t n, off_t off);
 long iop_write(struct inode *ino, const void *buf, size_t n, off_t *pos, bool append);
+/* Callers hold vm_regions_lock() before the VFS lock: a truncate unmaps the
+ * cut pages from every mapping (vm_unmap_file), and faults take vm_lock first. */
 int iop_truncate(struct inode *ino, off_t size);
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
 int iop_fsync(struct inode *ino);
+/* map_page's one gate: -ENODEV without it, -ENXIO (SIGBUS) for a page
+ * wholly beyond the end of the file. */
+int iop_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out);
 void inode_fill_stat(struct inode *ino, struct kstat *st);
 
 /* ---- file.c ---- */

@@ -1,6 +1,7 @@
 /* Opening files, and the calls that look at an inode through a path:
  * stat, statx, access, readlink, statfs, utimensat, chmod, chdir, getcwd. */
 #include "fs.h"
+#include "../include/vm.h"
 
 static int vfs_umask = 022;      /* one process for now */
 
@@ -68,6 +69,9 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 	struct nameidata nd;
 	struct inode *ino = NULL;
 	int err;
+	bool trunc = (flags & O_TRUNC) && acc != O_RDONLY;
+	if (trunc)
+		vm_regions_lock();   /* before the VFS lock: see iop_truncate */
 	vfs_lock();
 	if (flags & O_CREAT) {
 		err = open_create(dirfd, path, flags, mode, &nd, &ino);
@@ -110,6 +114,8 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 out:
 	nd_done(&nd);
 	vfs_unlock();
+	if (trunc)
+		vm_regions_unlock();
 	if (!err && (*out)->ops->open && (err = (*out)->ops->open(*out)))
 		file_put(*out);
 	return err;

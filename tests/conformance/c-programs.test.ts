@@ -50,6 +50,7 @@ const cases: Case[] = [
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
   { name: "tcp_teardown" },
+  { name: "shared_mmap", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
 ];
 
 beforeAll(async () => {
