@@ -31,8 +31,8 @@ struct vma {
 	struct file *file;                /* NULL: anonymous */
 	off_t off;                        /* file offset of start */
 	const char *name;                 /* "[stack]", "[heap]", "[vdso]", or NULL */
-	bool maywrite;                    /* mprotect may add PROT_WRITE (a MAP_SHARED file needs O_RDWR) */
 	struct vma *next;                 /* sorted by start */
+	bool maywrite;                    /* mprotect may add PROT_WRITE (a MAP_SHARED file needs O_RDWR) */
 };
 
 void vm_init(void);
