@@ -52,6 +52,7 @@ const cases: Case[] = [
   { name: "udp_errors" },
   { name: "tcp_teardown" },
   { name: "shared_mmap", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "shared_mmap_race", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   // SQLite's WAL index is a shared writable mapping of the -shm file (libsqlite3-dev).
   { name: "sqlite_wal", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
 ];
