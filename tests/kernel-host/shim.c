@@ -255,6 +255,18 @@ int ncpus_online = 1;
 void vm_regions_lock(void) {}
 void vm_regions_unlock(void) {}
 
+/* Truncates of mapped inodes: what the address space was asked to unmap. */
+struct inode *shim_unmapped_ino;
+uint64_t shim_unmapped_pgoff;
+int shim_unmap_calls;
+
+void vm_unmap_file(struct inode *ino, uint64_t pgoff)
+{
+	shim_unmapped_ino = ino;
+	shim_unmapped_pgoff = pgoff;
+	shim_unmap_calls++;
+}
+
 int k_getrlimit(int res, uint64_t *cur, uint64_t *max)
 {
 	*cur = *max = res == 7 ? 1024 : ~0UL;
