@@ -70,7 +70,7 @@ export const runCommand: Command = {
     { name: "gateway", value: "ADDRESS", description: "with --ip: the default route" },
     { name: "dns", value: "ADDRESS", repeatable: true, description: "a DNS server for /etc/resolv.conf, over DHCP's or the image's (at most two)" },
     { name: "network", value: "user|tap:IFNAME|none", description: "the VM's network: QEMU's user network (the default; -p publishes ports), a tap device you created and wired into the host's network (the VM has its own address there), or none" },
-    { name: "volume", short: "v", value: "NAME:/PATH[:ro]|HOSTDIR:/PATH[:ro]", repeatable: true, description: "attach a named volume, or share a host directory, at /PATH (repeatable; :ro for read-only)" },
+    { name: "volume", short: "v", value: "SOURCE:/PATH[:ro]", repeatable: true, description: "attach the named volume SOURCE, or share the host directory SOURCE (./DIR, /DIR), at /PATH (repeatable; :ro for read-only)" },
     { name: "read-only", description: "keep the image's root read-only: no writable layer over it (also the config's \"readOnly\")" },
     { name: "detach", short: "d", description: "start the VM in the background and print its name (see ps, logs, stop, rm)" },
     { name: "json", description: "with -d: print {name, id, image, pid, ports, mounts, memory, cpus} as JSON; a failure is {\"error\": {\"code\", \"message\"}}" },
@@ -114,7 +114,13 @@ export const runCommand: Command = {
     const ipTok = ipToken(runNetwork(imageNetwork(image.manifest), netFlags)) ?? "";
     const meta = image.manifest as ManifestMeta;
     const mounts = await resolveMounts(mergeMounts(configMounts(meta), cliMounts), async (name) => {
-      const v = await findVolume(name, ctx.env);
+      const v = await findVolume(name, ctx.env).catch(async (err: unknown) => {
+        // docker users write `-v uploads:/x` meaning a directory; a bare name is a volume here too.
+        if ((await stat(path.resolve(ctx.cwd, name)).catch(() => undefined))?.isDirectory() && err instanceof UninodeError) {
+          throw new UninodeError(err.code, `${err.message.replace(/\.$/, "")}; to share the directory ${name} instead, write ./${name}.`);
+        }
+        throw err;
+      });
       await checkVolumeDisk(v);
       return v.file;
     });

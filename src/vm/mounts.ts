@@ -141,13 +141,16 @@ export function mountField(value: string): string {
 export interface MountPlan {
   volumes: VolumeDisk[];
   shares: HostShare[];
-  /** mount= tokens, in the order the mounts were given (a parent before what is mounted inside it). */
+  /** mount= tokens: shallower mount points first, else in the order given. */
   tokens: string[];
 }
 
 export function planMounts(mounts: readonly Mount[]): MountPlan {
   const plan: MountPlan = { volumes: [], shares: [], tokens: [] };
-  for (const m of mounts) {
+  // Shallower mount points first (as docker orders them), so /data is mounted before /data/logs
+  // and does not hide it; otherwise the given order is kept.
+  const depth = (m: Mount) => m.target.split("/").length;
+  for (const m of [...mounts].sort((a, b) => depth(a) - depth(b))) {
     const ro = m.readOnly ? ":ro" : "";
     if (m.kind === "volume") {
       const disk = volumeDiskName(plan.volumes.length);

@@ -103,14 +103,26 @@ describe("checking mounts against the host", () => {
 describe("mount= tokens and disk names", () => {
   it("names the Nth volume vd(b+N) and the Nth share shareN, in the given order", () => {
     const plan = planMounts([
-      { kind: "volume", name: "db", file: "/v/db", target: "/var/lib/mysql", readOnly: false },
+      { kind: "volume", name: "db", file: "/v/db", target: "/var/mysql", readOnly: false },
       { kind: "host", dir: "/h/up", target: "/app/up", readOnly: true },
       { kind: "volume", name: "site", file: "/v/site", target: "/srv/my site:1", readOnly: true },
     ]);
-    expect(plan.tokens).toEqual(["mount=ext4:vdb:/var/lib/mysql", "mount=9p:share0:/app/up:ro", "mount=ext4:vdc:/srv/my%20site%3a1:ro"]);
+    expect(plan.tokens).toEqual(["mount=ext4:vdb:/var/mysql", "mount=9p:share0:/app/up:ro", "mount=ext4:vdc:/srv/my%20site%3a1:ro"]);
     expect(plan.volumes).toEqual([{ file: "/v/db", readOnly: false }, { file: "/v/site", readOnly: true }]);
     expect(plan.shares).toEqual([{ dir: "/h/up", tag: "share0", readOnly: true }]);
     expect([0, 1, 15].map(volumeDiskName)).toEqual(["vdb", "vdc", "vdq"]);
+  });
+
+  it("mounts shallower mount points first, so a parent never hides what is mounted inside it", () => {
+    const plan = planMounts([
+      { kind: "volume", name: "logs", file: "/v/logs", target: "/data/logs", readOnly: false },
+      { kind: "host", dir: "/h/x", target: "/srv/x/y", readOnly: false },
+      { kind: "volume", name: "data", file: "/v/data", target: "/data", readOnly: false },
+      { kind: "host", dir: "/h/z", target: "/z", readOnly: false },
+    ]);
+    expect(plan.tokens).toEqual(["mount=ext4:vdb:/data", "mount=9p:share0:/z", "mount=ext4:vdc:/data/logs", "mount=9p:share1:/srv/x/y"]);
+    expect(plan.volumes.map((v) => v.file)).toEqual(["/v/data", "/v/logs"]);
+    expect(plan.shares.map((v) => v.dir)).toEqual(["/h/z", "/h/x"]);
   });
 
   it("escapes ':', '%', spaces and non-ASCII in a field", () => {

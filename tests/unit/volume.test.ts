@@ -238,6 +238,9 @@ describe("locks", () => {
     let o = await cli(["run", "--accel", "tcg", "-v", "nosuch:/data", "--exec", hello]);
     expect(o.status).toBe(1);
     expect(o.stderr).toBe("uninode: There is no volume named nosuch; create it with `uninode volume create nosuch` (`uninode volume ls` lists them).\n");
+    mkdirSync(path.join(tmp.dir, "uploads"));
+    o = await cli(["run", "--accel", "tcg", "-v", "uploads:/data", "--exec", hello]);
+    expect(o.stderr).toBe("uninode: There is no volume named uploads; create it with `uninode volume create uploads` (`uninode volume ls` lists them); to share the directory uploads instead, write ./uploads.\n");
     o = await cli(["run", "--accel", "tcg", "-v", "./nodir:/data", "--exec", hello]);
     expect(o.status).toBe(1);
     expect(o.stderr).toBe(`uninode: The host directory ${path.join(tmp.dir, "nodir")} (for /data) does not exist; create it first (mkdir -p ${path.join(tmp.dir, "nodir")}).\n`);
