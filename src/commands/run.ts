@@ -17,6 +17,7 @@ import { checkName, formatForward, type InstanceRecord } from "../vm/instances.j
 import { formatMount, mergeMounts, parseMountSpec, planMounts, resolveMounts, type Mount, type MountPlan, type MountSpec } from "../vm/mounts.js";
 import { checkVolumeDisk, findVolume, volumesDir } from "../vm/volumes.js";
 import { processStart, VolumeLock } from "../vm/volume-locks.js";
+import { readSuperblock } from "../vm/superblock.js";
 import { cachedImage, cachedKernel } from "../cache.js";
 import { DigestCache } from "../image/digest-cache.js";
 import { prepareBuild } from "../image/build.js";
@@ -330,6 +331,13 @@ async function lockVolumes(mounts: readonly Mount[], label: string, env: NodeJS.
       if (m.kind !== "volume") continue;
       const holder = { label, pid: process.pid, start, readOnly: m.readOnly, ...(vm !== undefined ? { vm } : {}) };
       taken.push(await VolumeLock.take(m.name, path.join(volumesDir(env), m.name), holder));
+      // With the lock held no VM writes it, so the flag is not a writer's mount in progress.
+      if (m.readOnly && (await readSuperblock(m.file))?.needsRecovery) {
+        throw new UninodeError(
+          "VOLUME_NEEDS_RECOVERY",
+          `The volume ${m.name} was not unmounted cleanly and its journal must be replayed, which a read-only attachment cannot do; attach it read-write once (-v ${m.name}:${m.target}), then :ro works.`,
+        );
+      }
     }
   } catch (err) {
     for (const l of taken) await l.release();

@@ -250,6 +250,29 @@ describe("locks", () => {
   });
 });
 
+describe("a volume whose journal waits to be replayed", () => {
+  it("is refused read-only (the kernel could not replay it) but not read-write", async () => {
+    expect((await cli(["volume", "create", "dirty", "--size", "16M"])).status).toBe(0);
+    // Set needs_recovery (incompat 0x4) as a VM killed while it had the volume mounted leaves it.
+    const fd = openSync(volFile("dirty"), "r+");
+    const word = Buffer.alloc(4);
+    const sb = readFileSync(volFile("dirty")).subarray(1024, 2048);
+    word.writeUInt32LE(sb.readUInt32LE(96) | 0x4);
+    writeSync(fd, word, 0, 4, 1024 + 96);
+    closeSync(fd);
+    const qemu = fakeQemu();
+    const p = { PATH: `${path.dirname(qemu.bin)}:${process.env["PATH"]}` };
+    const ro = await cli(["run", "--accel", "tcg", "-v", "dirty:/d:ro", "--exec", hello], p);
+    expect(ro.status).toBe(1);
+    expect(ro.stderr).toBe("uninode: The volume dirty was not unmounted cleanly and its journal must be replayed, which a read-only attachment cannot do; attach it read-write once (-v dirty:/d), then :ro works.\n");
+    expect(qemu.ran()).toBe(false);
+    expect(await volumeHolders(path.join(volumesDir(env), "dirty"))).toEqual([]);
+    await cli(["run", "--accel", "tcg", "-v", "dirty:/d", "--exec", hello], p);
+    expect(qemu.ran()).toBe(true);
+    expect(JSON.parse((await cli(["volume", "inspect", "--json", "dirty"])).stdout).filesystem.needsRecovery).toBe(true);
+  });
+});
+
 describe("volume rm", () => {
   it("removes a volume no VM uses, without asking", async () => {
     expect((await cli(["volume", "create", "tmp1", "--size", "16M"])).status).toBe(0);
