@@ -112,6 +112,16 @@ describe("volume create", () => {
     expect(existsSync(volFile("site"))).toBe(true);
   });
 
+  it("says when --from does not fit, and leaves nothing behind", async () => {
+    const big = path.join(tmp.dir, "big");
+    mkdirSync(big);
+    writeFileSync(path.join(big, "blob"), Buffer.alloc(20 * 1024 * 1024, 1));
+    const o = await cli(["volume", "create", "small", "--size", "16M", "--from", big]);
+    expect(o.status).toBe(1);
+    expect(o.stderr).toBe(`uninode: ${big} does not fit in a volume of 16 MiB; give a larger --size.\n`);
+    expect(readdirSync(volumesDir(env)).filter((n) => n.includes("small"))).toEqual([]);
+  });
+
   it("gives --json callers the error as JSON", async () => {
     const o = await cli(["volume", "inspect", "nope", "--json"]);
     expect(o.status).toBe(1);
