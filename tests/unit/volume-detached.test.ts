@@ -2,6 +2,7 @@
 // `volume ls` and `ps` show the attachment, and stopping the VM frees the volume. QEMU boots a
 // stand-in kernel that hangs (fake-kernel.ts), so no real kernel needs to mount anything.
 
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { whichTool } from "../../src/tools.js";
@@ -47,6 +48,13 @@ describe.skipIf(!haveQemu)("a detached VM's volumes", () => {
     expect(ls[0].attachedTo).toEqual([{ vm: "holder", image: `--exec ${hello}`, pid: rec.pid, readOnly: false }]);
     expect((await cli(["volume", "rm", "shared"])).stderr).toBe("uninode: The volume shared is in use by the VM holder; stop it first.\n");
     expect((await cli(["ps"])).stdout).toMatch(/^holder .* shared:\/data, .*:\/host:ro /m);
+
+    // Our lock gone (another uninode's, a hand-made QEMU): QEMU's own image lock still refuses, and
+    // the user reads one sentence about the file rather than QEMU's option dump.
+    rmSync(path.join(env.XDG_DATA_HOME, "uninode", "volumes", "shared", "locks"), { recursive: true, force: true });
+    const bypass = await cli(["run", "--accel", "tcg", "-v", "shared:/data", "--exec", hello]);
+    expect(bypass.status).toBe(1);
+    expect(bypass.stderr).toBe(`uninode: QEMU could not lock ${path.join(env.XDG_DATA_HOME, "uninode", "volumes", "shared", "disk.img")}: another process (another VM?) is using it.\n`);
 
     expect((await cli(["stop", "-t", "0", "holder"])).status).toBe(0);
     expect(JSON.parse((await cli(["volume", "ls", "--json"])).stdout)[0].attachedTo).toEqual([]);

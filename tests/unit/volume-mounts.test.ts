@@ -8,6 +8,7 @@ import { UninodeError, UsageError } from "../../src/errors.js";
 import { checkKernelCmdline } from "../../src/vm/cmdline.js";
 import { MAX_MOUNTS, formatMount, mergeMounts, mountField, parseMountSpec, planMounts, resolveMounts, type MountSpec } from "../../src/vm/mounts.js";
 import { volumeDiskName } from "../../src/vm/qemu-args.js";
+import { qemuFailure } from "../../src/vm/launch.js";
 import { tempDir } from "./helpers.js";
 
 const tmp = tempDir();
@@ -133,5 +134,13 @@ describe("mount= tokens and disk names", () => {
     const line = "a".repeat(1023 - 80 - 3 * 40);
     expect(() => checkKernelCmdline(line, { machine: "microvm", extraDevices: 3 })).not.toThrow();
     expect(() => checkKernelCmdline(line + "a", { machine: "microvm", extraDevices: 3 })).toThrow(/mount points take 824 bytes .* holds 823/);
+  });
+});
+
+describe("QEMU's image-lock refusal", () => {
+  it("names the file, not the option that opened it", () => {
+    const said = ['qemu-system-x86_64: -device virtio-blk-pci,drive=vol0,write-cache=on: Failed to get "write" lock', "Is another process using the image [/v/db/disk.img]?"];
+    expect(qemuFailure(said, said[0]!)).toBe("QEMU could not lock /v/db/disk.img: another process (another VM?) is using it.");
+    expect(qemuFailure(["qemu-system-x86_64: -m 1: bad"], "qemu-system-x86_64: -m 1: bad")).toBe("QEMU could not start the VM: -m 1: bad.");
   });
 });
