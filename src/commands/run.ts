@@ -14,7 +14,7 @@ import { imageNetwork, ipToken } from "../vm/ip-token.js";
 import { runNetwork } from "../vm/run-network.js";
 import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
 import { checkName, formatForward, type InstanceRecord } from "../vm/instances.js";
-import { formatMount, mergeMounts, parseMountSpec, planMounts, resolveMounts, type Mount, type MountPlan, type MountSpec } from "../vm/mounts.js";
+import { checkMachineRoom, formatMount, mergeMounts, parseMountSpec, planMounts, resolveMounts, type Mount, type MountPlan, type MountSpec } from "../vm/mounts.js";
 import { checkVolumeDisk, findVolume, volumesDir } from "../vm/volumes.js";
 import { processStart, VolumeLock } from "../vm/volume-locks.js";
 import { readSuperblock } from "../vm/superblock.js";
@@ -138,6 +138,7 @@ export const runCommand: Command = {
       published.length > 0 || !Array.isArray(meta.ports) || netChoice.kind !== "user"
         ? published
         : meta.ports.map((p) => ({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: p.host, guestPort: p.guest }));
+    checkMachineRoom(machine, netChoice.kind !== "none", mounts.length);
     if (netChoice.kind === "tap") await checkTap(netChoice.ifname);
     const network: NetworkConfig | undefined =
       netChoice.kind === "user" ? { forwards } : netChoice.kind === "tap" ? { tap: netChoice.ifname } : undefined;

@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { UninodeError, UsageError } from "../errors.js";
 import { percentEscape } from "./cmdline.js";
-import { volumeDiskName, type HostShare, type VolumeDisk } from "./qemu-args.js";
+import { volumeDiskName, type HostShare, type MachineType, type VolumeDisk } from "./qemu-args.js";
 
 /** The kernel mounts at most this many (boot_options.mounts). */
 export const MAX_MOUNTS = 16;
@@ -135,6 +135,21 @@ export async function resolveMounts(specs: readonly MountSpec[], lookup: VolumeL
 /** A mount= field: %XX as env= values are, and ':' too, since the kernel splits the token on it. */
 export function mountField(value: string): string {
   return percentEscape(value).replace(/:/g, "%3a");
+}
+
+/** QEMU's microvm has 8 virtio-mmio transports; a device past them makes QEMU refuse to start. */
+export const MICROVM_VIRTIO_SLOTS = 8;
+
+/** Throws when the machine has no room for the root disk, the NIC and `mounts` more devices. */
+export function checkMachineRoom(machine: MachineType | undefined, nic: boolean, mounts: number): void {
+  if (machine !== "microvm") return;
+  const room = MICROVM_VIRTIO_SLOTS - 1 - (nic ? 1 : 0);
+  if (mounts > room) {
+    throw new UsageError(
+      `--machine microvm has ${MICROVM_VIRTIO_SLOTS} virtio devices, which leaves room for ${room} volumes and host directories${nic ? " beside the root disk and the NIC" : " beside the root disk"}, got ${mounts}; use --machine q35 (the default) for up to ${MAX_MOUNTS}.`,
+      "BAD_MOUNT",
+    );
+  }
 }
 
 /** What QEMU attaches and what the kernel mounts, in one order: the Nth volume is vd(b+N). */

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UninodeError, UsageError } from "../../src/errors.js";
 import { checkKernelCmdline } from "../../src/vm/cmdline.js";
-import { MAX_MOUNTS, formatMount, mergeMounts, mountField, parseMountSpec, planMounts, resolveMounts, type MountSpec } from "../../src/vm/mounts.js";
+import { MAX_MOUNTS, checkMachineRoom, formatMount, mergeMounts, mountField, parseMountSpec, planMounts, resolveMounts, type MountSpec } from "../../src/vm/mounts.js";
 import { volumeDiskName } from "../../src/vm/qemu-args.js";
 import { qemuFailure } from "../../src/vm/launch.js";
 import { tempDir } from "./helpers.js";
@@ -142,5 +142,17 @@ describe("QEMU's image-lock refusal", () => {
     const said = ['qemu-system-x86_64: -device virtio-blk-pci,drive=vol0,write-cache=on: Failed to get "write" lock', "Is another process using the image [/v/db/disk.img]?"];
     expect(qemuFailure(said, said[0]!)).toBe("QEMU could not lock /v/db/disk.img: another process (another VM?) is using it.");
     expect(qemuFailure(["qemu-system-x86_64: -m 1: bad"], "qemu-system-x86_64: -m 1: bad")).toBe("QEMU could not start the VM: -m 1: bad.");
+  });
+});
+
+describe("room for devices", () => {
+  it("is 8 virtio devices on microvm (QEMU refuses a ninth), all 16 mounts on q35", () => {
+    expect(() => checkMachineRoom("microvm", true, 6)).not.toThrow();
+    expect(() => checkMachineRoom("microvm", true, 7)).toThrow(
+      "--machine microvm has 8 virtio devices, which leaves room for 6 volumes and host directories beside the root disk and the NIC, got 7; use --machine q35 (the default) for up to 16.",
+    );
+    expect(() => checkMachineRoom("microvm", false, 7)).not.toThrow();
+    expect(() => checkMachineRoom("q35", true, MAX_MOUNTS)).not.toThrow();
+    expect(() => checkMachineRoom(undefined, true, MAX_MOUNTS)).not.toThrow();
   });
 });
