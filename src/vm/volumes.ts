@@ -173,6 +173,10 @@ export async function createVolume(o: CreateOptions): Promise<Volume> {
     try {
       await rename(tmp, path.join(root, o.name));
     } catch (err) {
+      const dest = path.join(root, o.name);
+      if ((await readVolume(o.name, o.env)) === undefined) {
+        throw new VolumeError("VOLUME_EXISTS", `${dest} is in the way but holds no volume; move it aside or choose another name.`, { cause: err });
+      }
       throw new VolumeError("VOLUME_EXISTS", `A volume named ${o.name} was created meanwhile; choose another name.`, { cause: err });
     }
   } catch (err) {

@@ -122,6 +122,18 @@ describe("volume create", () => {
     expect(readdirSync(volumesDir(env)).filter((n) => n.includes("small"))).toEqual([]);
   });
 
+  it("never takes over a directory in its way that holds no volume", async () => {
+    const inWay = path.join(volumesDir(env), "inway");
+    mkdirSync(inWay);
+    writeFileSync(path.join(inWay, "keep"), "user data\n");
+    const o = await cli(["volume", "create", "inway", "--size", "16M"]);
+    expect(o.status).toBe(1);
+    expect(o.stderr).toBe(`uninode: ${inWay} is in the way but holds no volume; move it aside or choose another name.\n`);
+    expect(readFileSync(path.join(inWay, "keep"), "utf8")).toBe("user data\n");
+    expect(readdirSync(volumesDir(env)).filter((n) => n.startsWith("."))).toEqual([]);
+    expect((await cli(["volume", "ls", "--json"])).stdout).not.toContain("inway");
+  });
+
   it("gives --json callers the error as JSON", async () => {
     const o = await cli(["volume", "inspect", "nope", "--json"]);
     expect(o.status).toBe(1);
