@@ -17,7 +17,16 @@ import {
   exitStatusOf,
   signalName,
 } from "./console.js";
-import { type MachineType, QEMU_BINARY, buildQemuArgs, renderCommandLine, type NetworkConfig, type RootDisk } from "./qemu-args.js";
+import {
+  type HostShare,
+  type MachineType,
+  QEMU_BINARY,
+  buildQemuArgs,
+  renderCommandLine,
+  type NetworkConfig,
+  type RootDisk,
+  type VolumeDisk,
+} from "./qemu-args.js";
 import { drained, openSerialSockets } from "./serial.js";
 
 export class VmError extends UninodeError {}
@@ -33,6 +42,9 @@ export interface RunVmOptions {
   cmdline: string;
   /** The guest's NIC on QEMU's user network, with published ports; none when absent. */
   network?: NetworkConfig;
+  /** Volumes (vdb, vdc, ...) and host directories, as planMounts made them. */
+  volumes?: VolumeDisk[];
+  shares?: HostShare[];
   /** Stop the VM after this many seconds (exit 124). */
   timeoutSeconds?: number;
   /** Aborting stops the VM (Ctrl-C: exit 130). */
@@ -75,6 +87,8 @@ export async function runVm(o: RunVmOptions): Promise<number> {
       serialSockets: { com1: serial.ports.com1.path, com2: serial.ports.com2.path, com3: serial.ports.com3.path },
       root: o.root,
       ...(o.network ? { network: o.network } : {}),
+      ...(o.volumes ? { volumes: o.volumes } : {}),
+      ...(o.shares ? { shares: o.shares } : {}),
     });
     o.debug(renderCommandLine(qemu, args));
 
