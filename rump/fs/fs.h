@@ -38,6 +38,9 @@ struct inode_ops {
 	int (*fsync)(struct inode *ino);
 	/* The last reference is gone: free the fs's part (and the inode). */
 	void (*evict)(struct inode *ino);
+	/* A new name DIR/NAME for TARGET (same mount, not a directory, checked;
+	 * NAME absent, checked): the fs raises TARGET's nlink and its ctime. */
+	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
 };
 
 struct inode {
@@ -147,6 +150,7 @@ int iop_truncate(struct inode *ino, off_t size);
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
 int iop_fsync(struct inode *ino);
+int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target);
 void inode_fill_stat(struct inode *ino, struct kstat *st);
 
 /* ---- file.c ---- */

@@ -56,6 +56,12 @@ int iop_rename(struct inode *odir, const char *on, size_t ol, struct inode *ndir
 	return err ? err : odir->ops->rename(odir, on, ol, ndir, nn, nl, flags);
 }
 
+int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	int err = may_change(dir, (const void *)dir->ops->link);
+	return err ? err : dir->ops->link(dir, name, len, target);
+}
+
 long iop_readlink(struct inode *ino, char *buf, size_t n)
 {
 	if (!S_ISLNK(ino->mode) || !ino->ops->readlink)
