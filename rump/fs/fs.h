@@ -41,6 +41,9 @@ struct inode_ops {
 	/* A new name DIR/NAME for TARGET (same mount, not a directory, checked;
 	 * NAME absent, checked): the fs raises TARGET's nlink and its ctime. */
 	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+	/* O_TMPFILE: a new nameless inode of MODE (nlink 0) on DIR's fs, *OUT
+	 * referenced; missing: the open answers -EOPNOTSUPP. */
+	int (*tmpfile)(struct inode *dir, uint32_t mode, struct inode **out);
 };
 
 struct inode {
@@ -60,6 +63,7 @@ struct inode {
 	const struct file_ops *fops; /* for character devices: how open files behave */
 	void *priv;                  /* the filesystem's */
 	struct inode *hnext;         /* inode cache chain (icache users only) */
+	bool linkable;               /* nlink 0 but linkat may name it (O_TMPFILE without O_EXCL) */
 };
 
 /* A mounted filesystem instance. */
@@ -67,6 +71,9 @@ struct fs_type {
 	const char *name;
 	int (*statfs)(struct mount *m, struct kstatfs *sf);   /* optional */
 	int (*sync)(struct mount *m);                        /* optional */
+	/* Regular files may be opened O_DIRECT (else -EINVAL, as Linux answers
+	 * for a filesystem without direct I/O). */
+	bool direct_io;
 };
 
 struct mount {
@@ -80,6 +87,9 @@ struct mount {
 	void *priv;                  /* the filesystem's */
 	char *path;                  /* where it is mounted (kmalloc'd), for /proc/mounts */
 	struct mount *next;
+	/* O_DIRECT transfers must align buffer, offset and length to this (a
+	 * power of two; statx's STATX_DIOALIGN), 0: any alignment (tmpfs). */
+	uint32_t dio_align;
 };
 
 /* ---- inode.c: the one VFS lock, a sleeping mutex ---- */
@@ -151,6 +161,7 @@ int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
 int iop_fsync(struct inode *ino);
 int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target);
+int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out);
 void inode_fill_stat(struct inode *ino, struct kstat *st);
 
 /* ---- file.c ---- */
@@ -205,3 +216,6 @@ int vfs_mount_volumes(void);
 
 /* ---- open.c ---- */
 int umask_get(void);                       /* the file mode creation mask */
+/* O_DIRECT alignment for a transfer of N bytes at OFF through BUF on F:
+ * -EINVAL when its mount's dio_align is not met (ext4's answer). */
+int dio_check(struct file *f, const void *buf, size_t n, off_t off);

@@ -62,6 +62,16 @@ int iop_link(struct inode *dir, const char *name, size_t len, struct inode *targ
 	return err ? err : dir->ops->link(dir, name, len, target);
 }
 
+/* Linux's vfs_tmpfile: a filesystem without the member answers -EOPNOTSUPP. */
+int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out)
+{
+	if (dir->mnt->rdonly)
+		return -EROFS;
+	if (!dir->ops->tmpfile)
+		return -EOPNOTSUPP;
+	return dir->ops->tmpfile(dir, mode, out);
+}
+
 long iop_readlink(struct inode *ino, char *buf, size_t n)
 {
 	if (!S_ISLNK(ino->mode) || !ino->ops->readlink)

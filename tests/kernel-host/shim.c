@@ -267,6 +267,14 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
 	panic("waitq_sleep on the host: nobody could wake it");
 }
 
+/* An interruptible wait ends at once as if a signal came: nobody could wake
+ * it, and the callers' -EINTR path gets tested. */
+int waitq_sleep_intr(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
+{
+	(void)wq; (void)lock; (void)deadline;
+	return -EINTR;
+}
+
 int waitq_wake(struct waitq *wq, int n)
 {
 	(void)wq; (void)n;
