@@ -345,6 +345,25 @@ static int v9fs_rename(struct inode *odir, const char *on, size_t ol, struct ino
 	return err;
 }
 
+static int v9fs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	struct p9_msg t;
+	int err = p9_begin(&t, P9_TLINK, P9_HDR + 8 + 2 + len);
+	if (err)
+		return err;
+	p9_put32(&t, VN(dir)->fid);
+	p9_put32(&t, VN(target)->fid);
+	p9_putstr(&t, name, len);
+	if ((err = p9_rpc_simple(VSB(dir), &t)))
+		return err;
+	dir_changed(dir);
+	if (refresh(target)) {
+		target->nlink++;
+		target->ctime = time_now();
+	}
+	return 0;
+}
+
 static long v9fs_readlink(struct inode *ino, char *buf, size_t n)
 {
 	struct p9_msg t, r;
@@ -641,6 +660,7 @@ static const struct inode_ops v9fs_iops = {
 	.setattr = v9fs_setattr,
 	.fsync = v9fs_fsync,
 	.evict = v9fs_evict,
+	.link = v9fs_link,
 };
 
 /* Tversion: agree on 9P2000.L and the message size. */

@@ -1,7 +1,7 @@
 // File operations in a directory given as argv[1] (a host directory shared
 // into the image, or a plain directory on the host): create, write, read,
 // append, truncate, rename, unlink, mkdir, rmdir, symlink, readlink, readdir,
-// stat, chmod, utimensat, statfs, with the errnos Linux gives for misuse.
+// stat, chmod, utimensat, statfs, link, with the errnos Linux gives for misuse.
 // Prints only what must match between the two runs (no inode numbers, owners
 // or clocks).
 #define _GNU_SOURCE
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static char base[4096];
@@ -38,6 +39,7 @@ static const char *ename(int e)
 	case EINVAL: return "EINVAL";
 	case EBADF: return "EBADF";
 	case ELOOP: return "ELOOP";
+	case EPERM: return "EPERM";
 	default: return strerror(e);
 	}
 }
@@ -220,6 +222,61 @@ int main(int argc, char **argv)
 	report("rename d/e over empty", rename(P("d/e"), P("empty")));
 	list("empty");
 	report("rename d over empty", rename(P("d"), P("empty")));
+
+	// hard links: one file under two names
+	report("link keep -> hard", link(P("keep.txt"), P("hard.txt")));
+	report("link over existing", link(P("keep.txt"), P("big.bin")));
+	report("link a directory", link(P("d"), P("dlink")));
+	report("link missing", link(P("missing"), P("x")));
+	show("keep.txt");
+	show("hard.txt");
+	struct stat s1, s2;
+	lstat(P("keep.txt"), &s1);
+	lstat(P("hard.txt"), &s2);
+	printf("same inode %d\n", s1.st_ino == s2.st_ino);
+	fd = open(P("hard.txt"), O_WRONLY | O_APPEND);
+	report("append via hard", write(fd, "+", 1));
+	close(fd);
+	readall("keep.txt");
+	report("unlink hard", unlink(P("hard.txt")));
+	show("keep.txt");
+
+	// a directory larger than one Treaddir, read with a small getdents64 buffer
+	for (int i = 0; i < 300; i++) {
+		char rel[128];
+		snprintf(rel, sizeof rel, "many/entry-with-a-rather-long-name-to-fill-buffers-%03d", i);
+		if (i == 0)
+			mkdir(P("many"), 0755);
+		close(open(P(rel), O_CREAT | O_WRONLY, 0644));
+	}
+	int dfd = open(P("many"), O_RDONLY | O_DIRECTORY);
+	char dbuf[600];
+	long total = 0, sum = 0, calls = 0;
+	for (;;) {
+		long nr = syscall(SYS_getdents64, dfd, dbuf, sizeof dbuf);
+		if (nr <= 0)
+			break;
+		calls++;
+		for (long off = 0; off < nr;) {
+			struct { unsigned long long ino; long long off; unsigned short reclen; unsigned char type; char name[]; } *e = (void *)(dbuf + off);
+			int k;
+			if (sscanf(e->name, "entry-with-a-rather-long-name-to-fill-buffers-%d", &k) == 1)
+				sum += k + 1;
+			total++;
+			off += e->reclen;
+		}
+	}
+	printf("getdents64 many: %ld entries, index sum %ld, more than one call %d\n", total, sum, calls > 1);
+	lseek(dfd, 0, SEEK_SET);
+	long again = syscall(SYS_getdents64, dfd, dbuf, sizeof dbuf);
+	printf("getdents64 after rewind %d\n", again > 0);
+	close(dfd);
+	for (int i = 0; i < 300; i++) {
+		char rel[128];
+		snprintf(rel, sizeof rel, "many/entry-with-a-rather-long-name-to-fill-buffers-%03d", i);
+		unlink(P(rel));
+	}
+	report("rmdir many", rmdir(P("many")));
 
 	// an open file outlives its name
 	fd = open(P("keep.txt"), O_RDONLY);
