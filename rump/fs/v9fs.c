@@ -173,6 +173,8 @@ static int open_fid(struct inode *ino, bool write, uint32_t *out)
 	return err;
 }
 
+static void dir_changed(struct inode *dir);
+
 /* The fid to create in DIR from: a clone of its fid (Tlcreate opens the one it is given). */
 static int clone_dir(struct inode *dir, uint32_t *out)
 {
@@ -184,8 +186,34 @@ static int clone_dir(struct inode *dir, uint32_t *out)
 	return err;
 }
 
+/* mknod of a FIFO or socket: Tmknod, then the new file's inode. */
+static int mknod(struct inode *dir, const char *name, size_t len, uint32_t mode, struct inode **out)
+{
+	if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		/* create() is not told the device number, and Tmknod needs it now */
+		klog_once("v9fs-mknod-dev", "9p: device nodes cannot be made on a host directory\n");
+		return -EPERM;
+	}
+	struct p9_msg t;
+	int err = p9_begin(&t, P9_TMKNOD, P9_HDR + 4 + 2 + len + 16);
+	if (err)
+		return err;
+	p9_put32(&t, VN(dir)->fid);
+	p9_putstr(&t, name, len);
+	p9_put32(&t, mode & (S_IFMT | 07777));
+	p9_put32(&t, 0);
+	p9_put32(&t, 0);
+	p9_put32(&t, P9_NOGID);
+	if ((err = p9_rpc_simple(VSB(dir), &t)))
+		return err;
+	dir_changed(dir);
+	return walk_to(dir, name, len, out);
+}
+
 static int v9fs_create(struct inode *dir, const char *name, size_t len, uint32_t mode, struct inode **out)
 {
+	if (!S_ISREG(mode))
+		return mknod(dir, name, len, mode, out);
 	struct v9fs_sb *sb = VSB(dir);
 	uint32_t ofid;
 	int err = clone_dir(dir, &ofid);
@@ -218,6 +246,7 @@ static int v9fs_create(struct inode *dir, const char *name, size_t len, uint32_t
 	}
 	mutex_unlock(&sb->fid_lock);
 	v9fs_clunk(sb, ofid);
+	dir_changed(dir);
 	*out = i;
 	return 0;
 }
@@ -642,7 +671,8 @@ static int v9fs_statfs(struct mount *m, struct kstatfs *sf)
 	return err;
 }
 
-static const struct fs_type v9fs_type = { .name = "9p", .statfs = v9fs_statfs };
+/* No cache between the app and the server, so O_DIRECT holds as it is, at any alignment. */
+static const struct fs_type v9fs_type = { .name = "9p", .statfs = v9fs_statfs, .direct_io = true };
 
 static const struct inode_ops v9fs_iops = {
 	.lookup = v9fs_lookup,
