@@ -1,6 +1,7 @@
 // Host directories over virtio-9p: `run -v HOSTDIR:PATH[:ro]` with node in the VM. What the host put
 // there is read in the VM (also by several libuv threads at once), what node writes there is on
-// the host after the run, and a read-only share refuses writes with EROFS and changes nothing.
+// the host after the run, on q35 (virtio-pci) and microvm (virtio-mmio); a read-only share refuses
+// writes with EROFS and changes nothing.
 // Boots the real kernel under QEMU (TCG here): seconds per test.
 
 import { createHash, randomBytes } from "node:crypto";
@@ -29,8 +30,8 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function runNode(volume: string, code: string) {
-  return execa("node", [cli, "run", "--timeout", "300", "-v", volume, "--exec", "node", "--", "-e", code], { cwd: work, reject: false });
+function runNode(volume: string, code: string, flags: string[] = []) {
+  return execa("node", [cli, "run", "--timeout", "300", ...flags, "-v", volume, "--exec", "node", "--", "-e", code], { cwd: work, reject: false });
 }
 
 describe("run -v HOSTDIR:PATH (virtio-9p)", () => {
@@ -72,6 +73,18 @@ Promise.all(fs.readdirSync(dir).sort().map((n) => fs.promises.readFile(path.join
     expect(sha(await readFile(join(share, "vm.bin")))).toBe(sha(big));
     expect(await readFile(join(share, "made/in/vm/note.txt"), "utf8")).toBe("written by node in the VM\nand appended\n");
     expect((await readdir(share)).sort()).toEqual(["blob.bin", "in", "made", "vm.bin"]);
+  });
+
+  it("works on the microvm machine too, where the device sits on virtio-mmio", async () => {
+    const dir = join(work, "mmio");
+    await mkdir(dir);
+    await writeFile(join(dir, "in.txt"), "over mmio\n");
+    const code = `const fs = require("fs"); const t = fs.readFileSync("/tmp/m/in.txt", "utf8"); fs.writeFileSync("/tmp/m/out.txt", t.toUpperCase()); console.log(t.trim());`;
+    const r = await runNode(`${dir}:/tmp/m`, code, ["--machine", "microvm"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("over mmio");
+    expect(r.exitCode).toBe(0);
+    expect(await readFile(join(dir, "out.txt"), "utf8")).toBe("OVER MMIO\n");
   });
 
   it("refuses writes to a read-only share with EROFS and changes nothing on the host", async () => {
