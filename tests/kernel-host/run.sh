@@ -27,7 +27,7 @@ for s in "${srcs[@]}"; do
 	gcc $kflags -c "$s" -o "$o"
 	objs+=("$o")
 done
-for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_proc; do
+for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_proc test_overlay; do
 	gcc -std=gnu11 -O1 -g -Wall -Werror -Wno-unused-parameter -Wno-format-truncation $san -I"$repo" -c "$here/$s.c" -o "$work/t_$s.o"
 	objs+=("$work/t_$s.o")
 done
@@ -66,6 +66,13 @@ printf 'l' >"$src/long/$(printf 'n%.0s' $(seq 1 255))"
 printf 'exec /app/bin/node\narg node\n' >"$src/.uninode/boot"
 printf '\177ELF' >"$src/app/bin/node"
 touch -d '2001-02-03 04:05:06' "$src/hello.txt"
+# what the overlay suite writes over, and the image's own /tmp files
+mkdir -p "$src/app/data" "$src/tmp/sub"
+printf '{"n":0}' >"$src/app/db.json"
+printf 'seeded\n' >"$src/tmp/seed.txt"; chmod 0640 "$src/tmp/seed.txt"
+touch -d '2002-03-04 05:06:07' "$src/tmp/seed.txt"
+printf 'inner\n' >"$src/tmp/sub/inner.txt"
+ln -s seed.txt "$src/tmp/seedlink"
 
 img="$work/root.img"
 mkimg() { # IMAGE SIZE SRC ARGS...: mke2fs, quiet unless it fails
@@ -91,4 +98,14 @@ expect="$work/debugfs.txt"
 } >"$work/cmds"
 debugfs -f "$work/cmds" "$img" >"$expect" 2>/dev/null
 
-"$work/khost" "$img" "$src" "$expect" "$img2" "$src2"
+sum_before="$(md5sum <"$img")"
+status=0
+"$work/khost" "$img" "$src" "$expect" "$img2" "$src2" >"$work/ro.out" || status=1
+"$work/khost" "$img" "$src" "$expect" "$img2" "$src2" overlay >"$work/ovl.out" || status=1
+# the overlay writes only to memory: the image is byte for byte what mke2fs made
+if [ "$(md5sum <"$img")" != "$sum_before" ] || ! e2fsck -fn "$img" >/dev/null 2>&1; then
+	echo "FAIL the image changed or does not check clean"; echo "0 passed, 1 failed" >>"$work/ovl.out"; status=1
+fi
+grep -v ' passed, ' "$work/ro.out" "$work/ovl.out" | sed 's|^[^:]*:||'
+awk '/ passed, / { p += $1; f += $3 } END { printf "%d passed, %d failed\n", p, f }' "$work/ro.out" "$work/ovl.out"
+exit $status
