@@ -26,3 +26,7 @@ extern int shim_tids[8], shim_ntids;
 struct blk_dev;
 struct blk_dev *blkfile_open(const char *path, int writable);
 extern uint64_t blkfile_sectors_read, blkfile_requests;
+/* vm_unmap_file's last call (a truncate of a mapped inode) and how many */
+extern struct inode *shim_unmapped_ino;
+extern uint64_t shim_unmapped_pgoff;
+extern int shim_unmap_calls;
