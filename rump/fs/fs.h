@@ -41,6 +41,9 @@ struct inode_ops {
 	/* A new name DIR/NAME for TARGET (same mount, not a directory, checked;
 	 * NAME absent, checked): the fs raises TARGET's nlink and its ctime. */
 	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+	/* fallocate(2) MODE over [OFF, OFF+LEN) of a regular file (checked);
+	 * missing: -EOPNOTSUPP. */
+	int (*fallocate)(struct inode *ino, int mode, off_t off, off_t len);
 };
 
 struct inode {
@@ -183,6 +186,8 @@ void pcache_init(size_t max_pages);
 /* Device page INDEX, read on a miss; pinned until pcache_put. */
 int pcache_get(struct blk_dev *d, uint64_t index, struct pc_page **out);
 void pcache_put(struct pc_page *p);
+/* Page INDEX zeroed and pinned without reading it (a block about to be rewritten). */
+int pcache_get_new(struct blk_dev *d, uint64_t index, struct pc_page **out);
 void pcache_dirty(struct pc_page *p);
 int pcache_sync(struct blk_dev *d);            /* write back dirty pages */
 /* Copy N bytes at device byte offset OFF through the cache. */

@@ -258,6 +258,7 @@ int main(int argc, char **argv)
 	suite_tmpfs();
 	suite_fd();
 	suite_proc();
+	suite_ext2w();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
