@@ -196,35 +196,35 @@ static int open_journal(struct ext2_fs *fs, struct mount *m, const char *src, bo
 	return 0;
 }
 
-/* Mark the superblock mounted (needs_recovery, mount count, times) and make
- * its free counts the groups' sums; committed before anything else happens. */
+/* Mark the superblock mounted (needs_recovery, mount count, times) or
+ * cleanly closed, with the groups' free counts. Written in place and
+ * flushed, outside the journal, as Linux does: needs_recovery on disk is
+ * what tells a mount (ours, Linux's, e2fsck's) to replay the journal, so it
+ * must be durable before the first transaction and cleared only after the
+ * journal is closed. No handle may be open. */
 static int mark_mounted(struct ext2_fs *fs, bool mounted)
 {
-	int err = ext2_begin(fs, 4);
+	struct pc_page *p;
+	int err = ext2_meta_get(fs, 0, false, &p);
 	if (err)
 		return err;
-	struct pc_page *p;
-	if (!(err = ext2_meta_get(fs, 0, false, &p))) {
-		uint8_t *sb = (uint8_t *)p->data + 1024;
-		uint32_t now = (uint32_t)time_now().sec;
-		uint32_t inc = le32(sb + 96);
-		if (mounted) {
-			inc |= EXT2_INCOMPAT_RECOVER;
-			put16(sb + 52, le16(sb + 52) + 1u);   /* s_mnt_count */
-			put32(sb + 44, now);                  /* s_mtime */
-		} else {
-			inc &= ~(uint32_t)EXT2_INCOMPAT_RECOVER;
-		}
-		put32(sb + 96, inc);
-		put32(sb + 48, now);                          /* s_wtime */
-		put32(sb + 12, fs->free_blocks);
-		put32(sb + 16, fs->free_inodes);
-		ext2_meta_put(fs, p);
+	uint8_t *sb = (uint8_t *)p->data + 1024;
+	uint32_t now = (uint32_t)time_now().sec;
+	uint32_t inc = le32(sb + 96);
+	if (mounted) {
+		inc |= EXT2_INCOMPAT_RECOVER;
+		put16(sb + 52, le16(sb + 52) + 1u);   /* s_mnt_count */
+		put32(sb + 44, now);                  /* s_mtime */
+	} else {
+		inc &= ~(uint32_t)EXT2_INCOMPAT_RECOVER;
 	}
-	ext2_end(fs);
-	if (!err && mounted)
-		err = ext2_commit(fs);
-	return err;
+	put32(sb + 96, inc);
+	put32(sb + 48, now);                          /* s_wtime */
+	put32(sb + 12, fs->free_blocks);
+	put32(sb + 16, fs->free_inodes);
+	pcache_dirty(p);
+	pcache_put(p);
+	return pcache_sync(fs->dev);
 }
 
 /* Finish what the orphan list holds: free unlinked inodes, end truncates. */
@@ -423,11 +423,12 @@ int vfs_sync_all(void)
 			}
 			inode_put(ino);
 		}
-		if (!err)
-			err = mark_mounted(fs, false);
 		int e2 = jbd_close(fs->j);
+		fs->j = NULL;
 		fs->rw = false;
 		fs->mnt->rdonly = true;
+		if (!err && !e2)   /* an unclean journal keeps needs_recovery: the next mount replays */
+			err = mark_mounted(fs, false);
 		err = err ? err : e2;
 		if (err) {
 			kprintf("uninode: volume %s: closing it failed (error %d)\n", fs->dev->name, err);
