@@ -158,6 +158,21 @@ static int klink(const char *old, const char *new)
 	return err;
 }
 
+/* chgrp through setattr (no chown syscall in this tree yet). */
+static int kchgrp(const char *path, uint32_t gid)
+{
+	struct nameidata nd;
+	vfs_lock();
+	int err = path_walk(AT_FDCWD, path, 0, &nd);
+	if (!err) {
+		nd.ino->gid = gid;
+		err = iop_setattr(nd.ino);
+	}
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
 /* ---- the workloads ---- */
 
 static void test_mount_and_small_files(void)
@@ -469,6 +484,22 @@ static void test_crash_copy(void)
 	CHECK(cd != NULL, "open the crash copy");
 	if (cd)
 		snprintf(dev_crash, sizeof dev_crash, "%s", cd->name);
+	/* a second copy, attached read-only: a journal to replay is refused, nothing written */
+	char ro_img[600];
+	snprintf(ro_img, sizeof ro_img, "%s/crash-ro.img", work);
+	CHECK_EQ(sh("cp --sparse=always '%s' '%s' && md5sum < '%s' > '%s/ro.md5'", crash_img, ro_img, ro_img, work), 0);
+	struct blk_dev *rd = blkfile_open(ro_img, 1);
+	struct mount *m;
+	CHECK(rd && ext2_mount_volume(rd->name, true, 0, &m) == -EROFS, "read-only mount of a journal to replay");
+	CHECK_EQ(sh("md5sum < '%s' | cmp -s - '%s/ro.md5'", ro_img, work), 0);
+	/* set-group-ID directories hand down their group */
+	CHECK_EQ(sys_mkdir("/tmp/vol/sgid", 02775), 0);
+	CHECK_EQ(kchgrp("/tmp/vol/sgid", 1234), 0);
+	CHECK_EQ(sys_mkdir("/tmp/vol/sgid/sub", 0755), 0);
+	struct kstat st;
+	CHECK_EQ(sys_stat("/tmp/vol/sgid/sub", &st), 0);
+	CHECK_EQ(st.st_gid, 1234);
+	CHECK_EQ(st.st_mode, S_IFDIR | 02755);
 }
 
 /* Fill a small volume to ENOSPC, check it stays sane, empty it, fill again. */
@@ -548,6 +579,18 @@ static void test_close_and_fsck(void)
 	CHECK_EQ(st.st_size, 4096 * 12 + 5);
 	CHECK_EQ(vfs_sync_all(), 0);
 	CHECK_EQ(fsck_clean(crash_img), 0);
+	/* a clean volume attached read-only: reads, and -EROFS for every change */
+	CHECK_EQ(mount_vol(dev_vol, "/tmp/volro", true), 0);
+	char buf[32];
+	int fd = (int)sys_open("/tmp/volro/d0/h2", O_RDONLY, 0);
+	CHECK_EQ(sys_read(fd, buf, sizeof buf), 6);
+	sys_close(fd);
+	CHECK_EQ(sys_open("/tmp/volro/new", O_WRONLY | O_CREAT, 0644), -EROFS);
+	CHECK_EQ(sys_mkdir("/tmp/volro/newdir", 0755), -EROFS);
+	CHECK_EQ(sys_unlink("/tmp/volro/d0/h2"), -EROFS);
+	CHECK_EQ(sys_chmod("/tmp/volro/d0/h2", 0644), -EROFS);
+	CHECK_EQ(sys_truncate("/tmp/volro/d0/h2", 0), -EROFS);
+	CHECK_EQ(fsck_clean(vol_img), 0);
 }
 
 /* A volume with a feature we cannot write is refused and left untouched. */
