@@ -20,18 +20,20 @@ kflags="-std=c11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Werror -fno-strict-
 srcs=("$repo"/rump/fs/*.c "$repo/syscalls/fs.c" "$repo/syscalls/io.c")
 # pipes need the scheduler and pollheads, which the host shim does not model
 srcs=("${srcs[@]/*\/pipe.c/}")
-objs=()
+kobjs=()
 for s in "${srcs[@]}"; do
 	[ -n "$s" ] || continue
 	o="$work/$(basename "$(dirname "$s")")_$(basename "$s" .c).o"
 	gcc $kflags -c "$s" -o "$o"
-	objs+=("$o")
+	kobjs+=("$o")
 done
-for s in shim blkfile host test_vfs test_ext2 test_ext2w test_tmpfs test_fd test_proc; do
+for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_ext2w test_proc test_locks test_notify test_jbd; do
 	gcc -std=gnu11 -O1 -g -Wall -Werror -Wno-unused-parameter -Wno-format-truncation $san -I"$repo" -c "$here/$s.c" -o "$work/t_$s.o"
-	objs+=("$work/t_$s.o")
 done
-gcc $san "${objs[@]}" -o "$work/khost"
+t() { for s in "$@"; do echo "$work/t_$s.o"; done; }
+gcc $san "${kobjs[@]}" $(t shim blkfile host test_vfs test_ext2 test_ext2w test_tmpfs test_fd test_proc test_locks test_notify) -o "$work/khost"
+# the journal's tests: their own volumes, made and checked with e2fsprogs
+gcc $san "${kobjs[@]}" $(t shim blkfile host test_jbd) -o "$work/jhost"
 
 # ---- the source tree ----
 src="$work/src"
@@ -101,4 +103,9 @@ export EXT2W_IMG="$work/vol.img" EXT2W_SMALL="$work/small-vol.img" EXT2W_WORK="$
 mkvol "$EXT2W_IMG" 64M
 mkvol "$EXT2W_SMALL" 16M
 
-"$work/khost" "$img" "$src" "$expect" "$img2" "$src2"
+status=0
+"$work/khost" "$img" "$src" "$expect" "$img2" "$src2" | tee "$work/khost.out" || status=1
+mkdir -p "$work/jbd"
+"$work/jhost" "$work/jbd" | tee "$work/jhost.out" || status=1
+cat "$work/khost.out" "$work/jhost.out" | awk '/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 } END { printf "%d passed, %d failed\n", p, f }'
+exit $status

@@ -207,6 +207,7 @@ void pci_init(void) {}
 
 /* Readiness: nothing waits in the host tests. */
 void pollhead_release(struct pollhead *ph) { (void)ph; }
+void poll_notify(struct pollhead *ph, unsigned events) { (void)ph; (void)events; }
 
 /* ---- what procfs asks of the rest of the kernel ---- */
 
@@ -254,6 +255,18 @@ int ncpus_online = 1;
 void vm_regions_lock(void) {}
 void vm_regions_unlock(void) {}
 
+/* Truncates of mapped inodes: what the address space was asked to unmap. */
+struct inode *shim_unmapped_ino;
+uint64_t shim_unmapped_pgoff;
+int shim_unmap_calls;
+
+void vm_unmap_file(struct inode *ino, uint64_t pgoff)
+{
+	shim_unmapped_ino = ino;
+	shim_unmapped_pgoff = pgoff;
+	shim_unmap_calls++;
+}
+
 int k_getrlimit(int res, uint64_t *cur, uint64_t *max)
 {
 	*cur = *max = res == 7 ? 1024 : ~0UL;
@@ -265,6 +278,14 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
 {
 	(void)wq; (void)lock; (void)deadline;
 	panic("waitq_sleep on the host: nobody could wake it");
+}
+
+/* An interruptible wait ends at once as if a signal came: nobody could wake
+ * it, and the callers' -EINTR path gets tested. */
+int waitq_sleep_intr(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
+{
+	(void)wq; (void)lock; (void)deadline;
+	return -EINTR;
 }
 
 int waitq_wake(struct waitq *wq, int n)
