@@ -135,6 +135,8 @@ int ext2_truncate(struct inode *ino, off_t size);
 int ext2_setattr(struct inode *ino);
 int ext2_fsync(struct inode *ino);
 int ext2_fallocate(struct inode *ino, int mode, off_t off, off_t len);
+int ext2_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out);
+void ext2_put_page(struct inode *ino, uint64_t pgoff, bool dirty, bool unmap);
 
 /* ext2_namei.c: directory changes */
 int ext2_create(struct inode *dir, const char *name, size_t len, uint32_t mode, struct inode **out);
@@ -144,3 +146,4 @@ int ext2_unlink(struct inode *dir, const char *name, size_t len);
 int ext2_rmdir(struct inode *dir, const char *name, size_t len);
 int ext2_rename(struct inode *odir, const char *on, size_t ol, struct inode *ndir, const char *nn, size_t nl, unsigned flags);
 int ext2_link(struct inode *dir, const char *name, size_t len, struct inode *target);
+int ext2_tmpfile(struct inode *dir, uint32_t mode, struct inode **out);

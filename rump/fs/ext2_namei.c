@@ -287,22 +287,42 @@ int ext2_symlink(struct inode *dir, const char *name, size_t len, const char *ta
 	return make(dir, name, len, S_IFLNK | 0777, target, NULL);
 }
 
+/* O_TMPFILE: a nameless inode (links 0, on the orphan list until linked or closed). */
+int ext2_tmpfile(struct inode *dir, uint32_t mode, struct inode **out)
+{
+	struct ext2_fs *fs = ext2_sb(dir);
+	int err = ext2_begin(fs, NS_CREDITS);
+	if (err)
+		return err;
+	struct inode *ino = NULL;
+	err = ext2_new_inode(dir, mode, &ino);
+	if (!err)
+		err = ext2_orphan_add(ino);
+	ext2_end(fs);
+	if (err)
+		inode_put(ino);
+	else
+		*out = ino;
+	return err;
+}
+
 /* A new name for TARGET (not a directory, same mount: checked by the VFS). */
 int ext2_link(struct inode *dir, const char *name, size_t len, struct inode *target)
 {
 	struct ext2_fs *fs = ext2_sb(dir);
 	if (target->nlink >= LINK_MAX)
 		return -EMLINK;
-	if (!target->nlink)
-		return -ENOENT;
 	int err = ext2_begin(fs, NS_CREDITS);
 	if (err)
 		return err;
 	err = add_entry(dir, name, len, (uint32_t)target->ino, target->mode);
 	if (!err) {
-		target->nlink++;
+		/* an O_TMPFILE inode (the VFS checked it may be linked) leaves the orphan list */
+		if (!target->nlink++)
+			err = ext2_orphan_del(target);
 		target->ctime = time_now();
-		err = ext2_write_inode(target);
+		int e2 = ext2_write_inode(target);
+		err = err ? err : e2;
 	}
 	ext2_end(fs);
 	return err;

@@ -331,6 +331,9 @@ const struct inode_ops ext2_vol_iops = {
 	.evict = ext2_vol_evict,
 	.link = ext2_link,
 	.fallocate = ext2_fallocate,
+	.tmpfile = ext2_tmpfile,
+	.map_page = ext2_map_page,
+	.put_page = ext2_put_page,
 };
 
 /* Mount disk SOURCE as a volume: every check passes before the first write. */

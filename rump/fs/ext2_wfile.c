@@ -4,6 +4,7 @@
  * punching that free data and indirect blocks, fallocate. */
 #include "ext2.h"
 #include "jbd.h"
+#include "../include/mm.h"
 
 #define FALLOC_FL_KEEP_SIZE 0x01
 #define FALLOC_FL_PUNCH_HOLE 0x02
@@ -440,4 +441,70 @@ int ext2_fallocate(struct inode *ino, int mode, off_t off, off_t len)
 			return err ? err : e2;
 	}
 	return 0;
+}
+
+/* Shared mappings use the file's own page-cache page, pinned while mapped
+ * (coherent with read and write by construction). A hole gets its block at
+ * the first fault on a writable volume, even a read fault: a read-only
+ * zero page there could not be told apart from the block a later store
+ * allocates when the mapping is put. On a read-only volume holes map one
+ * shared zero page (never writable, and no block can appear under it). */
+int ext2_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out)
+{
+	struct ext2_fs *fs = ext2_sb(ino);
+	static void *zero_page;
+	uint32_t blk;
+	int err = ext2_bmap(ino, pgoff, &blk);
+	if (err)
+		return err;
+	struct pc_page *p;
+	if (!blk && !fs->rw) {
+		if (write)
+			return -EROFS;
+		if (!zero_page && !(zero_page = page_alloc(1)))
+			return -ENOMEM;
+		memset(zero_page, 0, PAGE_SIZE);
+		*out = virt_to_phys(zero_page);
+		return 0;
+	}
+	if (!blk) {
+		if ((err = ext2_begin(fs, WRITE_CREDITS)))
+			return err;
+		bool fresh;
+		err = ext2_bmap_alloc(ino, pgoff, &blk, &fresh);
+		if (!err)
+			err = pcache_get_new(fs->dev, blk, &p);
+		if (!err)
+			pcache_dirty(p);
+		int e2 = ext2_write_inode(ino);
+		ext2_end(fs);
+		if (err || e2) {
+			if (!err)
+				pcache_put(p);
+			return err ? err : e2;
+		}
+	} else if ((err = pcache_get(fs->dev, blk, &p))) {
+		return err;
+	}
+	*out = virt_to_phys(p->data);   /* the pin is the mapping's until put_page(UNMAP) */
+	return 0;
+}
+
+/* A mapping stored to page PGOFF (DIRTY) or is gone (UNMAP: its pin dropped).
+ * Neither lock is taken: the block under a mapped page cannot change (a
+ * truncate unmaps first), so its map is stable. */
+void ext2_put_page(struct inode *ino, uint64_t pgoff, bool dirty, bool unmap)
+{
+	struct ext2_fs *fs = ext2_sb(ino);
+	uint32_t blk;
+	struct pc_page *p;
+	if (ext2_bmap(ino, pgoff, &blk) || !blk || pcache_get(fs->dev, blk, &p))
+		return;
+	if (dirty) {
+		pcache_dirty(p);
+		fs->dirty++;   /* the committer writes it back within 5 s */
+	}
+	pcache_put(p);
+	if (unmap)
+		pcache_put(p);
 }

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include "test.h"
 #include "rump/fs/ext2.h"
+#include "rump/include/mm.h"
 
 #define FALLOC_FL_KEEP_SIZE 1
 #define FALLOC_FL_PUNCH_HOLE 2
@@ -466,6 +467,60 @@ static void test_unlink_open_and_fallocate(void)
 	sys_close(fd);
 }
 
+/* O_TMPFILE named by linkat, one never named; shared mapped pages coherent with read/write. */
+static void test_tmpfile_and_mapping(void)
+{
+	struct kstatfs a, b;
+	sys_statfs("/tmp/vol", &a);
+	int fd = (int)sys_open("/tmp/vol", O_TMPFILE | O_RDWR, 0600);
+	CHECK(fd >= 0, "O_TMPFILE: %d", fd);
+	CHECK_EQ(sys_write(fd, "tmpdata", 7), 7);
+	CHECK_EQ(sys_linkat(fd, "", AT_FDCWD, "/tmp/vol/named-tmp", AT_EMPTY_PATH), 0);
+	sys_close(fd);
+	mset("/tmp/vol/named-tmp", "tmpdata", 7);
+	struct kstat st;
+	CHECK_EQ(sys_stat("/tmp/vol/named-tmp", &st), 0);
+	CHECK_EQ(st.st_nlink, 1);
+	fd = (int)sys_open("/tmp/vol", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+	CHECK_EQ(sys_write(fd, "gone", 4), 4);
+	CHECK_EQ(sys_linkat(fd, "", AT_FDCWD, "/tmp/vol/never", AT_EMPTY_PATH), -ENOENT);
+	sys_close(fd);
+	sys_statfs("/tmp/vol", &b);
+	CHECK_EQ(b.f_ffree, a.f_ffree - 1);
+	CHECK_EQ(b.f_bfree, a.f_bfree - 1);
+	/* a mapped page: a sparse file's hole gets its block at the fault */
+	fd = (int)sys_open("/tmp/vol/mapped", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK_EQ(sys_ftruncate(fd, 3 * 4096), 0);
+	CHECK_EQ(sys_pwrite64(fd, "written", 7, 0), 7);
+	struct file *f = fd_file(fd);
+	paddr_t pa0 = 0, pa2 = 0;
+	vfs_lock();
+	CHECK_EQ(iop_map_page(f->inode, 0, true, &pa0), 0);
+	CHECK_EQ(iop_map_page(f->inode, 2, true, &pa2), 0);
+	CHECK_EQ(iop_map_page(f->inode, 3, true, &pa2), -ENXIO);
+	vfs_unlock();
+	char *p0 = phys_to_virt(pa0), *p2 = phys_to_virt(pa2);
+	CHECK(!memcmp(p0, "written", 7), "the mapping sees write()");
+	memcpy(p2 + 100, "stored", 6);
+	char buf[8] = { 0 };
+	CHECK_EQ(sys_pread64(fd, buf, 6, 2 * 4096 + 100), 6);
+	CHECK(!memcmp(buf, "stored", 6), "read() sees the mapping");
+	CHECK_EQ(sys_pwrite64(fd, "again", 5, 2 * 4096 + 200), 5);
+	CHECK(!memcmp(p2 + 200, "again", 5), "the mapping sees a later write()");
+	file_put_page(f, 0, false, true);
+	file_put_page(f, 2, true, true);
+	file_put(f);
+	sys_fstat(fd, &st);
+	CHECK_EQ(st.st_blocks, 2 * 8);
+	sys_close(fd);
+	unsigned char *exp = calloc(1, 3 * 4096);
+	memcpy(exp, "written", 7);
+	memcpy(exp + 2 * 4096 + 100, "stored", 6);
+	memcpy(exp + 2 * 4096 + 200, "again", 5);
+	mset("/tmp/vol/mapped", exp, 3 * 4096);
+	free(exp);
+}
+
 /* The image copied while mounted, after an fsync: a crash. It must mount
  * (the orphan it holds freed) and be clean after the close. */
 static char crash_img[512];
@@ -645,6 +700,7 @@ void suite_ext2w(void)
 	RUN(test_tree_and_links);
 	RUN(test_renames);
 	RUN(test_unlink_open_and_fallocate);
+	RUN(test_tmpfile_and_mapping);
 	RUN(test_crash_copy);
 	RUN(test_enospc);
 	RUN(test_close_and_fsck);
