@@ -8,6 +8,7 @@
 
 struct mount;
 struct iattr;
+struct inode_notify;
 
 /* What a filesystem does with its inodes. Every member is optional; the
  * iop_* wrappers in ops.c decide once what a missing one means (-EROFS on a
@@ -38,6 +39,12 @@ struct inode_ops {
 	int (*fsync)(struct inode *ino);
 	/* The last reference is gone: free the fs's part (and the inode). */
 	void (*evict)(struct inode *ino);
+	/* A new name DIR/NAME for TARGET (same mount, not a directory, checked;
+	 * NAME absent, checked): the fs raises TARGET's nlink and its ctime. */
+	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+	/* O_TMPFILE: a new nameless inode of MODE (nlink 0) on DIR's fs, *OUT
+	 * referenced; missing: the open answers -EOPNOTSUPP. */
+	int (*tmpfile)(struct inode *dir, uint32_t mode, struct inode **out);
 };
 
 struct inode {
@@ -57,6 +64,9 @@ struct inode {
 	const struct file_ops *fops; /* for character devices: how open files behave */
 	void *priv;                  /* the filesystem's */
 	struct inode *hnext;         /* inode cache chain (icache users only) */
+	bool linkable;               /* nlink 0 but linkat may name it (O_TMPFILE without O_EXCL) */
+	struct inode_notify *notify; /* inotify watches and parent hint (notify.c), or NULL */
+	int nopen;                   /* open descriptions on it (VFS lock): IN_DELETE_SELF waits for 0 */
 };
 
 /* A mounted filesystem instance. */
@@ -64,6 +74,9 @@ struct fs_type {
 	const char *name;
 	int (*statfs)(struct mount *m, struct kstatfs *sf);   /* optional */
 	int (*sync)(struct mount *m);                        /* optional */
+	/* Regular files may be opened O_DIRECT (else -EINVAL, as Linux answers
+	 * for a filesystem without direct I/O). */
+	bool direct_io;
 };
 
 struct mount {
@@ -77,6 +90,9 @@ struct mount {
 	void *priv;                  /* the filesystem's */
 	char *path;                  /* where it is mounted (kmalloc'd), for /proc/mounts */
 	struct mount *next;
+	/* O_DIRECT transfers must align buffer, offset and length to this (a
+	 * power of two; statx's STATX_DIOALIGN), 0: any alignment (tmpfs). */
+	uint32_t dio_align;
 };
 
 /* ---- inode.c: the one VFS lock, a sleeping mutex ---- */
@@ -146,7 +162,10 @@ long iop_write(struct inode *ino, const void *buf, size_t n, off_t *pos, bool ap
 int iop_truncate(struct inode *ino, off_t size);
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
+int iop_setattr_event(struct inode *ino, uint32_t inotify_event);
 int iop_fsync(struct inode *ino);
+int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target);
+int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out);
 void inode_fill_stat(struct inode *ino, struct kstat *st);
 
 /* ---- file.c ---- */
@@ -211,3 +230,6 @@ int vfs_mount_volumes(void);
 
 /* ---- open.c ---- */
 int umask_get(void);                       /* the file mode creation mask */
+/* O_DIRECT alignment for a transfer of N bytes at OFF through BUF on F:
+ * -EINVAL when its mount's dio_align is not met (ext4's answer). */
+int dio_check(struct file *f, const void *buf, size_t n, off_t off);

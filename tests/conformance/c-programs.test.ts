@@ -50,6 +50,9 @@ const cases: Case[] = [
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
   { name: "tcp_teardown" },
+  { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "inotify", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
 ];
 
 beforeAll(async () => {

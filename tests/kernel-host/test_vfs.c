@@ -258,6 +258,8 @@ int main(int argc, char **argv)
 	suite_tmpfs();
 	suite_fd();
 	suite_proc();
+	suite_locks();
+	suite_notify();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
