@@ -529,6 +529,8 @@ static void cancel_revoke(struct journal *j, uint32_t blk)
 void jbd_dirty_meta(struct journal *j, struct pc_page *p)
 {
 	assert(p->dev == j->dev && !j->ro);
+	/* freed and reused in this transaction: its new contents must replay */
+	cancel_revoke(j, (uint32_t)p->index);
 	if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) & PC_JMETA)
 		return;                /* already in the running transaction */
 	if (++j->op_dirtied > j->credits)
@@ -543,7 +545,6 @@ void jbd_dirty_meta(struct journal *j, struct pc_page *p)
 	}
 	pcache_jmeta(p, true);
 	j->meta[j->nmeta++] = p;
-	cancel_revoke(j, (uint32_t)p->index);
 }
 
 void jbd_forget(struct journal *j, uint32_t blk)

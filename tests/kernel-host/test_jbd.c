@@ -240,6 +240,28 @@ static void test_commit_and_replay_interop(void)
 	CHECK(!has(a, F[1], 1), "metadata written in place at commit: the checkpoint should be lazy");
 	cp(a, wp("a1.img"));                    /* crash after the commit */
 	cp(a, wp("a1keep.img"));
+	/* the log as e2fsprogs reads it: escaped copies flagged, magic zeroed */
+	int escaped = 0;
+	char cmd[4096], line[512];
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'logdump -a' '%s' 2>/dev/null", wp("a1keep.img"));
+	FILE *ld = popen(cmd, "r");
+	while (ld && fgets(line, sizeof(line), ld)) {
+		unsigned fsb, jblk, flags;
+		if (sscanf(line, " FS block %u logged at journal block %u (flags 0x%x)", &fsb, &jblk, &flags) != 3 || fsb == 0)
+			continue;                  /* block 0: the superblock, not a pattern */
+		uint8_t b[BS], want[BS];
+		rdblk(wp("a1keep.img"), g_jb[jblk], b);
+		fill(want, 1, fsb);
+		CHECK(!!(flags & 1) == (fsb % 7 == 0), "block %u: flags %#x", fsb, flags);
+		if (fsb % 7 == 0) {
+			escaped++;
+			memset(want, 0, 4);
+		}
+		CHECK(!memcmp(b, want, BS), "the log's copy of block %u", fsb);
+	}
+	if (ld)
+		pclose(ld);
+	CHECK(escaped >= 1, "no escaped block in the log");
 	uint32_t two[] = { F[0], F[1], F[2], F[8], F[9], F[14] };
 	CHECK_EQ(op(j, two, 6, 2, "two"), 0);
 	CHECK_EQ(jbd_commit(j), 0);
@@ -486,6 +508,15 @@ static void test_fill_and_revoke(void)
 	fill(data, 51, R);
 	CHECK_EQ(pcache_write(g_dev, (uint64_t)R * BS, data, BS), 0);
 	CHECK_EQ(jbd_commit(j), 0);          /* ordered: the data is on disk now */
+	/* freed and reallocated as metadata within one transaction: the revoke
+	 * is cancelled, the new contents replay */
+	uint32_t B = g_free[591];
+	CHECK_EQ(op(j, &B, 1, 60, "b60"), 0);
+	CHECK_EQ(jbd_commit(j), 0);
+	CHECK_EQ(op(j, &B, 1, 61, "b61"), 0);
+	jbd_forget(j, B);
+	CHECK_EQ(op(j, &B, 1, 62, "b62"), 0);
+	CHECK_EQ(jbd_commit(j), 0);
 	cp(f, wp("f2.img"));
 	cp(f, wp("f2e.img"));
 	CHECK_EQ(umount_vol(j, false), 0);
@@ -508,9 +539,11 @@ static void test_fill_and_revoke(void)
 	CHECK_EQ(mount_vol(wp("f2.img"), false, &j, &rep), 0);
 	CHECK_EQ(umount_vol(j, false), 0);
 	CHECK(has(wp("f2.img"), R, 51), "replay wrote revoked metadata over the block's data");
+	CHECK(has(wp("f2.img"), B, 62), "a block freed and journaled again in one transaction did not replay");
 	int rc = sh("e2fsck -fy '%s' >/dev/null 2>&1", wp("f2e.img"));
 	CHECK(rc == 0 || rc == 1, "e2fsck -fy exit %d", rc);
 	CHECK(has(wp("f2e.img"), R, 51), "e2fsck's replay does not honour our revoke");
+	CHECK(has(wp("f2e.img"), B, 62), "e2fsck's replay of a cancelled revoke");
 }
 
 /* ---- crash points ---- */
