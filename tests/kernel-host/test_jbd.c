@@ -395,6 +395,14 @@ static void test_refusals(void)
 	CHECK_EQ(mount_vol(r, true, &j, &rep), 0);
 	CHECK_EQ(jbd_start(j, 1), -EROFS);
 	CHECK_EQ(umount_vol(j, true), 0);
+	/* an operation larger than the journal is refused, not half-logged */
+	CHECK_EQ(mount_vol(r, false, &j, &rep), 0);
+	CHECK_EQ(jbd_start(j, 1100), -EINVAL);
+	CHECK_EQ(jbd_start(j, 1000), 0);
+	jbd_stop(j);
+	CHECK_EQ(umount_vol(j, false), 0);
+	CHECK(fsck_clean(r), "after a refused operation");
+	cp(wp("base.img"), r);
 	CHECK_EQ(sh("cmp -s '%s' '%s'", r, wp("base.img")), 0);
 	/* not a journal */
 	use(r);
@@ -619,6 +627,8 @@ static void test_crash_points(void)
 	struct journal *j;
 	unsigned rep;
 	pcache_init(128);                    /* evictions, and transactions of at most 32 pages */
+	struct pcache_stats st0, st1;
+	pcache_get_stats(&st0);
 	CHECK_EQ(mount_vol(k, false, &j, &rep), 0);
 	FILE *f = fopen(k, "rb");
 	CHECK(f && fread(base, 1, VOL_BYTES, f) == VOL_BYTES, "read base");
@@ -674,6 +684,9 @@ static void test_crash_points(void)
 		tx_done[t] = blkfile_log.n;
 	}
 	CHECK_EQ(umount_vol(j, false), 0);
+	pcache_get_stats(&st1);
+	CHECK(st1.evictions > st0.evictions + 100, "only %llu evictions under the workload",
+	      (unsigned long long)(st1.evictions - st0.evictions));
 	pcache_init(8192);
 	size_t nlog = blkfile_log.n;
 	/* the ring wrapped inside some transaction */
