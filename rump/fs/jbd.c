@@ -701,7 +701,8 @@ static int replay(struct journal *j, unsigned *replayed)
 static const char *refuse(const uint8_t *sb, bool ro)
 {
 	if (get_be32(sb + 4) == JT_SB_V1)
-		return NULL;
+		/* version 1 has no revoke records, which our commits need */
+		return ro ? NULL : "version 1 (no revoke records)";
 	static const char *const incompat[] = { "revoke", "64bit", "async_commit", "checksum v2", "checksum v3", "fast_commit" };
 	uint32_t in = get_be32(sb + SB_INCOMPAT) & ~INCOMPAT_REVOKE;
 	for (unsigned b = 0; b < 32; b++)
@@ -779,7 +780,7 @@ int jbd_open(struct blk_dev *d, const uint32_t *blocks, uint32_t n, bool ro, str
 		err = -EROFS;
 		goto fail;
 	}
-	if (!j->ro && type == JT_SB_V2)
+	if (!j->ro)
 		put_be32(j->sb + SB_INCOMPAT, get_be32(j->sb + SB_INCOMPAT) | INCOMPAT_REVOKE);
 	if (start) {
 		err = replay(j, replayed);

@@ -383,6 +383,16 @@ static void test_refusals(void)
 		CHECK(strstr(msg, feats[i].name) != NULL, "message \"%s\" does not name %s", msg, feats[i].name);
 		CHECK_EQ(sh("cmp -s '%s' '%s'", r, wp("r0.img")), 0);
 	}
+	/* a version 1 journal (no revokes) is refused read-write, nothing written */
+	cp(wp("base.img"), r);
+	uint8_t v1[4] = { 0, 0, 0, 3 };
+	wrbytes(r, (long)g_jb[0] * BS + 4, v1, 4);
+	cp(r, wp("r0.img"));
+	use(r);
+	bool rw = false;
+	CHECK_EQ(with_stderr(msg, sizeof(msg), open_rw, &rw), -EINVAL);
+	CHECK(strstr(msg, "version 1") != NULL, "message \"%s\"", msg);
+	CHECK_EQ(sh("cmp -s '%s' '%s'", r, wp("r0.img")), 0);
 	/* a journal needing replay, opened read-only: refused, nothing written */
 	cp(wp("a1keep.img"), r);
 	cp(r, wp("r0.img"));
@@ -635,7 +645,7 @@ static void test_crash_points(void)
 	fclose(f);
 	blkfile_log_start(g_dev);
 	memset(model[0], 0, sizeof(model[0]));
-	uint32_t seed = 12345;
+	uint32_t seed = getenv("JHOST_SEED") ? (uint32_t)strtoul(getenv("JHOST_SEED"), NULL, 0) : 12345;
 	int freed = -1;                      /* pool index freed by the previous tx */
 	for (int t = 1; t <= NTX; t++) {
 		memcpy(model[t], model[t - 1], sizeof(model[t]));
@@ -744,8 +754,9 @@ static void test_crash_points(void)
 	blkfile_log_stop();
 }
 
-/* JHOST_QUICK=1 skips the crash points; JHOST_KEEP=1 stops at the first
- * wrong crash state, leaving it (before replay) in WORKDIR/state0.img. */
+/* JHOST_QUICK=1 skips the crash points; JHOST_SEED=N runs them with another
+ * workload; JHOST_KEEP=1 stops at the first wrong crash state, leaving it
+ * (before replay) in WORKDIR/state0.img. */
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
