@@ -485,16 +485,18 @@ int jbd_start(struct journal *j, unsigned credits)
 		return -EINVAL;
 	}
 	uint32_t want = j->nmeta + credits;
-	if (tx_blocks(want, 0) + revoke_reserve(j) > cap - j->used || want > j->max_meta) {
+	bool fits = tx_blocks(want, 0) + revoke_reserve(j) <= cap - j->used;
+	if ((j->nmeta || j->nrev) && (!fits || want > j->max_meta)) {
 		int err = jbd_commit(j);
 		if (err)
 			return err;
 		want = credits;
-		if (tx_blocks(want, 0) + revoke_reserve(j) > cap - j->used) {
-			err = checkpoint(j);
-			if (err)
-				return abort_journal(j, err);
-		}
+		fits = tx_blocks(want, 0) + revoke_reserve(j) <= cap - j->used;
+	}
+	if (!fits) {
+		int err = checkpoint(j);     /* the running transaction is empty here */
+		if (err)
+			return abort_journal(j, err);
 	}
 	/* so that the commit can record every copy it logs */
 	if (bset_reserve(&j->logged, want))
