@@ -45,6 +45,7 @@ long sys_madvise();
 long sys_mmap();
 long sys_mprotect();
 long sys_mremap();
+long sys_msync();
 long sys_munmap();
 long sys_nanosleep();
 long sys_pipe();
@@ -204,7 +205,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[23] = { (syscall_fn)sys_select, "select", { A_INT, A_PTR, A_PTR, A_PTR, A_PTR }, 5 },
 	[24] = { (syscall_fn)sys_sched_yield, "sched_yield", { 0 }, 0 },
 	[25] = { (syscall_fn)sys_mremap, "mremap", { A_HEX, A_SIZE, A_SIZE, A_HEX, A_HEX }, 5 },
-	[26] = { NULL, "msync", { 0 }, 0 },
+	[26] = { (syscall_fn)sys_msync, "msync", { A_HEX, A_SIZE, A_HEX }, 3 },
 	[27] = { NULL, "mincore", { 0 }, 0 },
 	[28] = { (syscall_fn)sys_madvise, "madvise", { A_HEX, A_SIZE, A_INT }, 3 },
 	[29] = { NULL, "shmget", { 0 }, 0 },

@@ -1,6 +1,7 @@
 /* Opening files, and the calls that look at an inode through a path:
  * stat, statx, access, readlink, statfs, utimensat, chmod, chdir, getcwd. */
 #include "notify.h"
+#include "../include/vm.h"
 
 static int vfs_umask = 022;      /* one process for now */
 
@@ -107,6 +108,9 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 	struct inode *ino = NULL;
 	bool created = false;
 	int err;
+	bool may_trunc = (flags & O_TRUNC) && acc != O_RDONLY;
+	if (may_trunc)
+		vm_regions_lock();   /* before the VFS lock: see iop_truncate */
 	vfs_lock();
 	if (flags & O_CREAT) {
 		err = open_create(dirfd, path, flags, mode, &nd, &ino, &created);
@@ -158,6 +162,8 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 out:
 	nd_done(&nd);
 	vfs_unlock();
+	if (may_trunc)
+		vm_regions_unlock();
 	if (!err && (*out)->ops->open && (err = (*out)->ops->open(*out)))
 		file_put(*out);
 	return err;
