@@ -16,8 +16,10 @@
  * back file data first (every dirty page that is not PC_JMETA: ordered mode),
  * then the revoke, descriptor and copy blocks, flushes, writes the commit
  * block and flushes again: the commit block can only be durable after all it
- * vouches for. After the commit the pages are ordinary dirty pages that the
- * cache may write in place whenever it likes.
+ * vouches for. After the commit the pages are dirty pages the cache may
+ * write in place whenever it likes (eviction does), marked PC_JCKPT so that
+ * the next commit's data pass leaves them to the checkpoint: a bitmap changed
+ * by every transaction is not also rewritten in place at every commit.
  *
  * Checkpoint is lazy: a committed transaction stays in the log until the log
  * lacks room for the next one (jbd_start) or the journal is closed; then every
@@ -104,6 +106,7 @@ struct journal {
 	struct bset logged;            /* blocks copied into the log since the checkpoint */
 };
 
+/* Big-endian fields, as jbd2 stores every number. */
 static uint32_t get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -134,8 +137,6 @@ static bool seq_after(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
-static int bset_reserve(struct bset *s, uint32_t n);
-
 /* Slot of KEY in S (its own or the empty one it would take). */
 static uint32_t bset_slot(const struct bset *s, uint32_t key)
 {
@@ -143,6 +144,32 @@ static uint32_t bset_slot(const struct bset *s, uint32_t key)
 	while (s->key[i] && s->key[i] != key + 1)
 		i = (i + 1) & (s->cap - 1);
 	return i;
+}
+
+/* Make room for N more keys so that bset_put cannot fail. */
+static int bset_reserve(struct bset *s, uint32_t n)
+{
+	while (2 * (s->n + n) > s->cap) {
+		struct bset g = { NULL, NULL, s->cap ? s->cap * 2 : 64, 0 };
+		g.key = kzalloc(g.cap * sizeof(uint32_t));
+		g.val = kzalloc(g.cap * sizeof(uint32_t));
+		if (!g.key || !g.val) {
+			kfree(g.key);
+			kfree(g.val);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < s->cap; i++)
+			if (s->key[i]) {
+				uint32_t k = bset_slot(&g, s->key[i] - 1);
+				g.key[k] = s->key[i];
+				g.val[k] = s->val[i];
+				g.n++;
+			}
+		kfree(s->key);
+		kfree(s->val);
+		*s = g;
+	}
+	return 0;
 }
 
 /* Add KEY with VAL (the larger sequence kept if present). 0 or -ENOMEM. */
@@ -174,32 +201,7 @@ static bool bset_get(const struct bset *s, uint32_t key, uint32_t *val)
 	return true;
 }
 
-/* Make room for N more keys so that bset_put cannot fail. */
-static int bset_reserve(struct bset *s, uint32_t n)
-{
-	while (2 * (s->n + n) > s->cap) {
-		struct bset g = { NULL, NULL, s->cap ? s->cap * 2 : 64, 0 };
-		g.key = kzalloc(g.cap * sizeof(uint32_t));
-		g.val = kzalloc(g.cap * sizeof(uint32_t));
-		if (!g.key || !g.val) {
-			kfree(g.key);
-			kfree(g.val);
-			return -ENOMEM;
-		}
-		for (uint32_t i = 0; i < s->cap; i++)
-			if (s->key[i]) {
-				uint32_t k = bset_slot(&g, s->key[i] - 1);
-				g.key[k] = s->key[i];
-				g.val[k] = s->val[i];
-				g.n++;
-			}
-		kfree(s->key);
-		kfree(s->val);
-		*s = g;
-	}
-	return 0;
-}
-
+/* Empty S, keeping its room. */
 static void bset_clear(struct bset *s)
 {
 	if (s->cap) {
@@ -208,6 +210,7 @@ static void bset_clear(struct bset *s)
 	}
 }
 
+/* Empty S and free its room. */
 static void bset_free(struct bset *s)
 {
 	kfree(s->key);
@@ -243,6 +246,7 @@ struct logw {
 	int n;
 };
 
+/* Write the queued run. */
 static int logw_flush(struct logw *w)
 {
 	if (!w->n)
@@ -513,6 +517,7 @@ int jbd_start(struct journal *j, unsigned credits)
 	return 0;
 }
 
+/* Operations need no bookkeeping at their end: the VFS lock keeps them whole. */
 void jbd_stop(struct journal *j)
 {
 	j->credits = 0;
@@ -717,6 +722,7 @@ static const char *refuse(const uint8_t *sb, bool ro)
 	return NULL;
 }
 
+/* Free J and what it owns (not the pages of a failed transaction). */
 static void jbd_free(struct journal *j)
 {
 	if (j->sb)
