@@ -268,6 +268,7 @@ static void test_commit_and_replay_interop(void)
 	CHECK_EQ(op(j, F + 20, 3, 3, "three"), 0);   /* never committed before the crash */
 	cp(a, wp("a2.img"));
 	cp(a, wp("a2e.img"));
+	cp(a, wp("a2keep.img"));
 	CHECK_EQ(umount_vol(j, false), 0);
 	char lab[17];
 	label_of(a, lab);
@@ -754,6 +755,68 @@ static void test_crash_points(void)
 	blkfile_log_stop();
 }
 
+/* ---- a crash during the replay itself: replaying again finishes it ---- */
+
+static void test_crash_during_replay(void)
+{
+	const char *r = wp("rr.img");
+	cp(wp("a2keep.img"), r);             /* two committed transactions, one not */
+	uint8_t *base = malloc(VOL_BYTES), *img = malloc(VOL_BYTES);
+	FILE *f = fopen(r, "rb");
+	CHECK(f && fread(base, 1, VOL_BYTES, f) == VOL_BYTES, "read");
+	if (f)
+		fclose(f);
+	use(r);
+	blkfile_log_start(g_dev);
+	struct journal *j;
+	unsigned rep;
+	CHECK_EQ(jbd_open(g_dev, g_jb, g_jn, false, &j, &rep), 0);
+	CHECK_EQ(rep, 2);
+	CHECK_EQ(jbd_close(j), 0);
+	size_t nlog = blkfile_log.n;
+	int states = 0;
+	uint32_t seed = 99;
+	uint8_t keep[4096];
+	const uint32_t *F = g_free;
+	for (size_t fpos = 0, prev = 0; fpos <= nlog; fpos++) {
+		if (fpos < nlog && !blkfile_log.e[fpos].flush)
+			continue;
+		for (int v = -1; v < 2; v++) {
+			size_t len = fpos - prev;
+			if (v >= 0 && (len < 2 || len > sizeof(keep)))
+				break;
+			for (size_t i = 0; v >= 0 && i < len; i++) {
+				seed = seed * 1103515245u + 12345u;
+				keep[i] = (seed >> 12) & 1;
+			}
+			if (v < 0)
+				build(img, base, fpos, fpos, NULL, false);
+			else
+				build(img, base, prev, fpos, keep, v == 1);
+			const char *st = wp("rstate.img");
+			FILE *o = fopen(st, "wb");
+			fwrite(img, 1, VOL_BYTES, o);
+			fclose(o);
+			CHECK_EQ(mount_vol(st, false, &j, &rep), 0);
+			CHECK_EQ(umount_vol(j, false), 0);
+			char lab[17];
+			label_of(st, lab);
+			CHECK(!strcmp(lab, "two"), "state %zu/%d: label %s", fpos, v, lab);
+			for (int i = 0; i < 24; i++)
+				CHECK(has(st, F[i], i <= 2 || i == 8 || i == 9 || i == 14 ? 2 : i < 8 ? 1 : 0),
+				      "state %zu/%d: block %u", fpos, v, F[i]);
+			if (v < 0)
+				CHECK(fsck_clean(st), "state %zu", fpos);
+			states++;
+		}
+		prev = fpos + 1;
+	}
+	printf("     states of an interrupted replay checked: %d (log of %zu)\n", states, nlog);
+	blkfile_log_stop();
+	free(base);
+	free(img);
+}
+
 /* JHOST_QUICK=1 skips the crash points; JHOST_SEED=N runs them with another
  * workload; JHOST_KEEP=1 stops at the first wrong crash state, leaving it
  * (before replay) in WORKDIR/state0.img. */
@@ -807,6 +870,7 @@ int main(int argc, char **argv)
 	RUN(test_refusals);
 	RUN(test_corrupt_descriptor);
 	RUN(test_fill_and_revoke);
+	RUN(test_crash_during_replay);
 	if (!getenv("JHOST_QUICK")) RUN(test_crash_points);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
