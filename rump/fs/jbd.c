@@ -238,30 +238,31 @@ static int jrw(struct journal *j, bool write, uint32_t jb, void *buf)
 	return blk_rw(j->dev, write, (uint64_t)j->blocks[jb] * (JBD_BS / BLK_SECTOR), &seg, 1);
 }
 
-/* Batches log writes into one request per run of consecutive fs blocks. */
-struct logw {
+/* Moves journal blocks in one request per run of consecutive fs blocks. */
+struct jrun {
 	struct journal *j;
+	bool write;
 	uint64_t start;                /* fs block of segs[0] */
 	struct blk_seg segs[BLK_MAX_SEGS];
 	int n;
 };
 
-/* Write the queued run. */
-static int logw_flush(struct logw *w)
+/* Transfer the queued run. */
+static int jrun_flush(struct jrun *w)
 {
 	if (!w->n)
 		return 0;
-	int err = blk_rw(w->j->dev, true, w->start * (JBD_BS / BLK_SECTOR), w->segs, w->n);
+	int err = blk_rw(w->j->dev, w->write, w->start * (JBD_BS / BLK_SECTOR), w->segs, w->n);
 	w->n = 0;
 	return err;
 }
 
-/* Queue BUF (valid until logw_flush) for log block JB. */
-static int logw_add(struct logw *w, uint32_t jb, void *buf)
+/* Queue BUF (valid until jrun_flush) for journal block JB. */
+static int jrun_add(struct jrun *w, uint32_t jb, void *buf)
 {
 	uint64_t fsb = w->j->blocks[jb];
 	if (w->n && (fsb != w->start + (uint64_t)w->n || w->n == BLK_MAX_SEGS)) {
-		int err = logw_flush(w);
+		int err = jrun_flush(w);
 		if (err)
 			return err;
 	}
@@ -324,7 +325,7 @@ static int abort_journal(struct journal *j, int err)
 /* Write the running transaction's revoke blocks, descriptors and copies
  * through W starting at log block J->head; PAGES collects the buffers made,
  * SRC (TAGS_PER_DESC entries) is scratch. */
-static int write_tx_body(struct journal *j, struct logw *w, void **pages, uint32_t *npages, void **src)
+static int write_tx_body(struct journal *j, struct jrun *w, void **pages, uint32_t *npages, void **src)
 {
 	uint32_t jb = j->head;
 	for (uint32_t i = 0; i < j->nrev; i += REVOKES_PER_BLOCK) {
@@ -337,7 +338,7 @@ static int write_tx_body(struct journal *j, struct logw *w, void **pages, uint32
 		for (uint32_t r = 0; r < k; r++)
 			put_be32(b + REVOKE_HDR + 4 * r, j->revokes[i + r]);
 		put_be32(b + HDR_BYTES, REVOKE_HDR + 4 * k);
-		int err = logw_add(w, jb, b);
+		int err = jrun_add(w, jb, b);
 		if (err)
 			return err;
 		jb = jnext(j, jb);
@@ -376,16 +377,16 @@ static int write_tx_body(struct journal *j, struct logw *w, void **pages, uint32
 				t += 16;
 			}
 		}
-		int err = logw_add(w, jb, d);
+		int err = jrun_add(w, jb, d);
 		jb = jnext(j, jb);
 		for (uint32_t m = 0; m < k && !err; m++) {
-			err = logw_add(w, jb, src[m]);
+			err = jrun_add(w, jb, src[m]);
 			jb = jnext(j, jb);
 		}
 		if (err)
 			return err;
 	}
-	return logw_flush(w);
+	return jrun_flush(w);
 }
 
 int jbd_commit(struct journal *j)
@@ -412,7 +413,7 @@ int jbd_commit(struct journal *j)
 	if (!pages)
 		return -ENOMEM;
 	uint32_t npages = 0;
-	struct logw *w = kmalloc(sizeof(*w));
+	struct jrun *w = kmalloc(sizeof(*w));
 	void **src = kmalloc(TAGS_PER_DESC * sizeof(void *));
 	if (!w || !src) {
 		kfree(pages);
@@ -421,6 +422,7 @@ int jbd_commit(struct journal *j)
 		return -ENOMEM;
 	}
 	w->j = j;
+	w->write = true;
 	w->n = 0;
 	err = write_tx_body(j, w, pages, &npages, src);
 	if (!err && j->sb_empty) {
@@ -585,11 +587,15 @@ void jbd_forget(struct journal *j, uint32_t blk)
 
 enum pass { P_SCAN, P_REVOKE, P_REPLAY };
 
+#define REPLAY_RUN 32          /* copies read in one go */
+
 struct replay {
 	uint32_t start, seq;       /* the log as the superblock names it */
 	uint32_t end;              /* first sequence without a commit */
 	struct bset revoked;
-	uint8_t *buf, *data;
+	uint8_t *buf;              /* the block being looked at */
+	uint8_t *run[REPLAY_RUN];  /* copies being replayed */
+	struct jrun *io;
 };
 
 /* Whether descriptor B (sequence SEQ) is sound: tags end in a LAST_TAG and
@@ -612,6 +618,37 @@ static bool desc_ok(const struct journal *j, const uint8_t *b, uint32_t *ntags)
 		}
 	}
 	return false;
+}
+
+/* Write in place the copies that descriptor R->buf (sequence SEQ, NTAGS
+ * sound tags) introduces at log block JB, except revoked ones. */
+static int replay_desc(struct journal *j, struct replay *r, uint32_t seq, uint32_t jb, uint32_t ntags)
+{
+	uint32_t off = HDR_BYTES;
+	for (uint32_t i = 0; i < ntags; i += REPLAY_RUN) {
+		uint32_t k = MIN((uint32_t)REPLAY_RUN, ntags - i);
+		int err = 0;
+		for (uint32_t m = 0; m < k && !err; m++, jb = jnext(j, jb))
+			err = jrun_add(r->io, jb, r->run[m]);
+		if (err || (err = jrun_flush(r->io)))
+			return err;
+		for (uint32_t m = 0; m < k; m++) {
+			uint32_t blk = get_be32(r->buf + off), rseq;
+			uint16_t flags = get_be16(r->buf + off + 6);
+			off += TAG_BYTES + ((flags & TAG_SAME_UUID) ? 0 : 16);
+			if (bset_get(&r->revoked, blk, &rseq) && !seq_after(seq, rseq))
+				continue;
+			if (flags & TAG_ESCAPE)
+				put_be32(r->run[m], JBD_MAGIC);
+			struct pc_page *p;
+			if ((err = pcache_get(j->dev, blk, &p)))
+				return err;
+			memcpy(p->data, r->run[m], JBD_BS);
+			pcache_dirty(p);
+			pcache_put(p);
+		}
+	}
+	return 0;
 }
 
 /* One pass over the log (see the header comment). */
@@ -643,28 +680,11 @@ static int walk(struct journal *j, enum pass pass, struct replay *r)
 		} else if (type == JT_DESC) {
 			if (!desc_ok(j, r->buf, &ntags))
 				break;
-			uint32_t off = HDR_BYTES;
 			jb = jnext(j, jb);
-			for (uint32_t i = 0; i < ntags; i++, jb = jnext(j, jb)) {
-				uint32_t blk = get_be32(r->buf + off);
-				uint16_t flags = get_be16(r->buf + off + 6);
-				off += TAG_BYTES + ((flags & TAG_SAME_UUID) ? 0 : 16);
-				uint32_t rseq;
-				if (pass != P_REPLAY || (bset_get(&r->revoked, blk, &rseq) && !seq_after(seq, rseq)))
-					continue;
-				err = jrw(j, false, jb, r->data);
-				if (err)
-					return err;
-				if (flags & TAG_ESCAPE)
-					put_be32(r->data, JBD_MAGIC);
-				struct pc_page *p;
-				err = pcache_get(j->dev, blk, &p);
-				if (err)
-					return err;
-				memcpy(p->data, r->data, JBD_BS);
-				pcache_dirty(p);
-				pcache_put(p);
-			}
+			if (pass == P_REPLAY && (err = replay_desc(j, r, seq, jb, ntags)))
+				return err;
+			for (uint32_t i = 0; i < ntags; i++)
+				jb = jnext(j, jb);
 		} else {
 			break;
 		}
@@ -675,11 +695,18 @@ static int walk(struct journal *j, enum pass pass, struct replay *r)
 /* Replay the log the superblock names; *REPLAYED gets the transactions. */
 static int replay(struct journal *j, unsigned *replayed)
 {
-	struct replay r = { get_be32(j->sb + SB_START), get_be32(j->sb + SB_SEQUENCE), 0, { 0 }, NULL, NULL };
-	r.end = r.seq;
+	struct replay r;
+	memset(&r, 0, sizeof(r));
+	r.start = get_be32(j->sb + SB_START);
+	r.end = r.seq = get_be32(j->sb + SB_SEQUENCE);
 	r.buf = page_alloc(1);
-	r.data = page_alloc(1);
-	int err = r.buf && r.data ? 0 : -ENOMEM;
+	r.io = kzalloc(sizeof(*r.io));
+	int err = r.buf && r.io ? 0 : -ENOMEM;
+	for (int i = 0; i < REPLAY_RUN && !err; i++)
+		if (!(r.run[i] = page_alloc(1)))
+			err = -ENOMEM;
+	if (r.io)
+		r.io->j = j;
 	if (!err)
 		err = walk(j, P_SCAN, &r);
 	if (!err && r.end != r.seq)
@@ -697,8 +724,10 @@ static int replay(struct journal *j, unsigned *replayed)
 	}
 	if (r.buf)
 		page_free(r.buf, 1);
-	if (r.data)
-		page_free(r.data, 1);
+	for (int i = 0; i < REPLAY_RUN; i++)
+		if (r.run[i])
+			page_free(r.run[i], 1);
+	kfree(r.io);
 	bset_free(&r.revoked);
 	*replayed = r.end - r.seq;
 	return err;
