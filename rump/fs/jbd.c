@@ -640,8 +640,8 @@ static int replay_desc(struct journal *j, struct replay *r, uint32_t seq, uint32
 				continue;
 			if (flags & TAG_ESCAPE)
 				put_be32(r->run[m], JBD_MAGIC);
-			struct pc_page *p;
-			if ((err = pcache_get(j->dev, blk, &p)))
+			struct pc_page *p;       /* wholly rewritten: not read first */
+			if ((err = pcache_get_new(j->dev, blk, &p)))
 				return err;
 			memcpy(p->data, r->run[m], JBD_BS);
 			pcache_dirty(p);
