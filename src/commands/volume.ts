@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import { describeHolder, type VolumeHolder } from "../vm/volume-locks.js";
 import {
   DEFAULT_VOLUME_SIZE,
+  checkRemovable,
   checkVolumeName,
   createVolume,
   findVolume,
@@ -127,8 +128,8 @@ async function inspect(args: ParsedArgs, name: string, ctx: CommandContext): Pro
 }
 
 async function remove(args: ParsedArgs, names: string[], ctx: CommandContext): Promise<number> {
-  // Every name is checked before any volume is removed, so a typo removes nothing.
-  for (const name of names) await findVolume(name, ctx.env);
+  // Every name is checked before any volume is removed, so a typo or a volume in use removes nothing.
+  for (const name of names) await checkRemovable(name, ctx.env);
   for (const name of names) {
     await removeVolume(name, ctx.env);
     if (!flag(args, "json")) ctx.stdout.write(`${name}\n`);

@@ -210,10 +210,11 @@ describe("locks", () => {
       expect(o.status, v).toBe(1);
       expect(o.stderr, v).toMatch(/^uninode: The volume dbdata is in use \(read-write\) by the VM db-1; stop it first \(uninode stop db-1\): .*\.\n$/);
     }
-    const rm = await cli(["volume", "rm", "dbdata"]);
+    const rm = await cli(["volume", "rm", "site", "dbdata"]);
     expect(rm.status).toBe(1);
     expect(rm.stderr).toBe("uninode: The volume dbdata is in use by the VM db-1; stop it first.\n");
     expect(existsSync(volFile("dbdata"))).toBe(true);
+    expect(existsSync(volFile("site"))).toBe(true); // named first, but nothing goes while one is in use
     const ls = await cli(["volume", "ls"]);
     expect(ls.stdout).toMatch(/^dbdata\s+64M\s+\S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+the VM db-1$/m);
     const insp = JSON.parse((await cli(["volume", "inspect", "dbdata", "--json"])).stdout);
