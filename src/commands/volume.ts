@@ -120,6 +120,9 @@ async function inspect(args: ParsedArgs, name: string, ctx: CommandContext): Pro
     ["created", s.volume.record.created],
     ["format", sb ? `ext4, ${sb.blockSize}-byte blocks, features ${sb.features.join(" ")}` : "not an ext4 file system"],
     ...(sb ? ([["used", `${formatSize((sb.blocks - sb.freeBlocks) * sb.blockSize)} of ${formatSize(sb.blocks * sb.blockSize)}, ${sb.inodes - sb.freeInodes} of ${sb.inodes} inodes (as of the last unmount)`]] as [string, string][]) : []),
+    ...(sb?.needsRecovery && s.holders.length === 0
+      ? ([["journal", "waits to be replayed (its VM stopped without unmounting it); attach it read-write once"]] as [string, string][])
+      : []),
     ...(sb?.foreign.length ? ([["problem", `not a uninode volume: ${sb.foreign.join(", ")}`]] as [string, string][]) : []),
     ["attached", attachedTo(s.holders)],
   ];

@@ -293,6 +293,7 @@ describe("a volume whose journal waits to be replayed", () => {
     await cli(["run", "--accel", "tcg", "-v", "dirty:/d", "--exec", hello], p);
     expect(qemu.ran()).toBe(true);
     expect(JSON.parse((await cli(["volume", "inspect", "--json", "dirty"])).stdout).filesystem.needsRecovery).toBe(true);
+    expect((await cli(["volume", "inspect", "dirty"])).stdout).toContain("\njournal   waits to be replayed (its VM stopped without unmounting it); attach it read-write once\n");
   });
 });
 
