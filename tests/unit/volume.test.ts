@@ -3,7 +3,7 @@
 // gets: one sentence, exit status 2 or 1, nothing changed.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync, openSync, writeSync, closeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync, openSync, writeSync, closeSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSuperblock } from "../../src/vm/superblock.js";
@@ -251,6 +251,12 @@ describe("locks", () => {
     writeFileSync(path.join(dir, "locks", `${dead.pid}-0000.lock`), JSON.stringify({ vm: "gone", label: "x", pid: dead.pid, start: "1", readOnly: false }));
     // A live pid whose start time differs is a reused pid, not the holder.
     writeFileSync(path.join(dir, "locks", `${sleeper.pid}-0001.lock`), JSON.stringify({ vm: "reused", label: "x", pid: sleeper.pid, start: "1", readOnly: false }));
+    // A lock whose writer died before renaming it into place: ignored, and removed once old.
+    const tmpLock = path.join(dir, "locks", "1-0002.lock.tmp");
+    writeFileSync(tmpLock, "{");
+    expect(await volumeHolders(dir)).toEqual([]);
+    expect(readdirSync(path.join(dir, "locks"))).toEqual(["1-0002.lock.tmp"]);
+    utimesSync(tmpLock, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     expect(await volumeHolders(dir)).toEqual([]);
     expect(readdirSync(path.join(dir, "locks"))).toEqual([]);
     const lock = await VolumeLock.take("site", dir, { label: "me", pid: process.pid, start: (await processStart(process.pid))!, readOnly: false });
