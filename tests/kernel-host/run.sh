@@ -27,7 +27,7 @@ for s in "${srcs[@]}"; do
 	gcc $kflags -c "$s" -o "$o"
 	objs+=("$o")
 done
-for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_proc test_locks; do
+for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_proc test_locks test_v9fs; do
 	gcc -std=gnu11 -O1 -g -Wall -Werror -Wno-unused-parameter -Wno-format-truncation $san -I"$repo" -c "$here/$s.c" -o "$work/t_$s.o"
 	objs+=("$work/t_$s.o")
 done

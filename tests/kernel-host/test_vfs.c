@@ -259,6 +259,7 @@ int main(int argc, char **argv)
 	suite_fd();
 	suite_proc();
 	suite_locks();
+	suite_v9fs();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
