@@ -99,7 +99,8 @@ static long fcntl_getlk(struct file *f, int kind, struct kflock *arg)
 		return -EFAULT;
 	struct kflock l = *arg;
 	struct lock_range r;
-	if (l.l_type != F_RDLCK && l.l_type != F_WRLCK)
+	/* F_UNLCK asks for the description's own lock (Linux 6.x, OFD only) */
+	if (l.l_type != F_RDLCK && l.l_type != F_WRLCK && (kind != LK_OFD || l.l_type != F_UNLCK))
 		return -EINVAL;
 	int err = flock_range(f, &l, &r);
 	if (err)

@@ -80,16 +80,18 @@ static struct file_lock *take(struct file_lock **spare)
 	return l;
 }
 
-/* Remove [S, E] from OWNER's record locks on KEY, splitting a lock that
- * spans it (one spare used then). lk_lock held. */
-static void punch(const void *key, const void *owner, int64_t s, int64_t e, struct file_lock **spare)
+/* Remove [S, E] from the sorted chain *CHAIN, splitting a lock that spans
+ * it (one spare used then). Returns whether anything changed. */
+static bool punch(struct file_lock **chain, int64_t s, int64_t e, struct file_lock **spare)
 {
-	for (struct file_lock **pp = &lk_list; *pp;) {
+	bool changed = false;
+	for (struct file_lock **pp = chain; *pp;) {
 		struct file_lock *l = *pp;
-		if (l->key != key || l->owner != owner || !is_record(l) || l->end < s || l->start > e) {
+		if (l->end < s || l->start > e) {
 			pp = &l->next;
 			continue;
 		}
+		changed = true;
 		if (l->start < s && l->end > e) {      /* a hole in the middle: keep both sides */
 			struct file_lock *right = take(spare);
 			*right = *l;
@@ -97,48 +99,80 @@ static void punch(const void *key, const void *owner, int64_t s, int64_t e, stru
 			l->end = s - 1;
 			right->next = l->next;
 			l->next = right;
-			waitq_wake(&lk_wq, INT32_MAX);
-			return;                        /* owners' locks never overlap: done */
+			break;                         /* an owner's locks never overlap: done */
 		}
 		if (l->start < s) {
 			l->end = s - 1;
 		} else if (l->end > e) {
 			l->start = e + 1;
 		} else {
-			drop(pp);
+			*pp = l->next;
+			kfree(l);
 			continue;
 		}
-		waitq_wake(&lk_wq, INT32_MAX);
 		pp = &l->next;
 	}
+	return changed;
 }
 
 /* Record W (from a spare) for its owner, replacing what the owner held in
  * its range and merging with the owner's adjacent locks of the same type,
- * as Linux's posix_lock_inode. lk_lock held. */
+ * as Linux's posix_lock_inode. Like Linux's list, an owner's locks on a file
+ * stay together, sorted by start, where the owner's first lock was (a new
+ * owner's at the end): F_GETLK reports the first conflict in that order.
+ * lk_lock held. */
 static void record_set(const struct file_lock *w, struct file_lock **spare)
 {
-	punch(w->key, w->owner, w->start, w->end, spare);
-	if (w->type == F_UNLCK)
-		return;
-	int64_t s = w->start, e = w->end;
+	/* take the owner's locks out onto a chain, remembering their place */
+	struct file_lock *chain = NULL, **tail = &chain, **place = NULL;
 	for (struct file_lock **pp = &lk_list; *pp;) {
 		struct file_lock *l = *pp;
-		if (l->key == w->key && l->owner == w->owner && is_record(l) && l->type == w->type &&
-		    (l->end == s - 1 || (e != OFFSET_MAX && l->start == e + 1))) {
-			s = MIN(s, l->start);
-			e = MAX(e, l->end);
-			drop(pp);
+		if (l->key == w->key && l->owner == w->owner && is_record(l)) {
+			if (!place)
+				place = pp;
+			*pp = l->next;
+			l->next = NULL;
+			*tail = l;
+			tail = &l->next;
 			continue;
 		}
 		pp = &l->next;
 	}
-	struct file_lock *n = take(spare);
-	*n = *w;
-	n->start = s;
-	n->end = e;
-	n->next = lk_list;
-	lk_list = n;
+	bool changed = punch(&chain, w->start, w->end, spare);
+	if (w->type != F_UNLCK) {
+		int64_t s = w->start, e = w->end;
+		for (struct file_lock **pp = &chain; *pp;) {
+			struct file_lock *l = *pp;
+			if (l->type == w->type && (l->end == s - 1 || (e != OFFSET_MAX && l->start == e + 1))) {
+				s = MIN(s, l->start);
+				e = MAX(e, l->end);
+				*pp = l->next;
+				kfree(l);
+				continue;
+			}
+			pp = &l->next;
+		}
+		struct file_lock *n = take(spare), **pp = &chain;
+		*n = *w;
+		n->start = s;
+		n->end = e;
+		while (*pp && (*pp)->start < s)
+			pp = &(*pp)->next;
+		n->next = *pp;
+		*pp = n;
+	}
+	if (changed)
+		waitq_wake(&lk_wq, INT32_MAX);
+	if (!chain)
+		return;
+	if (!place)                            /* a new owner: at the end */
+		for (place = &lk_list; *place; place = &(*place)->next)
+			;
+	struct file_lock *last = chain;
+	while (last->next)
+		last = last->next;
+	last->next = *place;
+	*place = chain;
 }
 
 /* Remove OWNER's flock lock on KEY, if any; returns its type or F_UNLCK. lk_lock held. */
@@ -258,11 +292,23 @@ int lock_record_set(struct file *f, const struct lock_range *r, int kind, bool w
 	return err;
 }
 
+/* Does W (an F_UNLCK query) overlap a record lock of its own owner? */
+static bool own_overlap(const struct file_lock *w, const struct file_lock *h)
+{
+	return h->key == w->key && h->owner == w->owner && is_record(h) && h->start <= w->end && w->start <= h->end;
+}
+
 int lock_record_get(struct file *f, struct lock_range *r, int kind)
 {
 	struct file_lock w = wanted(f, r, kind);
 	spin_lock(&lk_lock);
-	struct file_lock *h = find_conflict(&w);
+	struct file_lock *h = NULL;
+	if (w.type == F_UNLCK) {
+		for (h = lk_list; h && !own_overlap(&w, h); h = h->next)
+			;
+	} else {
+		h = find_conflict(&w);
+	}
 	if (h) {
 		r->type = h->type;
 		r->start = h->start;

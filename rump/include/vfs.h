@@ -233,6 +233,15 @@ off_t file_lseek(struct file *f, off_t off, int whence);
 int file_stat(struct file *f, struct kstat *st);
 unsigned file_poll(struct file *f);
 
+/* rump/fs/fmap.c: what the address space (rump/mm/vm.c) asks of a mapped file. */
+bool file_mappable(struct file *f);                 /* its fs hands out its own pages */
+void file_map_count(struct file *f, int delta);      /* regions mapping it, +1/-1 */
+/* The page holding page PGOFF (WRITE: to be stored to); -ENXIO past EOF,
+ * -ENOSPC, -ENODEV. Caller holds vm_lock, not the VFS lock. */
+int file_map_page(struct file *f, uint64_t pgoff, bool write, paddr_t *out);
+void file_put_page(struct file *f, uint64_t pgoff, bool dirty, bool unmap);
+int file_fsync(struct file *f);
+
 /* Open PATH (absolute, or relative to the process cwd) with Linux O_* flags. */
 int vfs_open(const char *path, int flags, int mode, struct file **out);
 /* Same, relative to DIRFD (AT_FDCWD or an fd). */
@@ -283,6 +292,10 @@ int k_fstatfs(int fd, struct kstatfs *sf);
 int k_utimensat(int dirfd, const char *path, const struct ktimespec *times, int flags);
 int k_fchmod(int fd, int mode);
 int k_fchmodat(int dirfd, const char *path, int mode);
+/* inotify (rump/fs/inotify.c): FLAGS O_NONBLOCK|O_CLOEXEC; PATH kernel memory. */
+int k_inotify_init1(int flags);
+int k_inotify_add_watch(int fd, const char *path, uint32_t mask);
+int k_inotify_rm_watch(int fd, int wd);
 long k_getdents64(int fd, void *buf, size_t n);
 
 /* ---- links, owners, device nodes, syncing (rump/fs/namespace.c, open.c) ---- */
@@ -293,7 +306,8 @@ int k_fchown(int fd, uint32_t uid, uint32_t gid);
 void k_sync(void);
 int k_syncfs(int fd);
 int k_sync_file_range(int fd, off_t off, off_t n, unsigned flags);
-/* May F be switched to O_DIRECT (F_SETFL)? A regular file on a filesystem with direct I/O. */
+/* May F be switched to O_DIRECT (F_SETFL)? Not a directory, device or a
+ * file on a filesystem without direct I/O. */
 bool file_can_direct(struct file *f);
 
 /* ---- advisory locks (rump/fs/lock.c) ---- */
@@ -315,7 +329,8 @@ int lock_flock(struct file *f, int type, bool wait);
  * splitting and merging the owner's ranges; waiting as lock_flock. */
 int lock_record_set(struct file *f, const struct lock_range *r, int kind, bool wait);
 /* F_GETLK/F_OFD_GETLK: R becomes the first lock that would block R, or its
- * type F_UNLCK if none would. */
+ * type F_UNLCK if none would. An F_UNLCK query (OFD only, Linux 6.x) asks
+ * for a lock of R's own owner overlapping it instead. */
 int lock_record_get(struct file *f, struct lock_range *r, int kind);
 /* F's last reference is going: its flock and OFD locks go. */
 void lock_release_file(struct file *f);

@@ -1,7 +1,7 @@
 // `uninode run`: boot a program (built into the cache first) or an image file.
 
 import { randomBytes } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { flag, listOpt, stringOpt, type ParsedArgs } from "../args.js";
 import { UninodeError, UsageError } from "../errors.js";
@@ -14,9 +14,10 @@ import { imageNetwork, ipToken } from "../vm/ip-token.js";
 import { runNetwork } from "../vm/run-network.js";
 import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
 import { checkName, formatForward, type InstanceRecord } from "../vm/instances.js";
-import { formatMount, mergeMounts, parseMountSpec, planMounts, resolveMounts, type Mount, type MountPlan, type MountSpec } from "../vm/mounts.js";
+import { checkMachineRoom, formatMount, mergeMounts, parseMountSpec, planMounts, resolveMounts, type Mount, type MountPlan, type MountSpec } from "../vm/mounts.js";
 import { checkVolumeDisk, findVolume, volumesDir } from "../vm/volumes.js";
 import { processStart, VolumeLock } from "../vm/volume-locks.js";
+import { readSuperblock } from "../vm/superblock.js";
 import { cachedImage, cachedKernel } from "../cache.js";
 import { DigestCache } from "../image/digest-cache.js";
 import { prepareBuild } from "../image/build.js";
@@ -70,7 +71,7 @@ export const runCommand: Command = {
     { name: "gateway", value: "ADDRESS", description: "with --ip: the default route" },
     { name: "dns", value: "ADDRESS", repeatable: true, description: "a DNS server for /etc/resolv.conf, over DHCP's or the image's (at most two)" },
     { name: "network", value: "user|tap:IFNAME|none", description: "the VM's network: QEMU's user network (the default; -p publishes ports), a tap device you created and wired into the host's network (the VM has its own address there), or none" },
-    { name: "volume", short: "v", value: "NAME:/PATH[:ro]|HOSTDIR:/PATH[:ro]", repeatable: true, description: "attach a named volume, or share a host directory, at /PATH (repeatable; :ro for read-only)" },
+    { name: "volume", short: "v", value: "SOURCE:/PATH[:ro]", repeatable: true, description: "attach the named volume SOURCE, or share the host directory SOURCE (./DIR, /DIR), at /PATH (repeatable; :ro for read-only)" },
     { name: "read-only", description: "keep the image's root read-only: no writable layer over it (also the config's \"readOnly\")" },
     { name: "detach", short: "d", description: "start the VM in the background and print its name (see ps, logs, stop, rm)" },
     { name: "json", description: "with -d: print {name, id, image, pid, ports, mounts, memory, cpus} as JSON; a failure is {\"error\": {\"code\", \"message\"}}" },
@@ -114,12 +115,20 @@ export const runCommand: Command = {
     const ipTok = ipToken(runNetwork(imageNetwork(image.manifest), netFlags)) ?? "";
     const meta = image.manifest as ManifestMeta;
     const mounts = await resolveMounts(mergeMounts(configMounts(meta), cliMounts), async (name) => {
-      const v = await findVolume(name, ctx.env);
+      const v = await findVolume(name, ctx.env).catch(async (err: unknown) => {
+        // docker users write `-v uploads:/x` meaning a directory; a bare name is a volume here too.
+        if ((await stat(path.resolve(ctx.cwd, name)).catch(() => undefined))?.isDirectory() && err instanceof UninodeError) {
+          throw new UninodeError(err.code, `${err.message.replace(/\.$/, "")}; to share the directory ${name} instead, write ./${name}.`);
+        }
+        throw err;
+      });
       await checkVolumeDisk(v);
       return v.file;
     });
     const readOnlyRoot = flag(args, "read-only") || meta.readOnly === true;
-    const mountPlan: MountPlan = planMounts(mounts);
+    const writeLogDir = ctx.env["UNINODE_VOLUME_WRITE_LOG"];
+    const mountPlan: MountPlan = planMounts(mounts, writeLogDir ? path.resolve(writeLogDir) : undefined);
+    for (const v of mountPlan.volumes) if (v.writeLog) await writeFile(v.writeLog, "");   // blklogwrites opens, never creates
     const cmdline = [trace ? "trace" : "", ipTok, readOnlyRoot ? "readonly-root" : "", ...mountPlan.tokens, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)]
       .filter((t) => t !== "")
       .join(" ");
@@ -131,6 +140,7 @@ export const runCommand: Command = {
       published.length > 0 || !Array.isArray(meta.ports) || netChoice.kind !== "user"
         ? published
         : meta.ports.map((p) => ({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: p.host, guestPort: p.guest }));
+    checkMachineRoom(machine, netChoice.kind !== "none", mounts.length);
     if (netChoice.kind === "tap") await checkTap(netChoice.ifname);
     const network: NetworkConfig | undefined =
       netChoice.kind === "user" ? { forwards } : netChoice.kind === "tap" ? { tap: netChoice.ifname } : undefined;
@@ -324,6 +334,13 @@ async function lockVolumes(mounts: readonly Mount[], label: string, env: NodeJS.
       if (m.kind !== "volume") continue;
       const holder = { label, pid: process.pid, start, readOnly: m.readOnly, ...(vm !== undefined ? { vm } : {}) };
       taken.push(await VolumeLock.take(m.name, path.join(volumesDir(env), m.name), holder));
+      // With the lock held no VM writes it, so the flag is not a writer's mount in progress.
+      if (m.readOnly && (await readSuperblock(m.file))?.needsRecovery) {
+        throw new UninodeError(
+          "VOLUME_NEEDS_RECOVERY",
+          `The volume ${m.name} was not unmounted cleanly and its journal must be replayed, which a read-only attachment cannot do; attach it read-write once (-v ${m.name}:${m.target}), then :ro works.`,
+        );
+      }
     }
   } catch (err) {
     for (const l of taken) await l.release();

@@ -22,6 +22,7 @@ import {
   type Instance,
   type InstanceRecord,
 } from "./instances.js";
+import { qemuFailure } from "./launch.js";
 import { QmpClient } from "./qmp.js";
 import {
   type HostShare,
@@ -147,7 +148,8 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
       // Ended already: keep the instance (ps shows how it ended) unless QEMU itself refused.
       if ((await stat(files.kernel).catch(() => undefined))?.size) return record;
       await rm(dir, { recursive: true, force: true });
-      throw new InstanceError("QEMU_FAILED", `QEMU could not start the VM: ${(said.at(-1) ?? "no message").replace(/^[^:]*: /, "")}.`);
+      const complaint = said.find((l) => l.startsWith(`${QEMU_BINARY}:`)) ?? said.at(-1) ?? "no message";
+      throw new InstanceError("QEMU_FAILED", qemuFailure(said, complaint));
     }
     try {
       (await QmpClient.connect(qmp, 1000)).close();

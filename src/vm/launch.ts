@@ -72,6 +72,16 @@ const KERNEL_PREFIX = "[kernel] ";
 /** The kernel's first line on COM3: its UARTs are set up and may be sent input. */
 const READY_LINE = "uninode:ready";
 
+/** The sentence for a QEMU that refused to start, from what it said on stderr (`complaint` the
+ * line that matters). Its image-lock refusal names the file, not the option that opened it: a
+ * volume someone else uses past our own lock (volume-locks.ts). */
+export function qemuFailure(said: readonly string[], complaint: string): string {
+  const locked = said.some((l) => /Failed to get ".*" lock/.test(l));
+  const image = said.map((l) => /^Is another process using the image \[(.*)\]\?$/.exec(l)).find((m) => m !== null);
+  if (locked && image) return `QEMU could not lock ${image[1]}: another process (another VM?) is using it.`;
+  return `QEMU could not start the VM: ${complaint.replace(/^[^:]*: /, "")}.`;
+}
+
 /** Boots the VM and resolves with the program's exit status; abnormal ends throw VmError. */
 export async function runVm(o: RunVmOptions): Promise<number> {
   const qemu = await requireTool(QEMU_BINARY, o.searchPath);
@@ -224,7 +234,7 @@ export async function runVm(o: RunVmOptions): Promise<number> {
     // No record. If QEMU complained and the kernel never spoke, QEMU itself refused to run.
     const complaint = qemuSaid.find((l) => l.startsWith(`${QEMU_BINARY}:`) || /error/i.test(l));
     if (channel.bytesSeen === 0 && result.exitCode !== 0 && complaint !== undefined) {
-      throw new VmError("QEMU_FAILED", `QEMU could not start the VM: ${complaint.replace(/^[^:]*: /, "")}.`);
+      throw new VmError("QEMU_FAILED", qemuFailure(qemuSaid, complaint));
     }
     showReport();
     const how =

@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { UninodeError, UsageError } from "../errors.js";
 import { percentEscape } from "./cmdline.js";
-import { volumeDiskName, type HostShare, type VolumeDisk } from "./qemu-args.js";
+import { volumeDiskName, type HostShare, type MachineType, type VolumeDisk } from "./qemu-args.js";
 
 /** The kernel mounts at most this many (boot_options.mounts). */
 export const MAX_MOUNTS = 16;
@@ -137,21 +137,41 @@ export function mountField(value: string): string {
   return percentEscape(value).replace(/:/g, "%3a");
 }
 
+/** QEMU's microvm has 8 virtio-mmio transports; a device past them makes QEMU refuse to start. */
+export const MICROVM_VIRTIO_SLOTS = 8;
+
+/** Throws when the machine has no room for the root disk, the NIC and `mounts` more devices. */
+export function checkMachineRoom(machine: MachineType | undefined, nic: boolean, mounts: number): void {
+  if (machine !== "microvm") return;
+  const room = MICROVM_VIRTIO_SLOTS - 1 - (nic ? 1 : 0);
+  if (mounts > room) {
+    throw new UsageError(
+      `--machine microvm has ${MICROVM_VIRTIO_SLOTS} virtio devices, which leaves room for ${room} volumes and host directories${nic ? " beside the root disk and the NIC" : " beside the root disk"}, got ${mounts}; use --machine q35 (the default) for up to ${MAX_MOUNTS}.`,
+      "BAD_MOUNT",
+    );
+  }
+}
+
 /** What QEMU attaches and what the kernel mounts, in one order: the Nth volume is vd(b+N). */
 export interface MountPlan {
   volumes: VolumeDisk[];
   shares: HostShare[];
-  /** mount= tokens, in the order the mounts were given (a parent before what is mounted inside it). */
+  /** mount= tokens: shallower mount points first, else in the order given. */
   tokens: string[];
 }
 
-export function planMounts(mounts: readonly Mount[]): MountPlan {
+/** WRITE_LOG_DIR (UNINODE_VOLUME_WRITE_LOG, for the crash tests): each volume's writes are logged
+ * to DIR/NAME.log. */
+export function planMounts(mounts: readonly Mount[], writeLogDir?: string): MountPlan {
   const plan: MountPlan = { volumes: [], shares: [], tokens: [] };
-  for (const m of mounts) {
+  // Shallower mount points first (as docker orders them), so /data is mounted before /data/logs
+  // and does not hide it; otherwise the given order is kept.
+  const depth = (m: Mount) => m.target.split("/").length;
+  for (const m of [...mounts].sort((a, b) => depth(a) - depth(b))) {
     const ro = m.readOnly ? ":ro" : "";
     if (m.kind === "volume") {
       const disk = volumeDiskName(plan.volumes.length);
-      plan.volumes.push({ file: m.file, readOnly: m.readOnly });
+      plan.volumes.push({ file: m.file, readOnly: m.readOnly, ...(writeLogDir ? { writeLog: path.join(writeLogDir, `${m.name}.log`) } : {}) });
       plan.tokens.push(`mount=ext4:${disk}:${mountField(m.target)}${ro}`);
     } else {
       const tag = `share${plan.shares.length}`;

@@ -14,7 +14,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { UninodeError } from "../errors.js";
+import { UninodeError, errnoCode } from "../errors.js";
 
 export interface VolumeHolder {
   /** The VM's name for a detached VM; absent for one in the foreground. */
@@ -84,7 +84,13 @@ export class VolumeLock {
   /** Takes the lock on `volumeName` (stored in `volumeDir`) for `holder`, or throws VolumeInUseError. */
   static async take(volumeName: string, volumeDir: string, holder: VolumeHolder): Promise<VolumeLock> {
     const dir = locksDir(volumeDir);
-    await mkdir(dir, { recursive: true });
+    // Not recursive: a volume removed meanwhile must not come back as an empty directory.
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") throw new UninodeError("NO_SUCH_VOLUME", `The volume ${volumeName} was removed just now; create it again with \`uninode volume create ${volumeName}\`.`);
+      if (errnoCode(err) !== "EEXIST") throw err;
+    }
     const file = path.join(dir, `${holder.pid}-${randomBytes(4).toString("hex")}${LOCK_SUFFIX}`);
     await writeAtomically(file, holder);
     const others = await volumeHolders(volumeDir, path.basename(file));

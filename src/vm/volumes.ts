@@ -160,7 +160,10 @@ export async function createVolume(o: CreateOptions): Promise<Volume> {
     const files = volumeFiles(tmp);
     const r = await execa(mke2fs, mke2fsArgs(o.name, files.disk, o.size, o.from), { reject: false, all: true });
     if (r.exitCode !== 0) {
-      const said = (r.all ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("Creating regular file"));
+      const said = (r.all ?? "").split("\n").map((l) => l.trim().replace(/^mke2fs: /, "")).filter((l) => l !== "" && !l.startsWith("Creating regular file"));
+      if (o.from !== undefined && said.some((l) => /Could not allocate block|No space left/.test(l))) {
+        throw new VolumeError("VOLUME_TOO_SMALL", `${o.from} does not fit in a volume of ${o.size / 1024 ** 2} MiB; give a larger --size.`);
+      }
       throw new VolumeError("MKE2FS_FAILED", `mke2fs could not make the volume ${o.name}: ${said.at(-1) ?? `exit status ${r.exitCode}`}.`);
     }
     const record: VolumeRecord = { format: VOLUME_FORMAT, name: o.name, size: o.size, created: new Date().toISOString() };
@@ -170,6 +173,10 @@ export async function createVolume(o: CreateOptions): Promise<Volume> {
     try {
       await rename(tmp, path.join(root, o.name));
     } catch (err) {
+      const dest = path.join(root, o.name);
+      if ((await readVolume(o.name, o.env)) === undefined) {
+        throw new VolumeError("VOLUME_EXISTS", `${dest} is in the way but holds no volume; move it aside or choose another name.`, { cause: err });
+      }
       throw new VolumeError("VOLUME_EXISTS", `A volume named ${o.name} was created meanwhile; choose another name.`, { cause: err });
     }
   } catch (err) {

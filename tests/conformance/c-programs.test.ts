@@ -17,12 +17,12 @@ let tree: string;
 let known: string;
 const bins = new Map<string, string>();
 
-async function compile(name: string, mode: string): Promise<string> {
+async function compile(name: string, mode: string, libs: string[] = []): Promise<string> {
   const key = `${name}/${mode}`;
   const have = bins.get(key);
   if (have) return have;
   const out = join(work, `${name}-${mode}`);
-  await execa("gcc", ["-O2", "-Wall", "-pthread", ...modes[mode]!, "-o", out, join(import.meta.dirname, "c", `${name}.c`)]);
+  await execa("gcc", ["-O2", "-Wall", "-pthread", ...modes[mode]!, "-o", out, join(import.meta.dirname, "c", `${name}.c`), ...libs]);
   bins.set(key, out);
   return out;
 }
@@ -36,6 +36,7 @@ interface Case {
   volumes?: () => string[];
   env?: Record<string, string>;
   memory?: string;
+  libs?: string[];   // linked after the source: Debian's -dev packages (scripts/setup)
 }
 
 const cases: Case[] = [
@@ -52,6 +53,13 @@ const cases: Case[] = [
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
   { name: "tcp_teardown" },
+  { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "inotify", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "shared_mmap", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "shared_mmap_race", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  // SQLite's WAL index is a shared writable mapping of the -shm file (libsqlite3-dev).
+  { name: "sqlite_wal", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
   // The same operations in a host directory: on the host directly, in the image over virtio-9p.
   { name: "dir_ops", hostArgs: () => [join(work, "dir-host")], imageArgs: () => ["/tmp/share"], volumes: () => [`${join(work, "dir-vm")}:/tmp/share`] },
 ];
@@ -96,7 +104,7 @@ for (const mode of Object.keys(modes)) {
   describe(`C programs, ${mode}`, () => {
     for (const c of cases) {
       test(c.name, async () => {
-        const bin = await compile(c.name, mode);
+        const bin = await compile(c.name, mode, c.libs);
         const host = await execa(bin, c.hostArgs?.() ?? [], { reject: false, stripFinalNewline: false, env: c.env });
         const image = await imageRun(bin, c);
         // On a signal death the CLI adds the kernel's report to stderr: the program's own lines must match.

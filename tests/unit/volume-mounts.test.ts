@@ -6,8 +6,9 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UninodeError, UsageError } from "../../src/errors.js";
 import { checkKernelCmdline } from "../../src/vm/cmdline.js";
-import { MAX_MOUNTS, formatMount, mergeMounts, mountField, parseMountSpec, planMounts, resolveMounts, type MountSpec } from "../../src/vm/mounts.js";
+import { MAX_MOUNTS, checkMachineRoom, formatMount, mergeMounts, mountField, parseMountSpec, planMounts, resolveMounts, type MountSpec } from "../../src/vm/mounts.js";
 import { volumeDiskName } from "../../src/vm/qemu-args.js";
+import { qemuFailure } from "../../src/vm/launch.js";
 import { tempDir } from "./helpers.js";
 
 const tmp = tempDir();
@@ -103,14 +104,26 @@ describe("checking mounts against the host", () => {
 describe("mount= tokens and disk names", () => {
   it("names the Nth volume vd(b+N) and the Nth share shareN, in the given order", () => {
     const plan = planMounts([
-      { kind: "volume", name: "db", file: "/v/db", target: "/var/lib/mysql", readOnly: false },
+      { kind: "volume", name: "db", file: "/v/db", target: "/var/mysql", readOnly: false },
       { kind: "host", dir: "/h/up", target: "/app/up", readOnly: true },
       { kind: "volume", name: "site", file: "/v/site", target: "/srv/my site:1", readOnly: true },
     ]);
-    expect(plan.tokens).toEqual(["mount=ext4:vdb:/var/lib/mysql", "mount=9p:share0:/app/up:ro", "mount=ext4:vdc:/srv/my%20site%3a1:ro"]);
+    expect(plan.tokens).toEqual(["mount=ext4:vdb:/var/mysql", "mount=9p:share0:/app/up:ro", "mount=ext4:vdc:/srv/my%20site%3a1:ro"]);
     expect(plan.volumes).toEqual([{ file: "/v/db", readOnly: false }, { file: "/v/site", readOnly: true }]);
     expect(plan.shares).toEqual([{ dir: "/h/up", tag: "share0", readOnly: true }]);
     expect([0, 1, 15].map(volumeDiskName)).toEqual(["vdb", "vdc", "vdq"]);
+  });
+
+  it("mounts shallower mount points first, so a parent never hides what is mounted inside it", () => {
+    const plan = planMounts([
+      { kind: "volume", name: "logs", file: "/v/logs", target: "/data/logs", readOnly: false },
+      { kind: "host", dir: "/h/x", target: "/srv/x/y", readOnly: false },
+      { kind: "volume", name: "data", file: "/v/data", target: "/data", readOnly: false },
+      { kind: "host", dir: "/h/z", target: "/z", readOnly: false },
+    ]);
+    expect(plan.tokens).toEqual(["mount=ext4:vdb:/data", "mount=9p:share0:/z", "mount=ext4:vdc:/data/logs", "mount=9p:share1:/srv/x/y"]);
+    expect(plan.volumes.map((v) => v.file)).toEqual(["/v/data", "/v/logs"]);
+    expect(plan.shares.map((v) => v.dir)).toEqual(["/h/z", "/h/x"]);
   });
 
   it("escapes ':', '%', spaces and non-ASCII in a field", () => {
@@ -121,5 +134,25 @@ describe("mount= tokens and disk names", () => {
     const line = "a".repeat(1023 - 80 - 3 * 40);
     expect(() => checkKernelCmdline(line, { machine: "microvm", extraDevices: 3 })).not.toThrow();
     expect(() => checkKernelCmdline(line + "a", { machine: "microvm", extraDevices: 3 })).toThrow(/mount points take 824 bytes .* holds 823/);
+  });
+});
+
+describe("QEMU's image-lock refusal", () => {
+  it("names the file, not the option that opened it", () => {
+    const said = ['qemu-system-x86_64: -device virtio-blk-pci,drive=vol0,write-cache=on: Failed to get "write" lock', "Is another process using the image [/v/db/disk.img]?"];
+    expect(qemuFailure(said, said[0]!)).toBe("QEMU could not lock /v/db/disk.img: another process (another VM?) is using it.");
+    expect(qemuFailure(["qemu-system-x86_64: -m 1: bad"], "qemu-system-x86_64: -m 1: bad")).toBe("QEMU could not start the VM: -m 1: bad.");
+  });
+});
+
+describe("room for devices", () => {
+  it("is 8 virtio devices on microvm (QEMU refuses a ninth), all 16 mounts on q35", () => {
+    expect(() => checkMachineRoom("microvm", true, 6)).not.toThrow();
+    expect(() => checkMachineRoom("microvm", true, 7)).toThrow(
+      "--machine microvm has 8 virtio devices, which leaves room for 6 volumes and host directories beside the root disk and the NIC, got 7; use --machine q35 (the default) for up to 16.",
+    );
+    expect(() => checkMachineRoom("microvm", false, 7)).not.toThrow();
+    expect(() => checkMachineRoom("q35", true, MAX_MOUNTS)).not.toThrow();
+    expect(() => checkMachineRoom(undefined, true, MAX_MOUNTS)).not.toThrow();
   });
 });
