@@ -4,11 +4,13 @@
  * files. */
 #include "v9fs.h"
 
+/* A fid number not used before on this share. */
 uint32_t v9fs_fid_new(struct v9fs_sb *sb)
 {
 	return __atomic_fetch_add(&sb->next_fid, 1, __ATOMIC_RELAXED);
 }
 
+/* v9fs.h: Twalk of zero or one name. */
 int v9fs_walk(struct v9fs_sb *sb, uint32_t fid, uint32_t newfid, const char *name, size_t len, struct p9_qid *qid)
 {
 	struct p9_msg t, r;
@@ -34,6 +36,7 @@ int v9fs_walk(struct v9fs_sb *sb, uint32_t fid, uint32_t newfid, const char *nam
 	return err;
 }
 
+/* Tclunk FID (P9_NOFID: nothing). */
 int v9fs_clunk(struct v9fs_sb *sb, uint32_t fid)
 {
 	if (fid == P9_NOFID)
@@ -46,6 +49,7 @@ int v9fs_clunk(struct v9fs_sb *sb, uint32_t fid)
 	return p9_rpc_simple(sb, &t);
 }
 
+/* v9fs.h: Tlopen. */
 int v9fs_lopen(struct v9fs_sb *sb, uint32_t fid, uint32_t flags)
 {
 	struct p9_msg t;
@@ -66,6 +70,7 @@ static struct ktimespec get_time(struct p9_msg *r)
 	return ts;
 }
 
+/* Tgetattr of the basic fields and btime into A. */
 int v9fs_getattr(struct v9fs_sb *sb, uint32_t fid, struct v9fs_attr *a)
 {
 	struct p9_msg t, r;
