@@ -766,6 +766,7 @@ int v9fs_mount_tag(const char *tag, bool ro, uint64_t dev, struct mount **out)
 	sb->msize = c->max_msize;
 	sb->root_fid = 0;
 	sb->next_fid = 1;
+	sb->fid_alloc = (struct spinlock)SPINLOCK_INIT("v9fs-fid-alloc");
 	sb->tag_lock = (struct spinlock)SPINLOCK_INIT("v9fs-tags");
 	sb->tag_wq = (struct waitq)WAITQ_INIT("v9fs-tags");
 	sb->fid_lock = (struct mutex)MUTEX_INIT("v9fs-fids");

@@ -2,7 +2,7 @@
  * sizes chunked to the negotiated msize, Rlerror's errno passed up, a
  * malformed reply refused with EIO, readdir resumed where a small getdents64
  * buffer stopped, st_ino from qid.path, statfs passed through, a server that
- * does not speak 9P2000.L refused at mount. */
+ * does not speak 9P2000.L refused at mount, fid numbers reused only once free. */
 #include <string.h>
 #include "test.h"
 #include "rump/include/p9.h"
@@ -17,6 +17,7 @@ static char names[NENTRIES][8];
 static int nnodes;
 static int fids[65536];                          /* fid -> node index + 1, 0: none */
 static int nversions;
+static uint32_t max_fid;                        /* the largest fid a walk made */
 
 static uint8_t pat(size_t i) { return (uint8_t)(i * 13 + (i >> 8)); }
 
@@ -86,7 +87,12 @@ static int serve(struct p9_chan *c, const void *req, size_t reqlen, void *resp, 
 				return 0;
 			}
 		}
+		CHECK(nfid < 65536 && !fids[nfid], "Twalk to fid %u, which is live", nfid);
+		if (nfid >= 65536)
+			nfid = 0;
 		fids[nfid] = at + 1;
+		if (nfid > max_fid)
+			max_fid = nfid;
 		start(&b, 111, tag);
 		w(&b, nw, 2);
 		if (nw)
@@ -161,10 +167,14 @@ static int serve(struct p9_chan *c, const void *req, size_t reqlen, void *resp, 
 			w(&b, 1000 + i, 8);
 		w(&b, 255, 4);
 		break;
-	case 120:                                   /* Tclunk */
-		fids[r(&p, 4)] = 0;
+	case 120: {                                 /* Tclunk */
+		uint32_t fid = (uint32_t)r(&p, 4);
+		CHECK(fid < 65536 && fids[fid], "Tclunk of fid %u, which is not live", fid);
+		if (fid < 65536)
+			fids[fid] = 0;
 		start(&b, 121, tag);
 		break;
+	}
 	default:
 		lerror(&b, tag, EOPNOTSUPP);
 		*got = b.n;
@@ -240,6 +250,13 @@ static void test_v9fs_errors(void)
 	CHECK_EQ(sys_mkdir("/tmp/9p/new", 0755), -EOPNOTSUPP);
 	CHECK_EQ(sys_stat("/tmp/9p/sub", &st), 0);
 	CHECK(S_ISDIR(st.st_mode), "sub is a directory");
+	/* fid numbers come back after Rclunk or a refused walk: many lookups,
+	 * found or not, use only a few */
+	uint32_t before = max_fid;
+	for (int i = 0; i < 2000; i++) {
+		CHECK_EQ(sys_stat(i & 1 ? "/tmp/9p/nothing" : "/tmp/9p/a.txt", &st), i & 1 ? -ENOENT : 0);
+	}
+	CHECK(max_fid < before + 10, "fids up to %u after 2000 lookups (%u before)", max_fid, before);
 }
 
 static void test_v9fs_readdir_resume(void)
