@@ -44,6 +44,10 @@ struct inode_ops {
 	/* O_TMPFILE: a new nameless inode of MODE (nlink 0) on DIR's fs, *OUT
 	 * referenced; missing: the open answers -EOPNOTSUPP. */
 	int (*tmpfile)(struct inode *dir, uint32_t mode, struct inode **out);
+	/* A "magic" symlink (/proc/self/fd/N), followed to the inode it stands
+	 * for rather than through its text: 0 with *OUT referenced and its path
+	 * in PATH (PATH_MAX bytes); 1 to follow the text after all; or -errno. */
+	int (*jump_link)(struct inode *link, struct inode **out, char *path);
 };
 
 struct inode {

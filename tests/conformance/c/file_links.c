@@ -277,7 +277,37 @@ static void tmpfiles(void)
 	printf("named reads: %s\n", text);
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_EXCL, 0600);
 	printf("O_TMPFILE|O_EXCL: %s link: %s\n", res(fd), res(linkat(fd, "", AT_FDCWD, P(0, "never"), AT_EMPTY_PATH)));
+	char magic[64];
+	snprintf(magic, sizeof magic, "/proc/self/fd/%d", fd);
+	printf("O_TMPFILE|O_EXCL through /proc: %s\n", res(linkat(AT_FDCWD, magic, AT_FDCWD, P(0, "never"), AT_SYMLINK_FOLLOW)));
 	close(fd);
+	/* the way linkat(2) suggests: through /proc/self/fd with AT_SYMLINK_FOLLOW */
+	fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+	write(fd, "via proc", 8);
+	snprintf(magic, sizeof magic, "/proc/self/fd/%d", fd);
+	printf("linkat /proc/self/fd follow: %s\n", res(linkat(AT_FDCWD, magic, AT_FDCWD, P(0, "viaproc"), AT_SYMLINK_FOLLOW)));
+	struct stat st2;
+	fstat(fd, &st2);
+	printf("nlink=%ld\n", (long)st2.st_nlink);
+	close(fd);
+	memset(text, 0, sizeof text);
+	fd = open(P(0, "viaproc"), O_RDONLY);
+	read(fd, text, sizeof text - 1);
+	close(fd);
+	printf("viaproc reads: %s\n", text);
+	/* an unlinked file reopened through /proc/self/fd */
+	fd = open(P(0, "gone"), O_CREAT | O_RDWR | O_TRUNC, 0600);
+	write(fd, "still here", 10);
+	unlink(P(0, "gone"));
+	snprintf(magic, sizeof magic, "/proc/self/fd/%d", fd);
+	int fd2 = open(magic, O_RDONLY);
+	memset(text, 0, sizeof text);
+	printf("reopen unlinked: %s", res(fd2));
+	read(fd2, text, sizeof text - 1);
+	printf(" reads: %s\n", text);
+	close(fd2);
+	close(fd);
+	unlink(P(0, "viaproc"));
 	unlink(P(0, "named")); unlink(P(0, "plain"));
 }
 
