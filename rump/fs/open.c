@@ -377,10 +377,17 @@ int k_fstatfs(int fd, struct kstatfs *sf)
 		err = mount_statfs(f->inode->mnt, &k);
 		vfs_unlock();
 	} else {
-		memset(&k, 0, sizeof(k));   /* pipes, sockets: an anonymous fs */
+		/* pipes, sockets, eventfd/epoll: Linux's pipefs, sockfs, anon_inodefs */
+		struct kstat st;
+		memset(&k, 0, sizeof(k));
+		err = file_stat(f, &st);
+		uint32_t type = st.st_mode & S_IFMT;
+		k.f_type = type == S_IFIFO ? 0x50495045 : type == S_IFSOCK ? 0x534f434b : 0x09041934;
 		k.f_bsize = k.f_frsize = 4096;
 		k.f_namelen = NAME_MAX;
 		k.f_flags = ST_VALID;
+		k.f_fsid[0] = (int32_t)(st.st_dev & 0xffffffff);
+		k.f_fsid[1] = (int32_t)(st.st_dev >> 32);
 	}
 	file_put(f);
 	if (!err)

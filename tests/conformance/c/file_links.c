@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <time.h>
@@ -336,6 +341,36 @@ static void direct(void)
 	unlink(f);
 }
 
+static void statfs_of(const char *what, int fd)
+{
+	struct statfs sf;
+	int r = fstatfs(fd, &sf);
+	printf("fstatfs %s: %s type=%lx bsize=%ld namelen=%ld flags=%lx blocks=%lu\n", what, res(r), (long)sf.f_type,
+	       (long)sf.f_bsize, (long)sf.f_namelen, (long)sf.f_flags, (unsigned long)sf.f_blocks);
+	close(fd);
+}
+
+static void statfss(void)
+{
+	int p[2];
+	pipe(p);
+	close(p[1]);
+	statfs_of("pipe", p[0]);
+	statfs_of("socket", socket(AF_UNIX, SOCK_STREAM, 0));
+	statfs_of("eventfd", eventfd(0, 0));
+	statfs_of("epoll", epoll_create1(0));
+	struct statfs a, b;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int r1 = statfs(dir, &a), r2 = fstatfs(fd, &b);
+	close(fd);
+	printf("statfs = fstatfs: %s %s %d\n", res(r1), res(r2), !memcmp(&a, &b, sizeof a) || (a.f_type == b.f_type && a.f_blocks == b.f_blocks));
+	printf("writable dir: rdonly=%d valid=%d\n", (int)(a.f_flags & ST_RDONLY), (int)((a.f_flags & 0x20) != 0));
+	r1 = statfs("/proc", &a);
+	printf("statfs /proc: %s type=%lx rdonly=%d\n", res(r1), (long)a.f_type, (int)(a.f_flags & ST_RDONLY));
+	printf("statfs missing: %s\n", res(statfs("/nonexistent-dir/x", &a)));
+	printf("fstatfs bad fd: %s\n", res(fstatfs(999, &a)));
+}
+
 int main(int argc, char **argv)
 {
 	dir = argc > 1 ? argv[1] : "/tmp";
@@ -347,5 +382,6 @@ int main(int argc, char **argv)
 	times();
 	tmpfiles();
 	direct();
+	statfss();
 	return 0;
 }
