@@ -75,7 +75,7 @@ static int open_tmpfile(int dirfd, const char *path, int flags, int mode, struct
 		err = path_append(nd.path, &nd.plen, name, n);
 	}
 	if (!err) {
-		unsigned keep = (unsigned)flags & ~(unsigned)(O_TMPFILE_ONLY | O_DIRECTORY | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+		unsigned keep = (unsigned)flags & ~(unsigned)(O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);   /* F_GETFL shows O_TMPFILE */
 		*out = file_open_inode(ino, keep, nd.path);
 		if (!*out)
 			err = -ENOMEM;

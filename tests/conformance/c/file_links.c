@@ -269,7 +269,7 @@ static void tmpfiles(void)
 	printf("O_TMPFILE: %s\n", res(fd));
 	struct stat st;
 	fstat(fd, &st);
-	printf("nlink=%ld mode=%o\n", (long)st.st_nlink, st.st_mode);
+	printf("nlink=%ld mode=%o F_GETFL=%o\n", (long)st.st_nlink, st.st_mode, fcntl(fd, F_GETFL));
 	write(fd, "temporary", 9);
 	printf("link it: %s", res(linkat(fd, "", AT_FDCWD, P(0, "named"), AT_EMPTY_PATH)));
 	fstat(fd, &st);
