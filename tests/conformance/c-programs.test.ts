@@ -17,12 +17,12 @@ let tree: string;
 let known: string;
 const bins = new Map<string, string>();
 
-async function compile(name: string, mode: string): Promise<string> {
+async function compile(name: string, mode: string, libs: string[] = []): Promise<string> {
   const key = `${name}/${mode}`;
   const have = bins.get(key);
   if (have) return have;
   const out = join(work, `${name}-${mode}`);
-  await execa("gcc", ["-O2", "-Wall", "-pthread", ...modes[mode]!, "-o", out, join(import.meta.dirname, "c", `${name}.c`)]);
+  await execa("gcc", ["-O2", "-Wall", "-pthread", ...modes[mode]!, "-o", out, join(import.meta.dirname, "c", `${name}.c`), ...libs]);
   bins.set(key, out);
   return out;
 }
@@ -34,6 +34,7 @@ interface Case {
   adds?: () => string[];
   env?: Record<string, string>;
   memory?: string;
+  libs?: string[];
 }
 
 const cases: Case[] = [
@@ -52,6 +53,7 @@ const cases: Case[] = [
   { name: "tcp_teardown" },
   { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "sqlite_db", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
 ];
 
 beforeAll(async () => {
@@ -91,7 +93,7 @@ for (const mode of Object.keys(modes)) {
   describe(`C programs, ${mode}`, () => {
     for (const c of cases) {
       test(c.name, async () => {
-        const bin = await compile(c.name, mode);
+        const bin = await compile(c.name, mode, c.libs);
         const host = await execa(bin, c.hostArgs?.() ?? [], { reject: false, stripFinalNewline: false, env: c.env });
         const image = await imageRun(bin, c);
         // On a signal death the CLI adds the kernel's report to stderr: the program's own lines must match.
