@@ -436,6 +436,8 @@ int k_utimensat(int dirfd, const char *path, const struct ktimespec *times, int 
 	if (!path) {
 		if (dirfd == AT_FDCWD)
 			return -EFAULT;
+		if (flags)
+			return -EINVAL;    /* Linux's do_utimes_fd: no flags on an fd */
 		struct file *f = fd_file(dirfd);
 		if (!f)
 			return -EBADF;

@@ -15,6 +15,7 @@
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -254,6 +255,10 @@ static void times(void)
 	printf(" now: %d\n", st.st_mtime >= now - 5 && st.st_mtime <= now + 5);
 	printf("utimes NULL: %s\n", res(utimes(f, NULL)));
 	printf("utime missing: %s\n", res(utime(P(1, "missing"), &ub)));
+	int tfd = open(f, O_RDONLY);
+	printf("utimensat fd NULL path, flags: %s\n", res(syscall(SYS_utimensat, tfd, NULL, NULL, AT_SYMLINK_NOFOLLOW)));
+	printf("utimensat fd NULL path: %s\n", res(syscall(SYS_utimensat, tfd, NULL, NULL, 0)));
+	close(tfd);
 	unlink(f);
 }
 
