@@ -19,6 +19,10 @@ long sys_epoll_wait();
 long sys_eventfd();
 long sys_eventfd2();
 long sys_execve();
+long sys_inotify_add_watch();
+long sys_inotify_init();
+long sys_inotify_init1();
+long sys_inotify_rm_watch();
 long sys_exit();
 long sys_exit_group();
 long sys_fork();
@@ -41,6 +45,7 @@ long sys_madvise();
 long sys_mmap();
 long sys_mprotect();
 long sys_mremap();
+long sys_msync();
 long sys_munmap();
 long sys_nanosleep();
 long sys_pipe();
@@ -200,7 +205,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[23] = { (syscall_fn)sys_select, "select", { A_INT, A_PTR, A_PTR, A_PTR, A_PTR }, 5 },
 	[24] = { (syscall_fn)sys_sched_yield, "sched_yield", { 0 }, 0 },
 	[25] = { (syscall_fn)sys_mremap, "mremap", { A_HEX, A_SIZE, A_SIZE, A_HEX, A_HEX }, 5 },
-	[26] = { NULL, "msync", { 0 }, 0 },
+	[26] = { (syscall_fn)sys_msync, "msync", { A_HEX, A_SIZE, A_HEX }, 3 },
 	[27] = { NULL, "mincore", { 0 }, 0 },
 	[28] = { (syscall_fn)sys_madvise, "madvise", { A_HEX, A_SIZE, A_INT }, 3 },
 	[29] = { NULL, "shmget", { 0 }, 0 },
@@ -427,9 +432,9 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[250] = { NULL, "keyctl", { 0 }, 0 },
 	[251] = { NULL, "ioprio_set", { 0 }, 0 },
 	[252] = { NULL, "ioprio_get", { 0 }, 0 },
-	[253] = { NULL, "inotify_init", { 0 }, 0 },
-	[254] = { NULL, "inotify_add_watch", { 0 }, 0 },
-	[255] = { NULL, "inotify_rm_watch", { 0 }, 0 },
+	[253] = { (syscall_fn)sys_inotify_init, "inotify_init", { 0 }, 0 },
+	[254] = { (syscall_fn)sys_inotify_add_watch, "inotify_add_watch", { A_FD, A_STR, A_HEX }, 3 },
+	[255] = { (syscall_fn)sys_inotify_rm_watch, "inotify_rm_watch", { A_FD, A_INT }, 2 },
 	[256] = { NULL, "migrate_pages", { 0 }, 0 },
 	[257] = { (syscall_fn)sys_openat, "openat", { A_FD, A_STR, A_OFLAGS, A_HEX }, 4 },
 	[258] = { (syscall_fn)sys_mkdirat, "mkdirat", { A_FD, A_STR, A_HEX }, 3 },
@@ -468,7 +473,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[291] = { (syscall_fn)sys_epoll_create1, "epoll_create1", { A_HEX }, 1 },
 	[292] = { (syscall_fn)sys_dup3, "dup3", { A_FD, A_FD, A_HEX }, 3 },
 	[293] = { (syscall_fn)sys_pipe2, "pipe2", { A_PTR, A_HEX }, 2 },
-	[294] = { NULL, "inotify_init1", { 0 }, 0 },
+	[294] = { (syscall_fn)sys_inotify_init1, "inotify_init1", { A_HEX }, 1 },
 	[295] = { (syscall_fn)sys_preadv, "preadv", { A_FD, A_PTR, A_INT, A_INT }, 4 },
 	[296] = { (syscall_fn)sys_pwritev, "pwritev", { A_FD, A_PTR, A_INT, A_INT }, 4 },
 	[297] = { NULL, "rt_tgsigqueueinfo", { 0 }, 0 },

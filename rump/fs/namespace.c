@@ -1,6 +1,7 @@
 /* Calls that change the namespace or a file's size: mkdir, unlink, rmdir,
  * rename, symlink, truncate; and getdents64, fsync. */
 #include "fs.h"
+#include "../include/vm.h"
 
 int k_umask(int mask);
 
@@ -197,12 +198,14 @@ int k_truncate(const char *path, off_t len)
 	if (len < 0)
 		return -EINVAL;
 	struct nameidata nd;
+	vm_regions_lock();   /* before the VFS lock: see iop_truncate */
 	vfs_lock();
 	int err = path_walk(AT_FDCWD, path, WALK_FOLLOW, &nd);
 	if (!err)
 		err = iop_truncate(nd.ino, len);
 	nd_done(&nd);
 	vfs_unlock();
+	vm_regions_unlock();
 	return err;
 }
 
@@ -219,9 +222,11 @@ int k_ftruncate(int fd, off_t len)
 	else if (!f->inode || (f->flags & O_ACCMODE) == O_RDONLY)
 		err = -EINVAL;
 	else {
+		vm_regions_lock();
 		vfs_lock();
 		err = iop_truncate(f->inode, len);
 		vfs_unlock();
+		vm_regions_unlock();
 	}
 	file_put(f);
 	return err;

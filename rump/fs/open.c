@@ -1,6 +1,7 @@
 /* Opening files, and the calls that look at an inode through a path:
  * stat, statx, access, readlink, statfs, utimensat, chmod, chdir, getcwd. */
-#include "fs.h"
+#include "notify.h"
+#include "../include/vm.h"
 
 static int vfs_umask = 022;      /* one process for now */
 
@@ -16,8 +17,10 @@ int umask_get(void)
 	return __atomic_load_n(&vfs_umask, __ATOMIC_ACQUIRE);
 }
 
-/* The final component of an O_CREAT open: an existing inode or a new file. VFS lock held. */
-static int open_create(int dirfd, const char *path, int flags, int mode, struct nameidata *nd, struct inode **out)
+/* The final component of an O_CREAT open: an existing inode or a new file
+ * (*CREATED then true). VFS lock held. */
+static int open_create(int dirfd, const char *path, int flags, int mode, struct nameidata *nd, struct inode **out,
+		       bool *created)
 {
 	int err = path_walk(dirfd, path, WALK_PARENT, nd);
 	for (;;) {
@@ -32,6 +35,7 @@ static int open_create(int dirfd, const char *path, int flags, int mode, struct 
 					 S_IFREG | ((uint32_t)mode & 07777 & ~(uint32_t)vfs_umask), &ino);
 			if (err)
 				return err;
+			*created = true;
 		} else if (err) {
 			return err;
 		} else if (flags & O_EXCL) {
@@ -102,10 +106,14 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 		return -EINVAL;
 	struct nameidata nd;
 	struct inode *ino = NULL;
+	bool created = false;
 	int err;
+	bool may_trunc = (flags & O_TRUNC) && acc != O_RDONLY;
+	if (may_trunc)
+		vm_regions_lock();   /* before the VFS lock: see iop_truncate */
 	vfs_lock();
 	if (flags & O_CREAT) {
-		err = open_create(dirfd, path, flags, mode, &nd, &ino);
+		err = open_create(dirfd, path, flags, mode, &nd, &ino, &created);
 	} else {
 		unsigned wf = (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW;
 		if (flags & O_DIRECTORY)
@@ -119,6 +127,7 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 	if (err)
 		goto out;
 	err = 0;
+	bool trunc = false;
 	if (S_ISLNK(ino->mode) && !(flags & O_PATH))
 		err = -ELOOP;
 	else if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
@@ -139,18 +148,26 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 		err = -EROFS;
 	else if ((flags & O_DIRECT) && (!S_ISREG(ino->mode) || !ino->mnt->type->direct_io))
 		err = -EINVAL;
-	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY)
-		err = iop_truncate(ino, 0);
+	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY && !created)
+		trunc = true;              /* a file just made is empty: Linux does not truncate it (no IN_MODIFY) */
 	if (!err) {
 		unsigned keep = (unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 		*out = file_open_inode(ino, keep, nd.path);
 		if (!*out)
 			err = -ENOMEM;
 	}
+	if (!err) {
+		notify_open(*out);
+		/* After the open, as Linux's do_open: inotify sees IN_OPEN, then IN_MODIFY. */
+		if (trunc && (err = iop_truncate(ino, 0)))
+			file_put_locked(*out);
+	}
 	inode_put(ino);
 out:
 	nd_done(&nd);
 	vfs_unlock();
+	if (may_trunc)
+		vm_regions_unlock();
 	if (!err && (*out)->ops->open && (err = (*out)->ops->open(*out)))
 		file_put(*out);
 	return err;
@@ -417,7 +434,10 @@ static int set_times(struct inode *ino, const struct ktimespec *times)
 			*dst = times[k];
 	}
 	ino->ctime = now;
-	return iop_setattr(ino);
+	/* Both times: IN_ATTRIB; one (the other UTIME_OMIT): IN_ACCESS or IN_MODIFY. */
+	uint32_t event = !times || (times[0].nsec != UTIME_OMIT && times[1].nsec != UTIME_OMIT) ? IN_ATTRIB
+			 : times[0].nsec != UTIME_OMIT ? IN_ACCESS : IN_MODIFY;
+	return iop_setattr_event(ino, event);
 }
 
 /* utimensat/futimens: PATH NULL means DIRFD itself. */

@@ -383,27 +383,36 @@ static int grow_array(struct tmpfs_node *t, size_t n)
 	return 0;
 }
 
-/* Store N bytes of kernel buffer K at OFF; VFS lock held. Returns bytes stored or -errno. */
-static long write_chunk(struct inode *ino, const char *k, size_t n, uint64_t off)
+/* The page holding file page PG, allocated (zeroed) for a hole: -ENOSPC
+ * when the fs is full. pages[] covers PG. VFS lock held. */
+static int page_get(struct inode *ino, size_t pg, void **out)
 {
 	struct tmpfs_node *t = TN(ino);
 	struct tmpfs_sb *sb = TSB(ino);
-	int err = grow_array(t, (off + n + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (!t->pages[pg]) {
+		if (sb->pages_used >= sb->pages_max || !(t->pages[pg] = page_alloc(1)))
+			return -ENOSPC;
+		sb->pages_used++;
+		ino->blocks += PAGE_SIZE / 512;
+	}
+	*out = t->pages[pg];
+	return 0;
+}
+
+/* Store N bytes of kernel buffer K at OFF; VFS lock held. Returns bytes stored or -errno. */
+static long write_chunk(struct inode *ino, const char *k, size_t n, uint64_t off)
+{
+	int err = grow_array(TN(ino), (off + n + PAGE_SIZE - 1) / PAGE_SIZE);
 	if (err)
 		return err;
 	size_t done = 0;
 	while (done < n) {
 		uint64_t pos = off + done;
 		size_t pg = pos / PAGE_SIZE, in = pos % PAGE_SIZE, c = MIN(n - done, PAGE_SIZE - in);
-		if (!t->pages[pg]) {
-			if (sb->pages_used >= sb->pages_max || !(t->pages[pg] = page_alloc(1))) {
-				err = -ENOSPC;
-				break;
-			}
-			sb->pages_used++;
-			ino->blocks += PAGE_SIZE / 512;
-		}
-		memcpy((char *)t->pages[pg] + in, k + done, c);
+		void *page;
+		if ((err = page_get(ino, pg, &page)))
+			break;
+		memcpy((char *)page + in, k + done, c);
 		done += c;
 	}
 	if (!done)
@@ -467,6 +476,22 @@ static int tmpfs_truncate(struct inode *ino, off_t size)
 	ino->size = (uint64_t)size;
 	ino->mtime = ino->ctime = time_now();
 	return 0;
+}
+
+/* Mappings share the file's own data page (a hole gets its page now, so
+ * later writes reach the mapping): coherent with read/write by construction.
+ * The page lives until a truncate below it, which unmaps it everywhere
+ * first (iop_truncate), so nothing is pinned and put_page is not needed. */
+static int tmpfs_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out)
+{
+	(void)write;
+	int err = grow_array(TN(ino), pgoff + 1);
+	void *page;
+	if (!err)
+		err = page_get(ino, pgoff, &page);
+	if (!err)
+		*out = virt_to_phys(page);
+	return err;
 }
 
 /* Positions: 0 is ".", 1 is "..", then entry ids. */
@@ -547,6 +572,7 @@ static const struct inode_ops tmpfs_iops = {
 	.evict = tmpfs_evict,
 	.link = tmpfs_link,
 	.tmpfile = tmpfs_tmpfile,
+	.map_page = tmpfs_map_page,
 };
 
 /* A new, empty tmpfs limited to half of memory. */

@@ -233,6 +233,15 @@ off_t file_lseek(struct file *f, off_t off, int whence);
 int file_stat(struct file *f, struct kstat *st);
 unsigned file_poll(struct file *f);
 
+/* rump/fs/fmap.c: what the address space (rump/mm/vm.c) asks of a mapped file. */
+bool file_mappable(struct file *f);                 /* its fs hands out its own pages */
+void file_map_count(struct file *f, int delta);      /* regions mapping it, +1/-1 */
+/* The page holding page PGOFF (WRITE: to be stored to); -ENXIO past EOF,
+ * -ENOSPC, -ENODEV. Caller holds vm_lock, not the VFS lock. */
+int file_map_page(struct file *f, uint64_t pgoff, bool write, paddr_t *out);
+void file_put_page(struct file *f, uint64_t pgoff, bool dirty, bool unmap);
+int file_fsync(struct file *f);
+
 /* Open PATH (absolute, or relative to the process cwd) with Linux O_* flags. */
 int vfs_open(const char *path, int flags, int mode, struct file **out);
 /* Same, relative to DIRFD (AT_FDCWD or an fd). */
@@ -283,6 +292,10 @@ int k_fstatfs(int fd, struct kstatfs *sf);
 int k_utimensat(int dirfd, const char *path, const struct ktimespec *times, int flags);
 int k_fchmod(int fd, int mode);
 int k_fchmodat(int dirfd, const char *path, int mode);
+/* inotify (rump/fs/inotify.c): FLAGS O_NONBLOCK|O_CLOEXEC; PATH kernel memory. */
+int k_inotify_init1(int flags);
+int k_inotify_add_watch(int fd, const char *path, uint32_t mask);
+int k_inotify_rm_watch(int fd, int wd);
 long k_getdents64(int fd, void *buf, size_t n);
 
 /* ---- links, owners, device nodes, syncing (rump/fs/namespace.c, open.c) ---- */

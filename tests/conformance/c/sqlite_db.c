@@ -124,8 +124,7 @@ static void wal_exclusive(void)
 	query(a, "PRAGMA integrity_check");
 	sqlite3_close(a);
 	a = opendb();
-	/* a WAL database opened in the normal locking mode maps its -shm file
-	 * shared (MAP_SHARED, not here yet): stay exclusive */
+	/* exclusive again: no -shm file (sqlite_wal covers the shared one) */
 	exec(a, "PRAGMA locking_mode=EXCLUSIVE");
 	query(a, "SELECT count(*) FROM t");
 	sqlite3_close(a);
