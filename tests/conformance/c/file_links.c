@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <utime.h>
@@ -221,6 +222,32 @@ static void syncs(void)
 	printf(" flags have O_DSYNC: %d\n", (fcntl(fd, F_GETFL) & O_DSYNC) == O_DSYNC);
 	close(fd);
 	struct stat st;
+	stat(P(0, "s"), &st);
+	printf("size %ld\n", (long)st.st_size);
+	/* preadv2/pwritev2 and their per-call flags */
+	fd = open(P(0, "s"), O_RDWR);
+	char b1[4] = "ABCD", b2[8];
+	struct iovec iov = { b1, 4 };
+	printf("pwritev2 at 1: %zd\n", pwritev2(fd, &iov, 1, 1, 0));
+	ssize_t put = pwritev2(fd, &iov, 1, -1, RWF_DSYNC);
+	printf("pwritev2 at -1 (position): %zd pos=%ld\n", put, (long)lseek(fd, 0, SEEK_CUR));
+	printf("pwritev2 RWF_SYNC: %zd\n", pwritev2(fd, &iov, 1, 10, RWF_SYNC));
+	printf("pwritev2 unknown flag: %s\n", res(pwritev2(fd, &iov, 1, 0, 0x40000000)));
+	printf("pwritev2 at -2: %s\n", res(pwritev2(fd, &iov, 1, -2, 0)));
+	printf("pwritev2 bad fd: %s\n", res(pwritev2(999, &iov, 1, 0, 0x40000000)));
+	struct iovec riov = { b2, 8 };
+	memset(b2, 0, sizeof b2);
+	ssize_t got = preadv2(fd, &riov, 1, 0, RWF_HIPRI);
+	printf("preadv2 HIPRI: %zd %.8s\n", got, b2);
+	lseek(fd, 2, SEEK_SET);
+	got = preadv2(fd, &riov, 1, -1, 0);
+	printf("preadv2 at -1: %zd %.8s pos=%ld\n", got, b2, (long)lseek(fd, 0, SEEK_CUR));
+	int pp[2];
+	pipe(pp);
+	printf("pwritev2 pipe at 0: %s\n", res(pwritev2(pp[1], &iov, 1, 0, 0)));
+	printf("pwritev2 pipe at -1: %s\n", res(pwritev2(pp[1], &iov, 1, -1, 0)));
+	close(pp[0]); close(pp[1]);
+	close(fd);
 	stat(P(0, "s"), &st);
 	printf("size %ld\n", (long)st.st_size);
 	unlink(P(0, "s"));
