@@ -145,6 +145,14 @@ int ext2_write_inode(struct inode *ino)
 	if (ino->has_btime && isize >= 152)
 		put_time(raw, isize, 144, 148, ino->btime);
 	ext2_meta_put(fs, p);
+	/* a file of 2 GiB or more needs large_file, which Linux turns on itself */
+	if (S_ISREG(ino->mode) && ino->size >= 1ULL << 31 && !(fs->ro_compat & EXT2_ROCOMPAT_LARGE_FILE)) {
+		if ((err = ext2_meta_get(fs, 0, false, &p)))
+			return err;
+		fs->ro_compat |= EXT2_ROCOMPAT_LARGE_FILE;
+		put32((uint8_t *)p->data + SB_OFF + 100, le32((uint8_t *)p->data + SB_OFF + 100) | EXT2_ROCOMPAT_LARGE_FILE);
+		ext2_meta_put(fs, p);
+	}
 	return 0;
 }
 

@@ -569,6 +569,10 @@ static void test_crash_copy(void)
 static void test_enospc(void)
 {
 	CHECK_EQ(mount_vol(dev_small, "/tmp/small", false), 0);
+	CHECK_EQ(sh("dumpe2fs -h '%s' 2>/dev/null | grep -q large_file", small_img), 1);
+	int sp = (int)sys_open("/tmp/small/past-2g", O_WRONLY | O_CREAT, 0644);
+	CHECK_EQ(sys_pwrite64(sp, "x", 1, 3LL << 30), 1);
+	sys_close(sp);
 	size_t chunk = 65536;
 	unsigned char *d = pattern(chunk, 3);
 	long total[2] = { 0, 0 };
@@ -608,6 +612,7 @@ static void test_close_and_fsck(void)
 	CHECK_EQ(put_file("/tmp/vol/after", "x", 1), -EROFS);
 	CHECK_EQ(fsck_clean(vol_img), 0);
 	CHECK_EQ(fsck_clean(small_img), 0);
+	CHECK_EQ(sh("dumpe2fs -h '%s' 2>/dev/null | grep -q large_file", small_img), 0);
 	/* debugfs sees every file of the model, byte for byte */
 	int bad = 0;
 	for (int i = 0; i < nmodel; i++) {
