@@ -350,6 +350,15 @@ int ext2_mount_volume(const char *source, bool ro, uint64_t dev, struct mount **
 		kprintf("uninode: volume %s: the disk is read-only\n", source);
 		return -EROFS;
 	}
+	vfs_lock();
+	bool busy = false;
+	for (struct ext2_fs *v = volumes; v; v = v->vnext)
+		busy |= v->rw && v->dev == d;
+	vfs_unlock();
+	if (busy) {
+		kprintf("uninode: volume %s is mounted read-write already\n", source);
+		return -EBUSY;
+	}
 	struct ext2_fs *fs = kzalloc(sizeof(*fs));
 	struct mount *m = mount_new(&ext2_vol_type, dev, ro);
 	int err = -ENOMEM;

@@ -179,6 +179,8 @@ static int kchgrp(const char *path, uint32_t gid)
 static void test_mount_and_small_files(void)
 {
 	CHECK_EQ(mount_vol(dev_vol, "/tmp/vol", false), 0);
+	struct mount *again;
+	CHECK_EQ(ext2_mount_volume(dev_vol, false, 0, &again), -EBUSY);
 	struct kstatfs sf0, sf1;
 	CHECK_EQ(sys_statfs("/tmp/vol", &sf0), 0);
 	CHECK_EQ(sys_mkdir("/tmp/vol/many", 0755), 0);
