@@ -253,6 +253,14 @@ int procfs_mount(uint64_t dev, struct mount **out);
  * unattached mount with st_dev DEV, read-only if RO. Each logs why it failed. */
 int ext2_mount_volume(const char *source, bool ro, uint64_t dev, struct mount **out);
 int v9fs_mount_tag(const char *tag, bool ro, uint64_t dev, struct mount **out);
+/* overlay.c: a writable tmpfs layer over LOWER (mounted, unattached), st_dev DEV
+ * (the upper tmpfs takes DEV + 1, seen nowhere). */
+int overlay_mount(struct mount *lower, uint64_t dev, struct mount **out);
+struct mount *overlay_lower(struct mount *m);  /* its lower mount; M if not an overlay */
+/* overlay_copy.c, VFS lock not held: copy SIZE bytes of FROM's data into TO
+ * (holes kept), and the tree below directory FROM into directory TO. */
+int fs_copy_data(struct inode *from, struct inode *to, uint64_t size);
+int fs_seed_tree(struct inode *from, struct inode *to, int depth);
 /* volumes.c: mount what the kernel command line's mount= tokens name. */
 int vfs_mount_volumes(void);
 

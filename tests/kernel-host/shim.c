@@ -107,8 +107,11 @@ bool mutex_held(struct mutex *m) { return m->owner != NULL; }
 /* "Physical" addresses are host pointers minus the direct-map base, so that
  * phys_to_virt() in mm.h gives the host pointer back. */
 size_t shim_frames_allocated;
+size_t shim_frame_limit;       /* when set, frame_alloc fails at this many: memory runs out */
 paddr_t frame_alloc(void)
 {
+	if (shim_frame_limit && shim_frames_allocated >= shim_frame_limit)
+		return 0;
 	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	if (!p)
 		return 0;

@@ -13,6 +13,7 @@ struct shim_console {
 extern struct shim_console shim_console;
 extern const char *shim_exe_path;
 extern size_t shim_frames_allocated;
+extern size_t shim_frame_limit;   /* 0: no limit; else frame_alloc fails at this many */
 void shim_set_quiet(int q);
 
 /* procfs's view of the process: regions, the argv/envp area, threads. */

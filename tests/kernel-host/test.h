@@ -36,6 +36,7 @@ void suite_walk(void);
 void suite_tmpfs(void);
 void suite_fd(void);
 void suite_proc(void);
+void suite_overlay(void);
 void suite_locks(void);
 void suite_notify(void);
 void suite_ext2w(void);
