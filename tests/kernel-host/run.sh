@@ -101,14 +101,15 @@ expect="$work/debugfs.txt"
 debugfs -f "$work/cmds" "$img" >"$expect" 2>/dev/null
 
 # ---- writable volumes, made exactly as the CLI makes them (test_ext2w.c) ----
-mkvol() { # IMAGE SIZE
+mkvol() { # IMAGE SIZE [FEATURES]
 	truncate -s "$2" "$1"
-	mke2fs -q -F -t ext4 -b 4096 -I 256 -O none,has_journal,filetype,sparse_super,large_file \
+	mke2fs -q -F -t ext4 -b 4096 -I 256 -O "${3:-none,has_journal,filetype,sparse_super,large_file}" \
 		-E lazy_itable_init=0,lazy_journal_init=0 "$1" >"$work/mke2fs.log" 2>&1 || { cat "$work/mke2fs.log" >&2; exit 2; }
 }
 export EXT2W_IMG="$work/vol.img" EXT2W_SMALL="$work/small-vol.img" EXT2W_WORK="$work"
 mkvol "$EXT2W_IMG" 64M
-mkvol "$EXT2W_SMALL" 16M
+# without large_file: the first file of 2 GiB turns it on
+mkvol "$EXT2W_SMALL" 16M none,has_journal,filetype,sparse_super
 
 sum_before="$(md5sum <"$img")"
 status=0
