@@ -139,4 +139,29 @@ setTimeout(() => { console.log("waited"); setInterval(() => {}, 1000); }, 7000);
     expect(f.stdout + f.stderr).not.toMatch(/Fix\?|WARNING/);
     expect(f.exitCode).toBe(0);
   });
+
+  it("keeps what a program killed by a signal wrote, the volume closed clean (no replay needed)", async () => {
+    const made = await execa("node", [cli, "volume", "create", "sig", "--size", "16M", "--json"], { env });
+    const file: string = JSON.parse(made.stdout).file;
+    const write = `
+const fs = require("fs");
+fs.writeFileSync("/tmp/data/unsynced", "kept at the signal death\\n");
+console.log("written");
+setInterval(() => {}, 1000);
+`;
+    const run = runNode(write, "sig");
+    await new Promise<void>((res, rej) => {
+      run.stdout?.on("data", (b: Buffer) => b.toString().includes("written") && res());
+      void run.then(() => rej(new Error("the VM ended before the signal")));
+    });
+    run.kill("SIGINT");   // the CLI passes it to the program, which has no handler: death by SIGINT
+    const end = await run;
+    expect(end.exitCode).toBe(130);
+    // Closed clean at the death: needs_recovery is off, so e2fsck -fn (which cannot replay) is content.
+    const f = await fsck(file);
+    expect(f.stdout + f.stderr).not.toMatch(/Fix\?|WARNING|recovery/i);
+    expect(f.exitCode).toBe(0);
+    const dump = await execa("debugfs", ["-R", "cat /unsynced", file], { env, reject: false });
+    expect(dump.stdout).toBe("kept at the signal death");
+  });
 });
