@@ -145,6 +145,53 @@ static void blocking(void)
 	close(fd);
 }
 
+#define CHURN 2000
+
+static void *churn(void *arg)
+{
+	char name[64];
+	for (int i = 0; i < CHURN; i++) {
+		snprintf(name, sizeof name, "churn%d", i);
+		touch(p(name), O_CREAT | O_WRONLY);
+		unlink(p(name));
+	}
+	return arg;
+}
+
+/* Files made and removed by one thread while another reads the events,
+ * blocking: every one arrives, in order. */
+static void concurrent(void)
+{
+	printf("== a reader and a writer\n");
+	int fd = inotify_init();
+	inotify_add_watch(fd, base, IN_CREATE | IN_DELETE);
+	pthread_t t;
+	pthread_create(&t, NULL, churn, NULL);
+	int creates = 0, deletes = 0, in_order = 1;
+	char buf[4096] __attribute__((aligned(8)));
+	while (deletes < CHURN) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n <= 0) {
+			printf("read: %zd %s\n", n, strerror(errno));
+			break;
+		}
+		for (char *q = buf; q < buf + n;) {
+			struct inotify_event *e = (struct inotify_event *)q;
+			char want[64];
+			snprintf(want, sizeof want, "churn%d", e->mask & IN_CREATE ? creates : deletes);
+			in_order &= !strcmp(e->name, want) && (e->mask & IN_CREATE ? creates == deletes : creates == deletes + 1);
+			if (e->mask & IN_CREATE)
+				creates++;
+			else
+				deletes++;
+			q += sizeof *e + e->len;
+		}
+	}
+	pthread_join(t, NULL);
+	printf("creates %d deletes %d in order %d\n", creates, deletes, in_order);
+	close(fd);
+}
+
 static void errors(void)
 {
 	printf("== errors\n");
@@ -185,6 +232,7 @@ int main(int argc, char **argv)
 	errors();
 	opened_before();
 	blocking();
+	concurrent();
 
 	printf("== instance\n");
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
