@@ -81,6 +81,7 @@ static long k_rwv(int fd, const struct kiovec *iov, int cnt, off_t off, bool pos
 	if (!f)
 		return -EBADF;
 	long done = 0;
+	file_rw_batch(f, false, write, 0);
 	for (int i = 0; i < cnt; i++) {
 		size_t len = MIN(iov[i].iov_len, MAX_RW_COUNT - (size_t)done);
 		if (!len)
@@ -99,6 +100,7 @@ static long k_rwv(int fd, const struct kiovec *iov, int cnt, off_t off, bool pos
 		if ((size_t)r < len || (size_t)done >= MAX_RW_COUNT)
 			break;
 	}
+	file_rw_batch(f, true, write, done);
 	if (cnt == 0) {   /* still report a bad fd mode as Linux does */
 		if (write ? (f->flags & O_ACCMODE) == O_RDONLY : (f->flags & O_ACCMODE) == O_WRONLY)
 			done = -EBADF;

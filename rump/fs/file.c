@@ -229,6 +229,21 @@ unsigned file_poll(struct file *f)
 	return EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM;
 }
 
+void file_rw_batch(struct file *f, bool end, bool write, long done)
+{
+	__atomic_add_fetch(&f->rw_batch, end ? -1 : 1, __ATOMIC_ACQ_REL);
+	if (end && done > 0 && f->inode)
+		write ? notify_modify(f) : notify_access(f);
+}
+
+/* An inotify event for data moved through F, unless a readv/writev reports it. */
+static void rw_event(struct file *f, bool write)
+{
+	if (__atomic_load_n(&f->rw_batch, __ATOMIC_ACQUIRE))
+		return;
+	write ? notify_modify(f) : notify_access(f);
+}
+
 /* ---- regular files and directories of any fs ---- */
 
 /* Data moves without the VFS lock: BUF may be app memory (see fs.h). */
@@ -237,7 +252,7 @@ static long ifile_read(struct file *f, void *buf, size_t n, off_t *pos)
 	long r = iop_read(f->inode, buf, n, *pos);
 	if (r > 0) {
 		*pos += r;
-		notify_access(f);
+		rw_event(f, false);
 	}
 	return r;
 }
@@ -246,7 +261,7 @@ static long ifile_write(struct file *f, const void *buf, size_t n, off_t *pos)
 {
 	long r = iop_write(f->inode, buf, n, pos, (f->flags & O_APPEND) != 0);
 	if (r > 0)
-		notify_modify(f);
+		rw_event(f, true);
 	return r;
 }
 

@@ -216,6 +216,7 @@ struct file {
 	void *priv;                  /* the file kind's */
 	struct mutex lock;            /* guards pos (held across a read or write) */
 	struct pollhead poll;         /* readiness waiters (epoll items, poll()); the kind calls poll_notify */
+	int rw_batch;                 /* >0 inside a readv/writev: inotify hears the call once, at the end */
 };
 
 /* rump/fs/file.c */
@@ -232,6 +233,9 @@ uint32_t file_mode(struct file *f);                              /* the inode's 
 off_t file_lseek(struct file *f, off_t off, int whence);
 int file_stat(struct file *f, struct kstat *st);
 unsigned file_poll(struct file *f);
+/* Around the segments of one readv/writev: END reports DONE bytes moved to
+ * inotify once (IN_ACCESS or IN_MODIFY), as Linux does per call. */
+void file_rw_batch(struct file *f, bool end, bool write, long done);
 
 /* Open PATH (absolute, or relative to the process cwd) with Linux O_* flags. */
 int vfs_open(const char *path, int flags, int mode, struct file **out);

@@ -14,6 +14,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -304,6 +305,20 @@ int main(int argc, char **argv)
 	put(p("new"), O_CREAT | O_EXCL | O_WRONLY | O_TRUNC, "n");
 	unlink(p("new"));
 	drain(fd, "O_CREAT|O_TRUNC making a file, write, unlink");
+	f = open(p("a"), O_PATH);
+	struct stat st;
+	fstat(f, &st);
+	close(f);
+	drain(fd, "O_PATH open, fstat, close: nothing");
+	f = open(p("a"), O_RDWR);
+	pwrite(f, "p", 1, 0);
+	pread(f, buf, 1, 0);
+	struct iovec iov[2] = { { "v", 1 }, { "w", 1 } };
+	writev(f, iov, 2);
+	ftruncate(f, 2);
+	fchmod(f, 0644);
+	close(f);
+	drain(fd, "pwrite, pread, writev, ftruncate, fchmod through one descriptor");
 
 	printf("== reads that do not fit\n");
 	touch(p("a-long-name-for-the-size-check"), O_CREAT | O_WRONLY);
