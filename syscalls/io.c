@@ -178,6 +178,8 @@ long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 		goto done;
 	}
 	count = MIN(count, MAX_RW_COUNT);
+	file_rw_batch(in, false, false, 0);   /* inotify hears the call once: ACCESS, then MODIFY */
+	file_rw_batch(out, false, true, 0);
 	while ((size_t)r < count) {
 		size_t want = MIN(count - (size_t)r, PAGE_SIZE);
 		long got = offset ? file_pread(in, buf, want, *offset) : file_read(in, buf, want);
@@ -202,6 +204,8 @@ long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 		if (put < got)
 			break;
 	}
+	file_rw_batch(in, true, false, r);
+	file_rw_batch(out, true, true, r);
 done:
 	kfree(buf);
 	file_put(in);

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/sendfile.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -319,6 +320,14 @@ int main(int argc, char **argv)
 	fchmod(f, 0644);
 	close(f);
 	drain(fd, "pwrite, pread, writev, ftruncate, fchmod through one descriptor");
+	f = open(p("a"), O_RDONLY);
+	int out = open(p("copy"), O_CREAT | O_WRONLY, 0644);
+	off_t from = 0;
+	result("sendfile", sendfile(out, f, &from, 1 << 20));
+	close(f);
+	close(out);
+	unlink(p("copy"));
+	drain(fd, "sendfile a to copy");
 
 	printf("== reads that do not fit\n");
 	touch(p("a-long-name-for-the-size-check"), O_CREAT | O_WRONLY);
