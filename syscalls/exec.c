@@ -231,13 +231,8 @@ static int load_elf(const char *path, bool is_interp, struct loaded *out)
 			}
 			vm_set_name(page, name);
 			/* The rest of the last file page is .bss: zero it, as the kernel does. */
-			if (mem_end > file_end && (file_end & ~PAGE_MASK)) {
-				if ((r = vm_fault(file_end, 0)))
-					goto out;
-				pte_t *pte = pte_lookup(file_end, false);
-				memset((char *)phys_to_virt(*pte & PTE_ADDR) + (file_end & ~PAGE_MASK), 0,
-				       PAGE_SIZE - (file_end & ~PAGE_MASK));
-			}
+			if (mem_end > file_end && (file_end & ~PAGE_MASK) && (r = vm_zero_tail(file_end)))
+				goto out;
 		}
 		vaddr_t anon = ALIGN_UP(ph[i].p_filesz ? file_end : va, PAGE_SIZE);
 		if (!ph[i].p_filesz)

@@ -1,4 +1,4 @@
-/* Memory syscalls: brk, mmap, munmap, mprotect, madvise. */
+/* Memory syscalls: brk, mmap, munmap, mprotect, madvise, mremap, msync. */
 #include "syscalls.h"
 #include "vm.h"
 #include "vfs.h"
@@ -28,10 +28,19 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 		f = fd_get(fd);
 		if (!f)
 			return -EBADF;
-		/* Pages are copied from the file at first touch, so a shared writable
-		 * file mapping could not show writes to the file: refuse it honestly. */
-		if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
-			klog_once("mmap-shared-write", "uninode: mmap: shared writable file mappings are not supported\n");
+		/* Linux's order: a shared writable mapping needs a description open
+		 * for writing, any mapping one open for reading. */
+		int acc = (int)(f->flags & O_ACCMODE);
+		if (f->flags & O_PATH)
+			return -EBADF;
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc == O_RDONLY)
+			return -EACCES;
+		if (acc == O_WRONLY)
+			return -EACCES;
+		/* Where the fs cannot hand out its pages, file pages are copies, which
+		 * a shared writable mapping must not be: refuse it honestly. */
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !file_mappable(f)) {
+			klog_once("mmap-shared-write", "uninode: mmap: shared writable mappings of files on this filesystem are not supported\n");
 			return -ENODEV;
 		}
 	}
@@ -63,6 +72,8 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 		return -EINVAL;
 	}
 }
+
+long sys_msync(uint64_t addr, size_t len, int flags) { return vm_msync(addr, len, flags); }
 
 long sys_mremap(uint64_t old, size_t old_len, size_t new_len, int flags, uint64_t new_addr)
 {

@@ -31,6 +31,7 @@ void file_get(struct file *f)
 static void file_free(struct file *f, bool locked)
 {
 	pollhead_release(&f->poll);      /* epoll items and poll() waiters let go first */
+	lock_release_file(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (f->inode) {
@@ -249,7 +250,10 @@ static void rw_event(struct file *f, bool write)
 /* Data moves without the VFS lock: BUF may be app memory (see fs.h). */
 static long ifile_read(struct file *f, void *buf, size_t n, off_t *pos)
 {
-	long r = iop_read(f->inode, buf, n, *pos);
+	long r = dio_check(f, buf, n, *pos);
+	if (r)
+		return r;
+	r = iop_read(f->inode, buf, n, *pos);
 	if (r > 0) {
 		*pos += r;
 		rw_event(f, false);
@@ -257,11 +261,23 @@ static long ifile_read(struct file *f, void *buf, size_t n, off_t *pos)
 	return r;
 }
 
+/* O_SYNC and O_DSYNC (whose bit O_SYNC includes): what was written is
+ * committed by the fs's fsync before the call returns. */
 static long ifile_write(struct file *f, const void *buf, size_t n, off_t *pos)
 {
-	long r = iop_write(f->inode, buf, n, pos, (f->flags & O_APPEND) != 0);
+	long r = dio_check(f, buf, n, *pos);
+	if (r)
+		return r;
+	r = iop_write(f->inode, buf, n, pos, (f->flags & O_APPEND) != 0);
+	if (r > 0 && (f->flags & O_DSYNC)) {
+		vfs_lock();
+		int err = iop_fsync(f->inode);
+		vfs_unlock();
+		if (err)
+			r = err;
+	}
 	if (r > 0)
-		rw_event(f, true);
+		rw_event(f, true);         /* after the sync, as Linux's vfs_write: not if it failed */
 	return r;
 }
 

@@ -3,6 +3,7 @@
  * namespace operation -EPERM, anything else as Linux does for that call.
  * Every filesystem passes here, so the inotify hooks (notify.h) live here too. */
 #include "notify.h"
+#include "../include/vm.h"
 
 int iop_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
@@ -93,6 +94,16 @@ int iop_link(struct inode *dir, const char *name, size_t len, struct inode *targ
 	return err;
 }
 
+/* Linux's vfs_tmpfile: a filesystem without the member answers -EOPNOTSUPP. */
+int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out)
+{
+	if (dir->mnt->rdonly)
+		return -EROFS;
+	if (!dir->ops->tmpfile)
+		return -EOPNOTSUPP;
+	return dir->ops->tmpfile(dir, mode, out);
+}
+
 long iop_readlink(struct inode *ino, char *buf, size_t n)
 {
 	if (!S_ISLNK(ino->mode) || !ino->ops->readlink)
@@ -132,6 +143,10 @@ int iop_truncate(struct inode *ino, off_t size)
 		return -EINVAL;
 	if (!ino->ops->truncate)
 		return -EINVAL;
+	/* Pages wholly past the new end leave every mapping first (an access
+	 * there is then SIGBUS, as on Linux), so the fs may free them. */
+	if (__atomic_load_n(&ino->nmaps, __ATOMIC_ACQUIRE))
+		vm_unmap_file(ino, ((uint64_t)size + PAGE_SIZE - 1) / PAGE_SIZE);
 	int err = ino->ops->truncate(ino, size);
 	if (!err && notify_active())
 		notify_inode(ino, IN_MODIFY);
@@ -150,7 +165,7 @@ int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 int iop_setattr_event(struct inode *ino, uint32_t event)
 {
 	int err = ino->ops->setattr ? ino->ops->setattr(ino) : 0;
-	if (!err && notify_active())
+	if (!err && event && notify_active())
 		notify_inode(ino, event);
 	return err;
 }
@@ -163,6 +178,17 @@ int iop_setattr(struct inode *ino)
 int iop_fsync(struct inode *ino)
 {
 	return ino->ops->fsync ? ino->ops->fsync(ino) : 0;
+}
+
+int iop_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out)
+{
+	if (!S_ISREG(ino->mode) || !ino->ops->map_page)
+		return -ENODEV;
+	if (pgoff >= (ino->size + PAGE_SIZE - 1) / PAGE_SIZE)
+		return -ENXIO;
+	if (write && ino->mnt->rdonly)
+		return -EROFS;
+	return ino->ops->map_page(ino, pgoff, write, out);
 }
 
 /* struct stat for INO as Linux reports it. */

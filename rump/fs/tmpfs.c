@@ -197,6 +197,31 @@ static int tmpfs_symlink(struct inode *dir, const char *name, size_t len, const 
 	return 0;
 }
 
+/* A new name for TARGET (checked by the VFS: not a directory, same fs, NAME free). */
+static int tmpfs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	int err = dir_alive(dir);
+	if (err || (err = add_entry(dir, name, len, target)))
+		return err;
+	target->nlink++;
+	target->ctime = time_now();
+	return 0;
+}
+
+/* O_TMPFILE: an inode no directory names, alive while open. */
+static int tmpfs_tmpfile(struct inode *dir, uint32_t mode, struct inode **out)
+{
+	int err = dir_alive(dir);
+	if (err)
+		return err;
+	struct inode *i = tmpfs_new_inode(dir->mnt, mode);
+	if (!i)
+		return -ENOMEM;
+	i->nlink = 0;
+	*out = i;
+	return 0;
+}
+
 static int tmpfs_unlink(struct inode *dir, const char *name, size_t len)
 {
 	struct tmpfs_dirent *prev, *e = find(dir, name, len, &prev);
@@ -358,27 +383,36 @@ static int grow_array(struct tmpfs_node *t, size_t n)
 	return 0;
 }
 
-/* Store N bytes of kernel buffer K at OFF; VFS lock held. Returns bytes stored or -errno. */
-static long write_chunk(struct inode *ino, const char *k, size_t n, uint64_t off)
+/* The page holding file page PG, allocated (zeroed) for a hole: -ENOSPC
+ * when the fs is full. pages[] covers PG. VFS lock held. */
+static int page_get(struct inode *ino, size_t pg, void **out)
 {
 	struct tmpfs_node *t = TN(ino);
 	struct tmpfs_sb *sb = TSB(ino);
-	int err = grow_array(t, (off + n + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (!t->pages[pg]) {
+		if (sb->pages_used >= sb->pages_max || !(t->pages[pg] = page_alloc(1)))
+			return -ENOSPC;
+		sb->pages_used++;
+		ino->blocks += PAGE_SIZE / 512;
+	}
+	*out = t->pages[pg];
+	return 0;
+}
+
+/* Store N bytes of kernel buffer K at OFF; VFS lock held. Returns bytes stored or -errno. */
+static long write_chunk(struct inode *ino, const char *k, size_t n, uint64_t off)
+{
+	int err = grow_array(TN(ino), (off + n + PAGE_SIZE - 1) / PAGE_SIZE);
 	if (err)
 		return err;
 	size_t done = 0;
 	while (done < n) {
 		uint64_t pos = off + done;
 		size_t pg = pos / PAGE_SIZE, in = pos % PAGE_SIZE, c = MIN(n - done, PAGE_SIZE - in);
-		if (!t->pages[pg]) {
-			if (sb->pages_used >= sb->pages_max || !(t->pages[pg] = page_alloc(1))) {
-				err = -ENOSPC;
-				break;
-			}
-			sb->pages_used++;
-			ino->blocks += PAGE_SIZE / 512;
-		}
-		memcpy((char *)t->pages[pg] + in, k + done, c);
+		void *page;
+		if ((err = page_get(ino, pg, &page)))
+			break;
+		memcpy((char *)page + in, k + done, c);
 		done += c;
 	}
 	if (!done)
@@ -444,6 +478,22 @@ static int tmpfs_truncate(struct inode *ino, off_t size)
 	return 0;
 }
 
+/* Mappings share the file's own data page (a hole gets its page now, so
+ * later writes reach the mapping): coherent with read/write by construction.
+ * The page lives until a truncate below it, which unmaps it everywhere
+ * first (iop_truncate), so nothing is pinned and put_page is not needed. */
+static int tmpfs_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out)
+{
+	(void)write;
+	int err = grow_array(TN(ino), pgoff + 1);
+	void *page;
+	if (!err)
+		err = page_get(ino, pgoff, &page);
+	if (!err)
+		*out = virt_to_phys(page);
+	return err;
+}
+
 /* Positions: 0 is ".", 1 is "..", then entry ids. */
 static int tmpfs_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 {
@@ -503,7 +553,8 @@ static int tmpfs_statfs(struct mount *m, struct kstatfs *sf)
 	return 0;
 }
 
-static const struct fs_type tmpfs_type = { .name = "tmpfs", .statfs = tmpfs_statfs };
+/* Linux's tmpfs takes O_DIRECT opens since 6.6 (any alignment). */
+static const struct fs_type tmpfs_type = { .name = "tmpfs", .statfs = tmpfs_statfs, .direct_io = true };
 
 static const struct inode_ops tmpfs_iops = {
 	.lookup = tmpfs_lookup,
@@ -519,6 +570,9 @@ static const struct inode_ops tmpfs_iops = {
 	.truncate = tmpfs_truncate,
 	.readdir = tmpfs_readdir,
 	.evict = tmpfs_evict,
+	.link = tmpfs_link,
+	.tmpfile = tmpfs_tmpfile,
+	.map_page = tmpfs_map_page,
 };
 
 /* A new, empty tmpfs limited to half of memory. */

@@ -41,6 +41,7 @@
 #define SI_TKILL (-6)
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
+#define BUS_ADRERR 2
 
 static inline uint64_t sigbit(int sig) { return 1UL << (sig - 1); }
 

@@ -237,6 +237,15 @@ unsigned file_poll(struct file *f);
  * inotify once (IN_ACCESS or IN_MODIFY), as Linux does per call. */
 void file_rw_batch(struct file *f, bool end, bool write, long done);
 
+/* rump/fs/fmap.c: what the address space (rump/mm/vm.c) asks of a mapped file. */
+bool file_mappable(struct file *f);                 /* its fs hands out its own pages */
+void file_map_count(struct file *f, int delta);      /* regions mapping it, +1/-1 */
+/* The page holding page PGOFF (WRITE: to be stored to); -ENXIO past EOF,
+ * -ENOSPC, -ENODEV. Caller holds vm_lock, not the VFS lock. */
+int file_map_page(struct file *f, uint64_t pgoff, bool write, paddr_t *out);
+void file_put_page(struct file *f, uint64_t pgoff, bool dirty, bool unmap);
+int file_fsync(struct file *f);
+
 /* Open PATH (absolute, or relative to the process cwd) with Linux O_* flags. */
 int vfs_open(const char *path, int flags, int mode, struct file **out);
 /* Same, relative to DIRFD (AT_FDCWD or an fd). */
@@ -292,3 +301,42 @@ int k_inotify_init1(int flags);
 int k_inotify_add_watch(int fd, const char *path, uint32_t mask);
 int k_inotify_rm_watch(int fd, int wd);
 long k_getdents64(int fd, void *buf, size_t n);
+
+/* ---- links, owners, device nodes, syncing (rump/fs/namespace.c, open.c) ---- */
+int k_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
+int k_mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev);
+int k_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags);
+int k_fchown(int fd, uint32_t uid, uint32_t gid);
+void k_sync(void);
+int k_syncfs(int fd);
+int k_sync_file_range(int fd, off_t off, off_t n, unsigned flags);
+/* May F be switched to O_DIRECT (F_SETFL)? Not a directory, device or a
+ * file on a filesystem without direct I/O. */
+bool file_can_direct(struct file *f);
+
+/* ---- advisory locks (rump/fs/lock.c) ---- */
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+enum { LK_FLOCK, LK_POSIX, LK_OFD };
+/* A byte range [start, end] (end INT64_MAX: to the end of file, however long),
+ * as struct flock describes it once resolved against l_whence. */
+struct lock_range {
+	int type;                  /* F_RDLCK, F_WRLCK, F_UNLCK */
+	int64_t start, end;
+	int32_t pid;               /* lock_record_get: the holder's, -1 for an OFD lock */
+};
+/* flock(2) on F: TYPE F_RDLCK (LOCK_SH), F_WRLCK (LOCK_EX) or F_UNLCK; waits
+ * if WAIT (-EINTR on a signal), else -EAGAIN on a conflict. */
+int lock_flock(struct file *f, int type, bool wait);
+/* Set (or with F_UNLCK clear) a record lock of KIND (LK_POSIX, LK_OFD) on F,
+ * splitting and merging the owner's ranges; waiting as lock_flock. */
+int lock_record_set(struct file *f, const struct lock_range *r, int kind, bool wait);
+/* F_GETLK/F_OFD_GETLK: R becomes the first lock that would block R, or its
+ * type F_UNLCK if none would. An F_UNLCK query (OFD only, Linux 6.x) asks
+ * for a lock of R's own owner overlapping it instead. */
+int lock_record_get(struct file *f, struct lock_range *r, int kind);
+/* F's last reference is going: its flock and OFD locks go. */
+void lock_release_file(struct file *f);
+/* The process closed an fd of F: its POSIX locks on that file go (POSIX). */
+void lock_release_posix(struct file *f);

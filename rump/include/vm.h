@@ -3,6 +3,7 @@
 #include "types.h"
 
 struct file;
+struct inode;
 struct intr_frame;
 
 #define PROT_READ 1
@@ -31,10 +32,13 @@ struct vma {
 	off_t off;                        /* file offset of start */
 	const char *name;                 /* "[stack]", "[heap]", "[vdso]", or NULL */
 	struct vma *next;                 /* sorted by start */
+	bool maywrite;                    /* mprotect may add PROT_WRITE (a MAP_SHARED file needs O_RDWR) */
 };
 
 void vm_init(void);
-/* Demand-page ADDR for a fault with x86 error code ERR; 0 if resolved. */
+/* Demand-page ADDR for a fault with x86 error code ERR; 0 if resolved, -EFAULT
+ * where nothing is mapped, -EACCES where the access is not allowed, -EIO for a
+ * file page that cannot be had (SIGBUS), -ENOMEM. */
 int vm_fault(vaddr_t addr, uint64_t err);
 long vm_mmap(vaddr_t addr, size_t len, int prot, int flags, struct file *f, off_t off);
 int vm_munmap(vaddr_t addr, size_t len);
@@ -45,6 +49,17 @@ int vm_madvise_dontneed(vaddr_t addr, size_t len);
 long vm_brk(vaddr_t addr);
 void vm_set_brk_base(vaddr_t base);
 void vm_set_name(vaddr_t start, const char *name);
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+/* msync: MS_SYNC writes shared file regions back through their fs's fsync. */
+int vm_msync(vaddr_t addr, size_t len, int flags);
+/* Truncate: unmap file pages from PGOFF on of INO from every region. The
+ * caller holds vm_regions_lock() and the VFS lock (iop_truncate). */
+void vm_unmap_file(struct inode *ino, uint64_t pgoff);
+/* ELF loading: zero ADDR's page from ADDR on (a segment's .bss), in a page of
+ * the region's own (never the file's page). */
+int vm_zero_tail(vaddr_t addr);
 struct vma *vm_find(vaddr_t addr);     /* the region containing ADDR, or NULL */
 struct vma *vm_first(void);            /* for /proc/self/maps: walk it under vm_regions_lock */
 /* Hold the region list still while walking it; never across a fault or a sleep-prone call. */

@@ -1,7 +1,16 @@
 /* The app's address space: a sorted list of regions over the lower half,
- * filled on demand. Anonymous pages are zero-filled at first touch, file pages
- * are copied from the file (through the page cache) at first touch; PROT_NONE
- * reservations cost nothing until mprotect opens them. */
+ * filled on demand. Anonymous pages are zero-filled at first touch; PROT_NONE
+ * reservations cost nothing until mprotect opens them.
+ * File pages: where the file's fs hands out its own pages (map_page: tmpfs),
+ * a region maps the file's page itself (PTE_FILE), so stores through a
+ * MAP_SHARED mapping and read()/write() meet in one physical page. A private
+ * region maps it read-only and copies it at the first store (before that it
+ * shows the file's current data, as Linux). Elsewhere (the read-only ext2
+ * root) file pages are copied from the file at first touch.
+ * Truncate finds the regions that map a file by walking the region list
+ * (one address space: no reverse map needed) and unmaps the cut pages
+ * (vm_unmap_file), so a later access faults and, past the end of the file,
+ * gets SIGBUS. Lock order: vm_lock, then the VFS lock. */
 #include "kernel.h"
 #include "arch.h"
 #include "mm.h"
@@ -11,6 +20,11 @@
 #include "sched.h"
 
 #define PTE_KEPT (1UL << 9) /* software bit: a PROT_NONE page that keeps its frame */
+#define PTE_FILE (1UL << 10) /* software bit: the frame is a file's page (map_page), not ours to free */
+#define PTE_SOFT (PTE_KEPT | PTE_FILE)
+
+/* Fault results past what the page-fault handler already knows: SIGBUS. */
+#define FAULT_SIGBUS (-EIO)
 
 static struct vma *vmas;
 static struct mutex vm_lock = MUTEX_INIT("vm");
@@ -39,6 +53,40 @@ static uint64_t pte_flags(int prot)
 	return f;
 }
 
+/* A region took (or dropped) its file reference: counted per inode for truncate. */
+static void vma_hold(struct vma *v)
+{
+	if (v->file) {
+		file_get(v->file);
+		file_map_count(v->file, 1);
+	}
+}
+
+static void vma_release(struct vma *v)
+{
+	if (v->file) {
+		file_map_count(v->file, -1);
+		file_put(v->file);
+	}
+}
+
+/* Whether V maps its file's own pages (else copies at first touch). */
+static bool vma_direct(const struct vma *v)
+{
+	return v->file && file_mappable(v->file);
+}
+
+static bool vma_shared(const struct vma *v)
+{
+	return (v->flags & 0x3) != MAP_PRIVATE;
+}
+
+/* The file page VA falls in. */
+static uint64_t vma_pgoff(const struct vma *v, vaddr_t va)
+{
+	return ((uint64_t)v->off + (va - v->start)) / PAGE_SIZE;
+}
+
 static void insert(struct vma *n)
 {
 	struct vma **pp = &vmas;
@@ -56,59 +104,61 @@ static struct vma *split(struct vma *v, vaddr_t addr)
 		return NULL;
 	*u = *v;
 	u->start = addr;
-	if (u->file) {
+	if (u->file)
 		u->off += addr - v->start;
-		file_get(u->file);
-	}
+	vma_hold(u);
 	v->end = addr;
 	v->next = u;
 	return u;
 }
 
-/* Free the frames mapped in [start, end), skipping absent page tables quickly.
- * Frames are freed in batches, each after the other CPUs forgot them. */
-static void unmap_frames(vaddr_t start, vaddr_t end)
+/* Let go of the pages V maps in [start, end), skipping absent page tables
+ * quickly: its own frames are freed, a file's pages go back to the file
+ * (with whether they were stored to). Both only after every CPU forgot them.
+ * V is NULL for a range no region covers. vm_lock held. */
+static void unmap_frames(struct vma *v, vaddr_t start, vaddr_t end)
 {
-	paddr_t batch[512];
+	pte_t batch[256];
+	vaddr_t where[256];
 	size_t n = 0;
 	vaddr_t from = start;
+	bool shared = v && vma_shared(v);
 	for (vaddr_t va = start; va < end;) {
 		pte_t *pte = pte_lookup(va, false);
-		if (!pte) {
-			va = ALIGN_DOWN(va, 1UL << 21) + (1UL << 21);
-			continue;
-		}
-		if (*pte & (PTE_P | PTE_KEPT)) {
-			batch[n++] = *pte & PTE_ADDR;
+		if (pte && (*pte & (PTE_P | PTE_KEPT))) {
+			batch[n] = *pte;
+			where[n++] = va;
 			*pte = 0;
 			invlpg(va);
 		}
-		va += PAGE_SIZE;
-		if (n == ARRAY_SIZE(batch)) {
-			tlb_shootdown(from, va);
-			for (size_t i = 0; i < n; i++)
-				frame_free(batch[i]);
-			mem_count(MEM_APP, -(long)n);
+		va = pte ? va + PAGE_SIZE : ALIGN_DOWN(va, 1UL << 21) + (1UL << 21);
+		if (n == ARRAY_SIZE(batch) || (n && va >= end)) {
+			tlb_shootdown(from, MIN(va, end));
+			long own = 0;
+			for (size_t i = 0; i < n; i++) {
+				if (!(batch[i] & PTE_FILE)) {
+					frame_free(batch[i] & PTE_ADDR);
+					own++;
+				} else if (v && v->file) {
+					file_put_page(v->file, vma_pgoff(v, where[i]), shared && (batch[i] & PTE_D), true);
+				}
+			}
+			mem_count(MEM_APP, -own);
 			n = 0;
 			from = va;
 		}
 	}
-	if (n) {
-		tlb_shootdown(from, end);
-		for (size_t i = 0; i < n; i++)
-			frame_free(batch[i]);
-		mem_count(MEM_APP, -(long)n);
-	}
 	/* Tables the range leaves empty go too. Any INVLPG drops the cached
 	 * upper-level entries, here and (through the shootdown) on other CPUs. */
+	paddr_t tables[256];
 	for (;;) {
-		n = pt_prune(start, end, batch, ARRAY_SIZE(batch));
+		n = pt_prune(start, end, tables, ARRAY_SIZE(tables));
 		if (!n)
 			break;
 		invlpg(start);
 		tlb_shootdown(start, end);
 		for (size_t i = 0; i < n; i++)
-			frame_free(batch[i]);
+			frame_free(tables[i]);
 		mem_count(MEM_PAGETABLE, -(long)n);
 	}
 }
@@ -133,10 +183,9 @@ static int unmap_locked(vaddr_t start, vaddr_t end)
 		}
 		if (v->end > end && !split(v, end))
 			return -ENOMEM;
-		unmap_frames(v->start, v->end);
+		unmap_frames(v, v->start, v->end);
 		*pp = v->next;
-		if (v->file)
-			file_put(v->file);
+		vma_release(v);
 		kfree(v);
 	}
 	return 0;
@@ -152,6 +201,7 @@ static bool same_name(const char *a, const char *b)
 static bool mergeable(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->flags == b->flags && a->file == b->file &&
+	       a->maywrite == b->maywrite &&
 	       (!a->file || a->off + (off_t)(a->end - a->start) == b->off) && same_name(a->name, b->name);
 }
 
@@ -165,15 +215,13 @@ static void merge_around(struct vma *v)
 		struct vma *n = v->next;
 		v->end = n->end;
 		v->next = n->next;
-		if (n->file)
-			file_put(n->file);
+		vma_release(n);
 		kfree(n);
 	}
 	if (prev && mergeable(prev, v)) {
 		prev->end = v->end;
 		prev->next = v->next;
-		if (v->file)
-			file_put(v->file);
+		vma_release(v);
 		kfree(v);
 	}
 }
@@ -245,8 +293,10 @@ long vm_mmap(vaddr_t addr, size_t len, int prot, int flags, struct file *f, off_
 	v->flags = flags;
 	v->file = f;
 	v->off = off;
-	if (f)
-		file_get(f);
+	/* Linux's VM_MAYWRITE: a shared file mapping can become writable only
+	 * through a description open for writing. */
+	v->maywrite = !f || (flags & 0x3) == MAP_PRIVATE || (f->flags & O_ACCMODE) != O_RDONLY;
+	vma_hold(v);
 	insert(v);
 	merge_around(v);
 	mutex_unlock(&vm_lock);
@@ -354,8 +404,7 @@ long vm_mremap(vaddr_t old, size_t old_len, size_t new_len, int flags, vaddr_t n
 		kfree(n);
 		goto out;
 	}
-	if (n->file)
-		file_get(n->file);
+	vma_hold(n);
 	unmap_locked(old, old + old_len);
 	insert(n);
 	merge_around(n);
@@ -390,6 +439,12 @@ int vm_mprotect(vaddr_t addr, size_t len, int prot)
 		mutex_unlock(&vm_lock);
 		return -ENOMEM;
 	}
+	/* Linux: PROT_WRITE on a shared mapping of a file not open for writing. */
+	for (struct vma *v = vmas; v && v->start < end; v = v->next)
+		if (v->end > addr && (prot & PROT_WRITE) && !v->maywrite) {
+			mutex_unlock(&vm_lock);
+			return -EACCES;
+		}
 	for (struct vma *v = vmas; v && v->start < end; v = v->next) {
 		if (v->end <= addr)
 			continue;
@@ -407,16 +462,15 @@ int vm_mprotect(vaddr_t addr, size_t len, int prot)
 				va = ALIGN_DOWN(va, 1UL << 21) + (1UL << 21);
 				continue;
 			}
-			if (*pte & PTE_P) {
-				if (prot == 0) {
-					/* PROT_NONE keeps the contents: the frame stays, not present. */
-					*pte = (*pte & PTE_ADDR) | PTE_KEPT;
-				} else {
-					*pte = (*pte & PTE_ADDR) | PTE_P | pte_flags(prot);
-				}
-				invlpg(va);
-			} else if ((*pte & PTE_KEPT) && prot != 0) {
-				*pte = (*pte & PTE_ADDR) | PTE_P | pte_flags(prot);
+			if (*pte & (PTE_P | PTE_KEPT)) {
+				/* PROT_NONE keeps the contents: the frame stays, not present. A
+				 * file's page gains write access only by a write fault (a private
+				 * copy, or the fs told the page will be stored to). */
+				uint64_t keep = *pte & (PTE_ADDR | PTE_FILE | PTE_D);
+				uint64_t f = pte_flags(prot);
+				if ((*pte & PTE_FILE) && !(*pte & PTE_W))
+					f &= ~PTE_W;
+				*pte = prot == 0 ? keep | PTE_KEPT : keep | PTE_P | f;
 				invlpg(va);
 			}
 			va += PAGE_SIZE;
@@ -434,8 +488,22 @@ int vm_madvise_dontneed(vaddr_t addr, size_t len)
 {
 	if (addr & ~PAGE_MASK)
 		return -EINVAL;
+	vaddr_t end = addr + ALIGN_UP(len, PAGE_SIZE);
 	mutex_lock(&vm_lock);
-	unmap_frames(addr, addr + ALIGN_UP(len, PAGE_SIZE));
+	/* Region by region: a file's pages go back to the file, and the next
+	 * touch shows the file's data again (Linux's answer for file mappings). */
+	vaddr_t at = addr;
+	for (struct vma *v = vmas; v && v->start < end; v = v->next) {
+		if (v->end <= at)
+			continue;
+		vaddr_t lo = MAX(v->start, at), hi = MIN(v->end, end);
+		if (at < lo)
+			unmap_frames(NULL, at, lo);
+		unmap_frames(v, lo, hi);
+		at = hi;
+	}
+	if (at < end)
+		unmap_frames(NULL, at, end);
 	mutex_unlock(&vm_lock);
 	return 0;
 }
@@ -492,51 +560,225 @@ static int fill_page(struct vma *v, vaddr_t va, paddr_t frame)
 	return n < 0 ? (int)n : 0;
 }
 
+/* What a fault on a file page that cannot be had means: SIGBUS past the end
+ * of the file or with the fs full (as Linux), out of memory otherwise. */
+static int map_error(int r)
+{
+	return r == -ENOMEM ? -ENOMEM : FAULT_SIGBUS;
+}
+
+/* A page of V's own at *PTE (for VA) holding a copy of the file page at
+ * SRC (0: fill it as fill_page does). vm_lock held. */
+static int own_copy(struct vma *v, vaddr_t va, pte_t *pte, paddr_t src)
+{
+	paddr_t frame = frame_alloc();
+	if (!frame)
+		return -ENOMEM;
+	if (src) {
+		memcpy(phys_to_virt(frame), phys_to_virt(src), PAGE_SIZE);
+	} else {
+		int r = fill_page(v, va, frame);
+		if (r) {
+			frame_free(frame);
+			return r;
+		}
+	}
+	*pte = frame | PTE_P | pte_flags(v->prot);
+	mem_count(MEM_APP, 1);
+	return 0;
+}
+
+/* Map the file's own page for VA in V (a direct region): writable only for a
+ * store to a shared region, so the fs learns each page that gets dirtied and
+ * a private region copies before its first store. vm_lock held. */
+static int map_file_page(struct vma *v, vaddr_t va, pte_t *pte, bool write)
+{
+	bool shared = vma_shared(v);
+	paddr_t pa;
+	int r = file_map_page(v->file, vma_pgoff(v, va), write && shared, &pa);
+	if (r)
+		return map_error(r);
+	if (write && !shared) {
+		r = own_copy(v, va, pte, pa);
+		file_put_page(v->file, vma_pgoff(v, va), false, true);
+		return r;
+	}
+	uint64_t f = pte_flags(v->prot);
+	if (!write)
+		f &= ~PTE_W;
+	*pte = pa | PTE_P | PTE_FILE | f;
+	return 0;
+}
+
+/* A store to a file page mapped read-only in a writable region: a shared
+ * region asks the fs for the page to store to, a private one copies it. The
+ * old entry's page goes back to the file only after no CPU can use it. */
+static int file_page_write(struct vma *v, vaddr_t va, pte_t *pte)
+{
+	pte_t old = *pte;
+	int r;
+	if (vma_shared(v)) {
+		r = map_file_page(v, va, pte, true);
+	} else {
+		r = own_copy(v, va, pte, old & PTE_ADDR);
+	}
+	if (r)
+		return r;
+	invlpg(va);
+	tlb_shootdown(va, va + PAGE_SIZE);
+	file_put_page(v->file, vma_pgoff(v, va), false, true);
+	return 0;
+}
+
+/* Resolve a fault at page VA of V (a store if WRITE): the access checks are
+ * done. vm_lock held. */
+static int fault_in(struct vma *v, vaddr_t va, bool write, bool exec)
+{
+	pte_t *pte = pte_lookup(va, true);
+	if (!pte)
+		return -ENOMEM;
+	if (*pte & PTE_P) {
+		if (write && !(*pte & PTE_W) && (*pte & PTE_FILE) && (v->prot & PROT_WRITE))
+			return file_page_write(v, va, pte);
+		/* Present but the access was refused: a real protection fault, unless
+		 * another thread just mapped it (then the access now succeeds). */
+		uint64_t need = write ? PTE_W : 0;
+		return ((*pte & need) == need && !(exec && (*pte & PTE_NX))) ? 0 : -EACCES;
+	}
+	int r = vma_direct(v) ? map_file_page(v, va, pte, write) : own_copy(v, va, pte, 0);
+	if (r)
+		return r;
+	invlpg(va);
+	return 0;
+}
+
 int vm_fault(vaddr_t addr, uint64_t err)
 {
 	if (addr >= USER_TOP)
 		return -EFAULT;
-	vaddr_t va = addr & PAGE_MASK;
 	mutex_lock(&vm_lock);
 	struct vma *v = vm_find(addr);
 	int r = -EFAULT;
 	if (!v)
 		goto out;
+	r = -EACCES;   /* mapped, but not for this access */
 	if ((err & 2) && !(v->prot & PROT_WRITE))
 		goto out;
 	if ((err & 16) && !(v->prot & PROT_EXEC))
 		goto out;
 	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		goto out;
-	pte_t *pte = pte_lookup(va, true);
-	if (!pte) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (*pte & PTE_P) {
-		/* Present but the access was refused: a real protection fault, unless
-		 * another thread just mapped it (then the access now succeeds). */
-		uint64_t need = (err & 2) ? PTE_W : 0;
-		r = ((*pte & need) == need && !((err & 16) && (*pte & PTE_NX))) ? 0 : -EFAULT;
-		goto out;
-	}
-	paddr_t frame = frame_alloc();
-	if (!frame) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = fill_page(v, va, frame);
-	if (r) {
-		frame_free(frame);
-		goto out;
-	}
-	*pte = frame | PTE_P | pte_flags(v->prot);
-	mem_count(MEM_APP, 1);
-	invlpg(va);
-	r = 0;
+	r = fault_in(v, addr & PAGE_MASK, err & 2, err & 16);
 out:
 	mutex_unlock(&vm_lock);
 	return r;
 }
 
+int vm_zero_tail(vaddr_t addr)
+{
+	vaddr_t va = addr & PAGE_MASK;
+	mutex_lock(&vm_lock);
+	struct vma *v = vm_find(addr);
+	int r = -EFAULT;
+	if (v && !vma_shared(v)) {
+		pte_t *pte = pte_lookup(va, true);
+		r = !pte ? -ENOMEM : !(*pte & PTE_P) ? fault_in(v, va, true, false) : (*pte & PTE_FILE) ? file_page_write(v, va, pte) : 0;
+		if (!r)
+			memset((char *)phys_to_virt(*pte & PTE_ADDR) + (addr & ~PAGE_MASK), 0, PAGE_SIZE - (addr & ~PAGE_MASK));
+	}
+	mutex_unlock(&vm_lock);
+	return r;
+}
 
+void vm_unmap_file(struct inode *ino, uint64_t pgoff)
+{
+	if (!mutex_held(&vm_lock)) {
+		/* Cannot happen through iop_truncate's callers; refusing to walk
+		 * unlocked keeps the region list sound, the pages stay mapped. */
+		klog_once("vm-unmap-file", "uninode: truncate of a mapped file without vm_lock: mappings kept\n");
+		return;
+	}
+	for (struct vma *v = vmas; v; v = v->next) {
+		if (!v->file || v->file->inode != ino)
+			continue;
+		uint64_t first = vma_pgoff(v, v->start), pages = (v->end - v->start) / PAGE_SIZE;
+		if (first + pages <= pgoff)
+			continue;
+		unmap_frames(v, v->start + (pgoff > first ? (pgoff - first) * PAGE_SIZE : 0), v->end);
+	}
+}
+
+/* Tell the fs which pages of shared region V in [start, end) were stored to
+ * since the last look (the CPU's dirty bits), clearing them. vm_lock held. */
+static void harvest_dirty(struct vma *v, vaddr_t start, vaddr_t end)
+{
+	for (vaddr_t va = start; va < end;) {
+		pte_t *pte = pte_lookup(va, false);
+		if (!pte) {
+			va = ALIGN_DOWN(va, 1UL << 21) + (1UL << 21);
+			continue;
+		}
+		if ((*pte & (PTE_P | PTE_FILE)) == (PTE_P | PTE_FILE) && (*pte & PTE_D)) {
+			*pte &= ~PTE_D;
+			invlpg(va);
+			tlb_shootdown(va, va + PAGE_SIZE);
+			file_put_page(v->file, vma_pgoff(v, va), true, false);
+		}
+		va += PAGE_SIZE;
+	}
+}
+
+int vm_msync(vaddr_t addr, size_t len, int flags)
+{
+	/* The checks and their order are Linux's (mm/msync.c). */
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	vaddr_t end = addr + len;
+	if (end < addr)
+		return -ENOMEM;
+	if (end == addr)
+		return 0;
+	int unmapped = 0;
+	mutex_lock(&vm_lock);
+	for (;;) {
+		struct vma *v = vmas;
+		while (v && v->end <= addr)
+			v = v->next;
+		if (!v)
+			break;                 /* the rest is unmapped */
+		if (addr < v->start) {
+			if (flags == MS_ASYNC)
+				break;
+			addr = v->start;
+			if (addr >= end)
+				break;
+			unmapped = -ENOMEM;
+		}
+		vaddr_t next = v->end;
+		if (v->file && vma_shared(v)) {
+			harvest_dirty(v, addr, MIN(end, next));
+			if (flags & MS_SYNC) {
+				struct file *f = v->file;
+				file_get(f);
+				mutex_unlock(&vm_lock);   /* fsync may sleep on the disk */
+				int r = file_fsync(f);
+				file_put(f);
+				if (r)
+					return r;
+				mutex_lock(&vm_lock);
+			}
+		}
+		addr = next;   /* V may be gone if the lock was dropped */
+		if (addr >= end) {
+			mutex_unlock(&vm_lock);
+			return unmapped;
+		}
+	}
+	mutex_unlock(&vm_lock);
+	return -ENOMEM;
+}

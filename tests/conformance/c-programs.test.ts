@@ -17,12 +17,12 @@ let tree: string;
 let known: string;
 const bins = new Map<string, string>();
 
-async function compile(name: string, mode: string): Promise<string> {
+async function compile(name: string, mode: string, libs: string[] = []): Promise<string> {
   const key = `${name}/${mode}`;
   const have = bins.get(key);
   if (have) return have;
   const out = join(work, `${name}-${mode}`);
-  await execa("gcc", ["-O2", "-Wall", "-pthread", ...modes[mode]!, "-o", out, join(import.meta.dirname, "c", `${name}.c`)]);
+  await execa("gcc", ["-O2", "-Wall", "-pthread", ...modes[mode]!, "-o", out, join(import.meta.dirname, "c", `${name}.c`), ...libs]);
   bins.set(key, out);
   return out;
 }
@@ -32,8 +32,11 @@ interface Case {
   hostArgs?: () => string[];
   imageArgs?: () => string[];
   adds?: () => string[];
+  /** -v HOSTDIR:PATH shares (host directories over virtio-9p). */
+  volumes?: () => string[];
   env?: Record<string, string>;
   memory?: string;
+  libs?: string[];   // linked after the source: Debian's -dev packages (scripts/setup)
 }
 
 const cases: Case[] = [
@@ -50,12 +53,22 @@ const cases: Case[] = [
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
   { name: "tcp_teardown" },
+  { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "inotify", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "shared_mmap", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "shared_mmap_race", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  // SQLite's WAL index is a shared writable mapping of the -shm file (libsqlite3-dev).
+  { name: "sqlite_wal", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
+  // The same operations in a host directory: on the host directly, in the image over virtio-9p.
+  { name: "dir_ops", hostArgs: () => [join(work, "dir-host")], imageArgs: () => ["/tmp/share"], volumes: () => [`${join(work, "dir-vm")}:/tmp/share`] },
 ];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "uninode-conf-"));
   await mkdir(join(work, "scratch"));
+  await mkdir(join(work, "dir-host"));
+  await mkdir(join(work, "dir-vm"));
   known = join(work, "known.txt");
   await writeFile(known, Array.from({ length: 3000 }, (_, i) => `known line ${i}\n`).join(""));
   tree = join(work, "tree");
@@ -80,6 +93,7 @@ function signalNumber(name: string): number {
 function imageRun(bin: string, c: Case) {
   const flags = ["run", "--exec", bin];
   for (const a of c.adds?.() ?? []) flags.push("--add", a);
+  for (const v of c.volumes?.() ?? []) flags.push("-v", v);
   for (const [k, v] of Object.entries(c.env ?? {})) flags.push("-e", `${k}=${v}`);
   if (c.memory) flags.push("-m", c.memory);
   flags.push("--timeout", "300", "--", ...(c.imageArgs ?? c.hostArgs)?.() ?? []);
@@ -90,7 +104,7 @@ for (const mode of Object.keys(modes)) {
   describe(`C programs, ${mode}`, () => {
     for (const c of cases) {
       test(c.name, async () => {
-        const bin = await compile(c.name, mode);
+        const bin = await compile(c.name, mode, c.libs);
         const host = await execa(bin, c.hostArgs?.() ?? [], { reject: false, stripFinalNewline: false, env: c.env });
         const image = await imageRun(bin, c);
         // On a signal death the CLI adds the kernel's report to stderr: the program's own lines must match.

@@ -107,8 +107,11 @@ bool mutex_held(struct mutex *m) { return m->owner != NULL; }
 /* "Physical" addresses are host pointers minus the direct-map base, so that
  * phys_to_virt() in mm.h gives the host pointer back. */
 size_t shim_frames_allocated;
+size_t shim_frame_limit;       /* when set, frame_alloc fails at this many: memory runs out */
 paddr_t frame_alloc(void)
 {
+	if (shim_frame_limit && shim_frames_allocated >= shim_frame_limit)
+		return 0;
 	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	if (!p)
 		return 0;
@@ -255,6 +258,18 @@ int ncpus_online = 1;
 void vm_regions_lock(void) {}
 void vm_regions_unlock(void) {}
 
+/* Truncates of mapped inodes: what the address space was asked to unmap. */
+struct inode *shim_unmapped_ino;
+uint64_t shim_unmapped_pgoff;
+int shim_unmap_calls;
+
+void vm_unmap_file(struct inode *ino, uint64_t pgoff)
+{
+	shim_unmapped_ino = ino;
+	shim_unmapped_pgoff = pgoff;
+	shim_unmap_calls++;
+}
+
 int k_getrlimit(int res, uint64_t *cur, uint64_t *max)
 {
 	*cur = *max = res == 7 ? 1024 : ~0UL;
@@ -268,10 +283,12 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
 	panic("waitq_sleep on the host: nobody could wake it");
 }
 
+/* An interruptible wait ends at once as if a signal came: nobody could wake
+ * it, and the callers' -EINTR path gets tested. */
 int waitq_sleep_intr(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
 {
 	(void)wq; (void)lock; (void)deadline;
-	panic("waitq_sleep_intr on the host: nobody could wake it");
+	return -EINTR;
 }
 
 int waitq_wake(struct waitq *wq, int n)

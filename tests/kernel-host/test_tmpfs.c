@@ -1,6 +1,7 @@
 /* tmpfs through the syscalls: files, directories, rename, readdir, symlinks. */
 #include <string.h>
 #include "test.h"
+#include "rump/include/mm.h"
 
 static long wr(const char *path, const char *data, int flags)
 {
@@ -359,6 +360,60 @@ static void test_socket_files(void)
 	sys_unlink("/tmp/plain");
 }
 
+/* The page interface mappings use: map_page hands out the file's own page,
+ * so stores there and read()/write() meet; truncate of a mapped file asks
+ * the address space to unmap the cut pages first. */
+static void test_map_page(void)
+{
+	int fd = (int)sys_open("/tmp/mapped", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0, "open %d", fd);
+	struct file *f = fd_get(fd);
+	CHECK(file_mappable(f), "tmpfs files are mappable");
+	paddr_t pa = 0, pb = 0;
+	CHECK_EQ(file_map_page(f, 0, false, &pa), -ENXIO);      /* empty: page 0 is past EOF */
+	CHECK_EQ(sys_pwrite64(fd, "abc", 3, 4096 + 10), 3);       /* page 0 a hole, page 1 data */
+	struct kstat st;
+	CHECK_EQ(sys_fstat(fd, &st), 0);
+	CHECK_EQ(st.st_blocks, 8);
+	CHECK_EQ(file_map_page(f, 1, true, &pa), 0);
+	CHECK(!memcmp((char *)phys_to_virt(pa) + 10, "abc", 3), "the mapping shows written data");
+	memcpy((char *)phys_to_virt(pa) + 11, "XY", 2);
+	char buf[4] = {0};
+	CHECK_EQ(sys_pread64(fd, buf, 3, 4096 + 10), 3);
+	CHECK(!strcmp(buf, "aXY"), "read shows stores through the page: %s", buf);
+	CHECK_EQ(file_map_page(f, 1, false, &pb), 0);
+	CHECK_EQ(pb, pa);                                         /* one page, every mapping */
+	CHECK_EQ(file_map_page(f, 0, false, &pb), 0);             /* the hole gets its page */
+	CHECK_EQ(sys_fstat(fd, &st), 0);
+	CHECK_EQ(st.st_blocks, 16);
+	CHECK_EQ(sys_pwrite64(fd, "q", 1, 7), 1);
+	CHECK_EQ(*((char *)phys_to_virt(pb) + 7), 'q');           /* a later write reaches it */
+	CHECK_EQ(file_map_page(f, 2, true, &pb), -ENXIO);
+	/* truncate: unmapping is asked for only while a region maps the inode */
+	int calls = shim_unmap_calls;
+	CHECK_EQ(sys_ftruncate(fd, 5000), 0);
+	CHECK_EQ(shim_unmap_calls, calls);
+	file_map_count(f, 1);
+	CHECK_EQ(sys_ftruncate(fd, 100), 0);
+	CHECK_EQ(shim_unmap_calls, calls + 1);
+	CHECK(shim_unmapped_ino == f->inode, "the truncated inode");
+	CHECK_EQ(shim_unmapped_pgoff, 1);                         /* page 0 keeps its first 100 bytes */
+	CHECK_EQ(sys_ftruncate(fd, 0), 0);
+	CHECK_EQ(shim_unmapped_pgoff, 0);
+	file_map_count(f, -1);
+	CHECK_EQ(file_fsync(f), 0);
+	sys_close(fd);
+	/* files elsewhere do not hand out pages */
+	fd = (int)sys_open("/proc/self/maps", O_RDONLY, 0);
+	if (fd >= 0) {
+		f = fd_get(fd);
+		CHECK(!file_mappable(f), "procfs files are not mappable");
+		CHECK_EQ(file_map_page(f, 0, false, &pa), -ENODEV);
+		sys_close(fd);
+	}
+	sys_unlink("/tmp/mapped");
+}
+
 void suite_tmpfs(void)
 {
 	RUN(test_create_write_read);
@@ -368,4 +423,5 @@ void suite_tmpfs(void)
 	RUN(test_readdir_while_changing);
 	RUN(test_tmpfs_symlinks_and_times);
 	RUN(test_socket_files);
+	RUN(test_map_page);
 }

@@ -61,6 +61,8 @@ static void exception(struct intr_frame *f)
 {
 	int v = (int)f->vector;
 	uint64_t addr = v == 14 ? read_cr2() : f->rip;
+	bool bus = false;   /* a file page that cannot be had: past EOF, fs full */
+	bool refused = false;   /* mapped, but not for this access (SEGV_ACCERR) */
 	if (v == 14) {
 		if (f->rflags & 0x200)
 			irq_enable();
@@ -70,6 +72,8 @@ static void exception(struct intr_frame *f)
 			return;
 		if (r == -ENOMEM)
 			out_of_memory(addr);
+		bus = r == -EIO;
+		refused = r == -EACCES;
 		/* The kernel touched an app address that is not mapped on the app's
 		 * behalf: the program passed a bad pointer to a syscall. Linux would
 		 * answer EFAULT; we end the program with a report naming the call,
@@ -82,14 +86,17 @@ static void exception(struct intr_frame *f)
 		}
 	}
 	if (from_app(f)) {
-		int sig = exc_signal(v);
-		int code = v == 14 ? (f->error & 1 ? SEGV_ACCERR : SEGV_MAPERR) : SI_KERNEL;
+		int sig = bus ? SIGBUS : exc_signal(v);
+		int code = bus ? BUS_ADRERR : v == 14 ? (refused ? SEGV_ACCERR : SEGV_MAPERR) : SI_KERNEL;
 		if (signal_fault(f, sig, code, addr))
 			return; /* the program's handler runs (V8 catches wasm traps this way) */
 		char what[96];
-		if (v == 14)
+		if (bus)
+			snprintf(what, sizeof what, "bus error (%s of a file page past the end of the file or with no space for it)",
+				 f->error & 2 ? "write" : "read");
+		else if (v == 14)
 			snprintf(what, sizeof what, "page fault (%s of %s address)", f->error & 16 ? "execute" :
-				 f->error & 2 ? "write" : "read", f->error & 1 ? "a protected" : "an unmapped");
+				 f->error & 2 ? "write" : "read", refused ? "a protected" : "an unmapped");
 		else
 			snprintf(what, sizeof what, "%s", exc_names[v]);
 		proc_fatal_signal(sig, what, addr, f);
