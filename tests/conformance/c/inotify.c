@@ -363,9 +363,13 @@ int main(int argc, char **argv)
 
 	printf("== links\n");
 	symlink("a", p("sym"));
-	/* link() is left out until the kernel has linkat: iop_link reports
-	 * IN_ATTRIB on the inode, then IN_CREATE in the directory, as Linux. */
-	drain(fd, "symlink");
+	link(p("a"), p("hard"));
+	unlink(p("hard"));
+	drain(fd, "symlink, link, unlink the link");
+	/* O_TMPFILE is left out: Linux names its events in the directory "#<inode number>". */
+	result("mknod a FIFO", mknod(p("fifo"), S_IFIFO | 0644, 0));
+	unlink(p("fifo"));
+	drain(fd, "mknod, unlink");
 	int wl = inotify_add_watch(fd, p("sym"), IN_ALL_EVENTS | IN_DONT_FOLLOW);
 	printf("watch on the symlink itself: new wd %d, following it: %d\n", wl != wf, inotify_add_watch(fd, p("sym"), IN_ALL_EVENTS) == wf);
 	unlink(p("sym"));
