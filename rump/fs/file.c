@@ -167,7 +167,7 @@ uint32_t file_mode(struct file *f)
 off_t file_lseek(struct file *f, off_t off, int whence)
 {
 	if (is_stream(f))
-		return -ESPIPE;
+		return (f->ops->flags & FOPS_NOOP_SEEK) ? 0 : -ESPIPE;
 	if (f->flags & O_PATH)
 		return -EBADF;
 	mutex_lock(&f->lock);

@@ -205,6 +205,7 @@ struct file_ops {
 	unsigned flags;
 };
 #define FOPS_STREAM 1u  /* no offset: lseek/pread/pwrite answer -ESPIPE */
+#define FOPS_NOOP_SEEK 2u  /* with FOPS_STREAM: lseek answers 0 and moves nothing (Linux's noop_llseek) */
 
 struct file {
 	int refs;                    /* atomic */

@@ -212,6 +212,9 @@ static void errors(void)
 	result("rm bad fd", inotify_rm_watch(999, 1));
 	result("rm not inotify", inotify_rm_watch(1, 1));
 	result("write to inotify", write(fd, "x", 1));
+	result("lseek on inotify", lseek(fd, 100, SEEK_SET));
+	char one;
+	result("pread on inotify", pread(fd, &one, 1, 0));
 	/* Masks without events: accepted when they hold any bit inotify knows (Linux's ALL_INOTIFY_BITS). */
 	static const unsigned flag_only[] = { IN_ONESHOT, 0x10000, IN_ISDIR, IN_DONT_FOLLOW, IN_IGNORED, IN_MASK_ADD, 0x8000000 };
 	for (size_t i = 0; i < sizeof flag_only / sizeof flag_only[0]; i++) {
