@@ -230,6 +230,7 @@ unsigned file_poll(struct file *f)
 	return EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM;
 }
 
+/* Enter or leave a vectored call on F; leaving reports it to inotify once. */
 void file_rw_batch(struct file *f, bool end, bool write, long done)
 {
 	__atomic_add_fetch(&f->rw_batch, end ? -1 : 1, __ATOMIC_ACQ_REL);
