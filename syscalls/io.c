@@ -81,6 +81,7 @@ static long k_rwv(int fd, const struct kiovec *iov, int cnt, off_t off, bool pos
 	if (!f)
 		return -EBADF;
 	long done = 0;
+	file_rw_batch(f, false, write, 0);
 	for (int i = 0; i < cnt; i++) {
 		size_t len = MIN(iov[i].iov_len, MAX_RW_COUNT - (size_t)done);
 		if (!len)
@@ -99,6 +100,7 @@ static long k_rwv(int fd, const struct kiovec *iov, int cnt, off_t off, bool pos
 		if ((size_t)r < len || (size_t)done >= MAX_RW_COUNT)
 			break;
 	}
+	file_rw_batch(f, true, write, done);
 	if (cnt == 0) {   /* still report a bad fd mode as Linux does */
 		if (write ? (f->flags & O_ACCMODE) == O_RDONLY : (f->flags & O_ACCMODE) == O_WRONLY)
 			done = -EBADF;
@@ -176,6 +178,8 @@ long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 		goto done;
 	}
 	count = MIN(count, MAX_RW_COUNT);
+	file_rw_batch(in, false, false, 0);   /* inotify hears the call once: ACCESS, then MODIFY */
+	file_rw_batch(out, false, true, 0);
 	while ((size_t)r < count) {
 		size_t want = MIN(count - (size_t)r, PAGE_SIZE);
 		long got = offset ? file_pread(in, buf, want, *offset) : file_read(in, buf, want);
@@ -200,6 +204,8 @@ long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 		if (put < got)
 			break;
 	}
+	file_rw_batch(in, true, false, r);
+	file_rw_batch(out, true, true, r);
 done:
 	kfree(buf);
 	file_put(in);

@@ -1,6 +1,6 @@
 /* fallocate(2): the checks Linux's vfs_fallocate makes, in its order, then
  * the filesystem's inode op (a filesystem without one: -EOPNOTSUPP). */
-#include "fs.h"
+#include "notify.h"
 
 #define FALLOC_FL_KEEP_SIZE 0x01
 #define FALLOC_FL_PUNCH_HOLE 0x02
@@ -39,8 +39,8 @@ int k_fallocate(int fd, int mode, off_t off, off_t len)
 			err = -EROFS;
 		else if (!ino->ops->fallocate)
 			err = -EOPNOTSUPP;
-		else
-			err = ino->ops->fallocate(ino, mode, off, len);
+		else if (!(err = ino->ops->fallocate(ino, mode, off, len)))
+			notify_modify(f);          /* as vfs_fallocate's fsnotify_modify */
 		vfs_unlock();
 	}
 	file_put(f);

@@ -189,7 +189,7 @@ long iop_write(struct inode *ino, const void *buf, size_t n, off_t *pos, bool ap
 int iop_truncate(struct inode *ino, off_t size);
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
-int iop_setattr_event(struct inode *ino, uint32_t inotify_event);
+int iop_setattr_event(struct inode *ino, uint32_t inotify_event);   /* 0: none */
 int iop_fsync(struct inode *ino);
 int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target);
 int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out);

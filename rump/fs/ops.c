@@ -165,7 +165,7 @@ int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 int iop_setattr_event(struct inode *ino, uint32_t event)
 {
 	int err = ino->ops->setattr ? ino->ops->setattr(ino) : 0;
-	if (!err && notify_active())
+	if (!err && event && notify_active())
 		notify_inode(ino, event);
 	return err;
 }
