@@ -332,6 +332,47 @@ static int move_ptes(vaddr_t from, vaddr_t to, size_t len)
 #define MREMAP_FIXED 2
 #define MREMAP_DONTUNMAP 4
 
+/* mremap with an old size of 0: a second mapping, NEW_LEN long, of the file
+ * pages V shows from OLD on (Linux allows it for shared mappings only).
+ * vm_lock held. */
+static long dup_shared(struct vma *v, vaddr_t old, size_t new_len, int flags, vaddr_t new_addr)
+{
+	if (!vma_shared(v))
+		return -EINVAL;
+	if (!vma_direct(v)) {
+		/* shared anonymous memory is the process's own here: no second view */
+		klog_once("mremap-dup", "uninode: mremap: duplicating a shared mapping is supported for files on tmpfs only\n");
+		return -EINVAL;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	vaddr_t to;
+	if (flags & MREMAP_FIXED) {
+		if (new_addr + new_len > USER_TOP || (old > new_addr && new_addr + new_len > old))
+			return -EINVAL;
+		int r = unmap_locked(new_addr, new_addr + new_len);
+		if (r)
+			return r;
+		to = new_addr;
+		v = vm_find(old);   /* unmapping may have split it */
+		if (!v)
+			return -EFAULT;
+	} else if (!(to = find_gap(new_len))) {
+		return -ENOMEM;
+	}
+	struct vma *n = kmalloc(sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	*n = *v;
+	n->start = to;
+	n->end = to + new_len;
+	n->off = v->off + (off_t)(old - v->start);
+	vma_hold(n);
+	insert(n);
+	merge_around(n);
+	return (long)to;
+}
+
 long vm_mremap(vaddr_t old, size_t old_len, size_t new_len, int flags, vaddr_t new_addr)
 {
 	if ((old & ~PAGE_MASK) || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)))
@@ -344,13 +385,15 @@ long vm_mremap(vaddr_t old, size_t old_len, size_t new_len, int flags, vaddr_t n
 	}
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
 	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	if (!old_len) /* duplicating a shared mapping: not with private copies */
-		return -EINVAL;
 	mutex_lock(&vm_lock);
 	struct vma *v = vm_find(old);
 	long r;
 	if (!v || old + old_len > v->end) {
 		r = -EFAULT;
+		goto out;
+	}
+	if (!old_len) {
+		r = dup_shared(v, old, new_len, flags, new_addr);
 		goto out;
 	}
 	if (!(flags & MREMAP_FIXED) && new_len <= old_len) {

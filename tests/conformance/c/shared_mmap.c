@@ -247,6 +247,22 @@ static void remap(const char *dir)
 	printf("grown mapping sees write: %.10s\n", b);
 	char *c = mremap(b, 3 * pg, pg, 0);
 	printf("shrunk in place: %d, %.10s\n", c == b, c);
+	// An old size of 0 makes a second mapping of the same pages.
+	check("duplicate without MREMAP_MAYMOVE", (long)mremap(c, 0, pg, 0));
+	char *d = mremap(c, 0, 2 * pg, MREMAP_MAYMOVE);
+	check("duplicate a shared mapping", (long)d);
+	if (d != MAP_FAILED) {
+		printf("duplicate is elsewhere: %d, shows: %.10s\n", d != c, d);
+		d[pg] = 'D';
+		pread(fd, buf, 1, pg);
+		printf("store through the duplicate's second page reaches the file: %c\n", buf[0]);
+		d[0] = 'f';
+		printf("the original sees the duplicate's store: %.5s\n", c);
+		munmap(d, 2 * pg);
+	}
+	char *p = map(fd, pg, PROT_READ, MAP_PRIVATE);
+	check("duplicate a private mapping", (long)mremap(p, 0, pg, MREMAP_MAYMOVE));
+	munmap(p, pg);
 	munmap(c, pg);
 	close(fd);
 }
