@@ -221,6 +221,15 @@ static void modes(const char *dir)
 	munmap(w, pg);
 	munmap(r, pg);
 	munmap(pr, pg);
+	int d = open(dir, O_RDONLY | O_DIRECTORY), pp[2];
+	check("mmap a directory", (long)mmap(NULL, pg, PROT_READ, MAP_PRIVATE, d, 0));
+	pipe(pp);
+	check("mmap a pipe", (long)mmap(NULL, pg, PROT_READ, MAP_SHARED, pp[0], 0));
+	check("mmap a pipe's write end", (long)mmap(NULL, pg, PROT_READ, MAP_SHARED, pp[1], 0));
+	check("mmap a closed fd", (long)mmap(NULL, pg, PROT_READ, MAP_SHARED, 1000, 0));
+	close(d);
+	close(pp[0]);
+	close(pp[1]);
 	close(ro);
 	close(wo);
 	close(rw);
