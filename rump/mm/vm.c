@@ -755,6 +755,8 @@ void vm_unmap_file(struct inode *ino, uint64_t pgoff)
  * since the last look (the CPU's dirty bits), clearing them. vm_lock held. */
 static void harvest_dirty(struct vma *v, vaddr_t start, vaddr_t end)
 {
+	if (!file_tracks_dirty(v->file))
+		return;   /* tmpfs: the page is the file, nothing to write back */
 	for (vaddr_t va = start; va < end;) {
 		pte_t *pte = pte_lookup(va, false);
 		if (!pte) {
