@@ -14,11 +14,12 @@ import { psCommand } from "./commands/ps.js";
 import { rmCommand } from "./commands/rm.js";
 import { runCommand } from "./commands/run.js";
 import { stopCommand } from "./commands/stop.js";
+import { volumeCommand } from "./commands/volume.js";
 import { UninodeError, UsageError } from "./errors.js";
 import { uninodeVersion } from "./paths.js";
 import { cancelLiveSteps } from "./progress.js";
 
-const COMMANDS: readonly Command[] = [runCommand, buildCommand, psCommand, logsCommand, stopCommand, rmCommand, inspectCommand];
+const COMMANDS: readonly Command[] = [runCommand, buildCommand, psCommand, logsCommand, stopCommand, rmCommand, inspectCommand, volumeCommand];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -30,7 +30,6 @@
 #define F_OFD_SETLKW 38
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
-#define F_UNLCK 2
 
 /* struct flock (x86-64). */
 struct kflock { int16_t l_type, l_whence; int64_t l_start, l_len; int32_t l_pid; };
@@ -53,13 +52,105 @@ static long getname(const char *upath, char **out)
 	return 0;
 }
 
-/* fcntl: descriptor flags, status flags, dup; locks always succeed (one process). */
+#define OFFSET_MAX INT64_MAX
+
+/* struct flock L resolved on F into R, as Linux's flock_to_posix_lock. */
+static int flock_range(struct file *f, const struct kflock *l, struct lock_range *r)
+{
+	int64_t base;
+	switch (l->l_whence) {
+	case SEEK_SET: base = 0; break;
+	case SEEK_CUR: base = file_lseek(f, 0, SEEK_CUR); break;
+	case SEEK_END: base = file_size(f); break;
+	default: return -EINVAL;
+	}
+	if (base < 0)
+		base = 0;               /* no position or size (pipes): from 0 */
+	if (l->l_start > OFFSET_MAX - base)
+		return -EOVERFLOW;
+	int64_t start = base + l->l_start, end;
+	if (start < 0)
+		return -EINVAL;
+	if (l->l_len > 0) {
+		if (l->l_len - 1 > OFFSET_MAX - start)
+			return -EOVERFLOW;
+		end = start + l->l_len - 1;
+	} else if (l->l_len < 0) {
+		end = start - 1;
+		start += l->l_len;
+		if (start < 0)
+			return -EINVAL;
+	} else {
+		end = OFFSET_MAX;
+	}
+	if (l->l_type != F_RDLCK && l->l_type != F_WRLCK && l->l_type != F_UNLCK)
+		return -EINVAL;
+	r->type = l->l_type;
+	r->start = start;
+	r->end = end;
+	r->pid = 0;
+	return 0;
+}
+
+/* F_GETLK / F_OFD_GETLK: the lock that would block *ARG, or l_type F_UNLCK. */
+static long fcntl_getlk(struct file *f, int kind, struct kflock *arg)
+{
+	if (!uptr_ok(arg, sizeof(*arg)))
+		return -EFAULT;
+	struct kflock l = *arg;
+	struct lock_range r;
+	/* F_UNLCK asks for the description's own lock (Linux 6.x, OFD only) */
+	if (l.l_type != F_RDLCK && l.l_type != F_WRLCK && (kind != LK_OFD || l.l_type != F_UNLCK))
+		return -EINVAL;
+	int err = flock_range(f, &l, &r);
+	if (err)
+		return err;
+	if (kind == LK_OFD && l.l_pid != 0)
+		return -EINVAL;
+	lock_record_get(f, &r, kind);
+	l.l_type = (int16_t)r.type;
+	if (r.type != F_UNLCK) {
+		l.l_whence = SEEK_SET;
+		l.l_start = r.start;
+		l.l_len = r.end == OFFSET_MAX ? 0 : r.end - r.start + 1;
+		l.l_pid = r.pid;
+	}
+	*arg = l;
+	return 0;
+}
+
+/* F_SETLK(W) / F_OFD_SETLK(W): a read lock needs a readable description, a
+ * write lock a writable one (-EBADF otherwise). */
+static long fcntl_setlk(struct file *f, int kind, bool wait, const struct kflock *arg)
+{
+	if (!uptr_ok(arg, sizeof(*arg)))
+		return -EFAULT;
+	struct kflock l = *arg;
+	struct lock_range r;
+	int err = flock_range(f, &l, &r);
+	if (err)
+		return err;
+	unsigned acc = f->flags & O_ACCMODE;
+	if ((r.type == F_RDLCK && acc == O_WRONLY) || (r.type == F_WRLCK && acc == O_RDONLY))
+		return -EBADF;
+	if (kind == LK_OFD && l.l_pid != 0)
+		return -EINVAL;
+	return lock_record_set(f, &r, kind, wait);
+}
+
+/* fcntl: descriptor flags, status flags, dup, advisory record locks. */
 long k_fcntl(int fd, int cmd, unsigned long arg)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
 		return -EBADF;
 	long r;
+	/* an O_PATH descriptor answers only these (Linux's check_fcntl_cmd) */
+	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD &&
+	    cmd != F_SETFD && cmd != F_GETFL) {
+		file_put(f);
+		return -EBADF;
+	}
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
@@ -76,6 +167,10 @@ long k_fcntl(int fd, int cmd, unsigned long arg)
 		break;
 	case F_SETFL: {
 		unsigned settable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+		if ((arg & O_DIRECT) && !file_can_direct(f)) {
+			r = -EINVAL;
+			break;
+		}
 		unsigned old = __atomic_load_n(&f->flags, __ATOMIC_ACQUIRE), nf;
 		do
 			nf = (old & ~settable) | ((unsigned)arg & settable);
@@ -83,30 +178,16 @@ long k_fcntl(int fd, int cmd, unsigned long arg)
 		r = 0;
 		break;
 	}
-	/* POSIX record locks belong to the process, and a process never conflicts
-	 * with its own locks: with one process, every lock is granted and nothing
-	 * is ever locked by anyone else, exactly as Linux would answer. */
-	case F_GETLK: {
-		struct kflock *l = (struct kflock *)arg;
-		if (!uptr_ok(l, sizeof(*l)))
-			r = -EFAULT;
-		else {
-			l->l_type = F_UNLCK;
-			r = 0;
-		}
+	case F_GETLK:
+	case F_OFD_GETLK:
+		r = fcntl_getlk(f, cmd == F_OFD_GETLK ? LK_OFD : LK_POSIX, (struct kflock *)arg);
 		break;
-	}
 	case F_SETLK:
 	case F_SETLKW:
-		r = uptr_ok((void *)arg, sizeof(struct kflock)) ? 0 : -EFAULT;
-		break;
-	/* Open-file-description locks do conflict inside one process (two opens of
-	 * one file); they are not tracked, so say so rather than grant them. */
-	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
-		klog_once("fcntl-ofd", "uninode: fcntl: open file description locks (F_OFD_*) are not supported\n");
-		r = -EINVAL;
+		r = fcntl_setlk(f, cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW ? LK_OFD : LK_POSIX,
+				cmd == F_SETLKW || cmd == F_OFD_SETLKW, (struct kflock *)arg);
 		break;
 	default:
 		klog_once("fcntl-cmd", "fcntl: command %d not supported\n", cmd);
@@ -510,3 +591,164 @@ long sys_fsetxattr(int fd, const char *name, const void *val, size_t n, int flag
 long sys_removexattr(const char *path, const char *name) { (void)name; return xattr_path(path, true, -ENODATA); }
 long sys_lremovexattr(const char *path, const char *name) { (void)name; return xattr_path(path, false, -ENODATA); }
 long sys_fremovexattr(int fd, const char *name) { (void)name; return xattr_fd(fd, -ENODATA); }
+
+/* ---- links, owners, device nodes ---- */
+
+long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+	char *ko, *kn;
+	long r = getname(oldpath, &ko);
+	if (r)
+		return r;
+	if ((r = getname(newpath, &kn))) {
+		kfree(ko);
+		return r;
+	}
+	r = k_linkat(olddirfd, ko, newdirfd, kn, flags);
+	kfree(ko);
+	kfree(kn);
+	return r;
+}
+
+long sys_link(const char *oldpath, const char *newpath)
+{
+	return sys_linkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid, int flags)
+{
+	char *k;
+	long r = getname(path, &k);
+	if (r)
+		return r;
+	r = k_fchownat(dirfd, k, uid, gid, flags);
+	kfree(k);
+	return r;
+}
+
+long sys_chown(const char *path, unsigned uid, unsigned gid)
+{
+	return sys_fchownat(AT_FDCWD, path, uid, gid, 0);
+}
+
+long sys_lchown(const char *path, unsigned uid, unsigned gid)
+{
+	return sys_fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
+long sys_fchown(int fd, unsigned uid, unsigned gid)
+{
+	return k_fchown(fd, uid, gid);
+}
+
+/* DEV is the 32-bit encoding (glibc refuses wider), which is also the
+ * low half of the 64-bit one stat reports. */
+long sys_mknodat(int dirfd, const char *path, unsigned mode, unsigned dev)
+{
+	char *k;
+	long r = getname(path, &k);
+	if (r)
+		return r;
+	r = k_mknodat(dirfd, k, mode, dev);
+	kfree(k);
+	return r;
+}
+
+long sys_mknod(const char *path, unsigned mode, unsigned dev)
+{
+	return sys_mknodat(AT_FDCWD, path, mode, dev);
+}
+
+/* ---- the sync family ---- */
+
+long sys_sync(void)
+{
+	k_sync();
+	return 0;
+}
+
+long sys_syncfs(int fd)
+{
+	return k_syncfs(fd);
+}
+
+long sys_sync_file_range(int fd, off_t off, off_t n, unsigned flags)
+{
+	return k_sync_file_range(fd, off, n, flags);
+}
+
+/* ---- the old time-setting calls, over utimensat ---- */
+
+struct ktimeval { int64_t tv_sec, tv_usec; };
+struct kutimbuf { int64_t actime, modtime; };
+
+/* futimesat/utimes: microsecond times (NULL: now); PATH NULL means DIRFD. */
+long sys_futimesat(int dirfd, const char *path, const struct ktimeval *tv)
+{
+	struct ktimespec ts[2];
+	if (tv) {
+		if (!uptr_ok(tv, 2 * sizeof(*tv)))
+			return -EFAULT;
+		for (int i = 0; i < 2; i++) {
+			struct ktimeval t = tv[i];
+			if (t.tv_usec < 0 || t.tv_usec >= 1000000)
+				return -EINVAL;
+			ts[i].sec = t.tv_sec;
+			ts[i].nsec = t.tv_usec * 1000;
+		}
+	}
+	char *k = NULL;
+	long r = path ? getname(path, &k) : 0;
+	if (r)
+		return r;
+	r = k_utimensat(dirfd, k, tv ? ts : NULL, 0);
+	kfree(k);
+	return r;
+}
+
+long sys_utimes(const char *path, const struct ktimeval *tv)
+{
+	return sys_futimesat(AT_FDCWD, path, tv);
+}
+
+long sys_utime(const char *path, const struct kutimbuf *times)
+{
+	struct ktimespec ts[2];
+	if (times) {
+		if (!uptr_ok(times, sizeof(*times)))
+			return -EFAULT;
+		ts[0] = (struct ktimespec){ times->actime, 0 };
+		ts[1] = (struct ktimespec){ times->modtime, 0 };
+	}
+	char *k;
+	long r = getname(path, &k);
+	if (r)
+		return r;
+	r = k_utimensat(AT_FDCWD, k, times ? ts : NULL, 0);
+	kfree(k);
+	return r;
+}
+
+/* ---- flock(2) ---- */
+
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+long sys_flock(int fd, unsigned cmd)
+{
+	int type;
+	switch (cmd & ~(unsigned)LOCK_NB) {
+	case LOCK_SH: type = F_RDLCK; break;
+	case LOCK_EX: type = F_WRLCK; break;
+	case LOCK_UN: type = F_UNLCK; break;
+	default: return -EINVAL;
+	}
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	long r = (f->flags & O_PATH) ? -EBADF : lock_flock(f, type, !(cmd & LOCK_NB));
+	file_put(f);
+	return r;
+}

@@ -19,6 +19,10 @@ long sys_epoll_wait();
 long sys_eventfd();
 long sys_eventfd2();
 long sys_execve();
+long sys_inotify_add_watch();
+long sys_inotify_init();
+long sys_inotify_init1();
+long sys_inotify_rm_watch();
 long sys_exit();
 long sys_exit_group();
 long sys_fork();
@@ -137,6 +141,21 @@ long sys_umask();
 long sys_unlink();
 long sys_unlinkat();
 long sys_utimensat();
+long sys_chown();
+long sys_fchown();
+long sys_fchownat();
+long sys_flock();
+long sys_futimesat();
+long sys_lchown();
+long sys_link();
+long sys_linkat();
+long sys_mknod();
+long sys_mknodat();
+long sys_sync();
+long sys_sync_file_range();
+long sys_syncfs();
+long sys_utime();
+long sys_utimes();
 long sys_write();
 long sys_writev();
 /* The socket family (syscalls/net.c). */
@@ -233,7 +252,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[70] = { NULL, "msgrcv", { 0 }, 0 },
 	[71] = { NULL, "msgctl", { 0 }, 0 },
 	[72] = { (syscall_fn)sys_fcntl, "fcntl", { A_FD, A_INT, A_HEX }, 3 },
-	[73] = { NULL, "flock", { 0 }, 0 },
+	[73] = { (syscall_fn)sys_flock, "flock", { A_FD, A_HEX }, 2 },
 	[74] = { (syscall_fn)sys_fsync, "fsync", { A_FD }, 1 },
 	[75] = { (syscall_fn)sys_fdatasync, "fdatasync", { A_FD }, 1 },
 	[76] = { (syscall_fn)sys_truncate, "truncate", { A_STR, A_INT }, 2 },
@@ -246,15 +265,15 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[83] = { (syscall_fn)sys_mkdir, "mkdir", { A_STR, A_HEX }, 2 },
 	[84] = { (syscall_fn)sys_rmdir, "rmdir", { A_STR }, 1 },
 	[85] = { (syscall_fn)sys_creat, "creat", { A_STR, A_HEX }, 2 },
-	[86] = { NULL, "link", { 0 }, 0 },
+	[86] = { (syscall_fn)sys_link, "link", { A_STR, A_STR }, 2 },
 	[87] = { (syscall_fn)sys_unlink, "unlink", { A_STR }, 1 },
 	[88] = { (syscall_fn)sys_symlink, "symlink", { A_STR, A_STR }, 2 },
 	[89] = { (syscall_fn)sys_readlink, "readlink", { A_STR, A_PTR, A_SIZE }, 3 },
 	[90] = { (syscall_fn)sys_chmod, "chmod", { A_STR, A_HEX }, 2 },
 	[91] = { (syscall_fn)sys_fchmod, "fchmod", { A_FD, A_HEX }, 2 },
-	[92] = { NULL, "chown", { 0 }, 0 },
-	[93] = { NULL, "fchown", { 0 }, 0 },
-	[94] = { NULL, "lchown", { 0 }, 0 },
+	[92] = { (syscall_fn)sys_chown, "chown", { A_STR, A_INT, A_INT }, 3 },
+	[93] = { (syscall_fn)sys_fchown, "fchown", { A_FD, A_INT, A_INT }, 3 },
+	[94] = { (syscall_fn)sys_lchown, "lchown", { A_STR, A_INT, A_INT }, 3 },
 	[95] = { (syscall_fn)sys_umask, "umask", { A_HEX }, 1 },
 	[96] = { (syscall_fn)sys_gettimeofday, "gettimeofday", { A_PTR, A_PTR }, 2 },
 	[97] = { (syscall_fn)sys_getrlimit, "getrlimit", { A_INT, A_PTR }, 2 },
@@ -292,8 +311,8 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[129] = { NULL, "rt_sigqueueinfo", { 0 }, 0 },
 	[130] = { NULL, "rt_sigsuspend", { 0 }, 0 },
 	[131] = { (syscall_fn)sys_sigaltstack, "sigaltstack", { A_PTR, A_PTR }, 2 },
-	[132] = { NULL, "utime", { 0 }, 0 },
-	[133] = { NULL, "mknod", { 0 }, 0 },
+	[132] = { (syscall_fn)sys_utime, "utime", { A_STR, A_PTR }, 2 },
+	[133] = { (syscall_fn)sys_mknod, "mknod", { A_STR, A_HEX, A_HEX }, 3 },
 	[134] = { NULL, "uselib", { 0 }, 0 },
 	[135] = { NULL, "personality", { 0 }, 0 },
 	[136] = { NULL, "ustat", { 0 }, 0 },
@@ -322,7 +341,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[159] = { NULL, "adjtimex", { 0 }, 0 },
 	[160] = { (syscall_fn)sys_setrlimit, "setrlimit", { A_INT, A_PTR }, 2 },
 	[161] = { NULL, "chroot", { 0 }, 0 },
-	[162] = { NULL, "sync", { 0 }, 0 },
+	[162] = { (syscall_fn)sys_sync, "sync", { 0 }, 0 },
 	[163] = { NULL, "acct", { 0 }, 0 },
 	[164] = { NULL, "settimeofday", { 0 }, 0 },
 	[165] = { NULL, "mount", { 0 }, 0 },
@@ -395,7 +414,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[232] = { (syscall_fn)sys_epoll_wait, "epoll_wait", { A_FD, A_PTR, A_INT, A_INT }, 4 },
 	[233] = { (syscall_fn)sys_epoll_ctl, "epoll_ctl", { A_FD, A_INT, A_FD, A_PTR }, 4 },
 	[234] = { (syscall_fn)sys_tgkill, "tgkill", { A_INT, A_INT, A_INT }, 3 },
-	[235] = { NULL, "utimes", { 0 }, 0 },
+	[235] = { (syscall_fn)sys_utimes, "utimes", { A_STR, A_PTR }, 2 },
 	[236] = { NULL, "vserver", { 0 }, 0 },
 	[237] = { NULL, "mbind", { 0 }, 0 },
 	[238] = { NULL, "set_mempolicy", { 0 }, 0 },
@@ -413,19 +432,19 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[250] = { NULL, "keyctl", { 0 }, 0 },
 	[251] = { NULL, "ioprio_set", { 0 }, 0 },
 	[252] = { NULL, "ioprio_get", { 0 }, 0 },
-	[253] = { NULL, "inotify_init", { 0 }, 0 },
-	[254] = { NULL, "inotify_add_watch", { 0 }, 0 },
-	[255] = { NULL, "inotify_rm_watch", { 0 }, 0 },
+	[253] = { (syscall_fn)sys_inotify_init, "inotify_init", { 0 }, 0 },
+	[254] = { (syscall_fn)sys_inotify_add_watch, "inotify_add_watch", { A_FD, A_STR, A_HEX }, 3 },
+	[255] = { (syscall_fn)sys_inotify_rm_watch, "inotify_rm_watch", { A_FD, A_INT }, 2 },
 	[256] = { NULL, "migrate_pages", { 0 }, 0 },
 	[257] = { (syscall_fn)sys_openat, "openat", { A_FD, A_STR, A_OFLAGS, A_HEX }, 4 },
 	[258] = { (syscall_fn)sys_mkdirat, "mkdirat", { A_FD, A_STR, A_HEX }, 3 },
-	[259] = { NULL, "mknodat", { 0 }, 0 },
-	[260] = { NULL, "fchownat", { 0 }, 0 },
-	[261] = { NULL, "futimesat", { 0 }, 0 },
+	[259] = { (syscall_fn)sys_mknodat, "mknodat", { A_FD, A_STR, A_HEX, A_HEX }, 4 },
+	[260] = { (syscall_fn)sys_fchownat, "fchownat", { A_FD, A_STR, A_INT, A_INT, A_HEX }, 5 },
+	[261] = { (syscall_fn)sys_futimesat, "futimesat", { A_FD, A_STR, A_PTR }, 3 },
 	[262] = { (syscall_fn)sys_newfstatat, "newfstatat", { A_FD, A_STR, A_PTR, A_HEX }, 4 },
 	[263] = { (syscall_fn)sys_unlinkat, "unlinkat", { A_FD, A_STR, A_HEX }, 3 },
 	[264] = { (syscall_fn)sys_renameat, "renameat", { A_FD, A_STR, A_FD, A_STR }, 4 },
-	[265] = { NULL, "linkat", { 0 }, 0 },
+	[265] = { (syscall_fn)sys_linkat, "linkat", { A_FD, A_STR, A_FD, A_STR, A_HEX }, 5 },
 	[266] = { (syscall_fn)sys_symlinkat, "symlinkat", { A_STR, A_FD, A_STR }, 3 },
 	[267] = { (syscall_fn)sys_readlinkat, "readlinkat", { A_FD, A_STR, A_PTR, A_SIZE }, 4 },
 	[268] = { (syscall_fn)sys_fchmodat, "fchmodat", { A_FD, A_STR, A_HEX }, 3 },
@@ -437,7 +456,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[274] = { NULL, "get_robust_list", { 0 }, 0 },
 	[275] = { NULL, "splice", { 0 }, 0 },
 	[276] = { NULL, "tee", { 0 }, 0 },
-	[277] = { NULL, "sync_file_range", { 0 }, 0 },
+	[277] = { (syscall_fn)sys_sync_file_range, "sync_file_range", { A_FD, A_INT, A_INT, A_HEX }, 4 },
 	[278] = { NULL, "vmsplice", { 0 }, 0 },
 	[279] = { NULL, "move_pages", { 0 }, 0 },
 	[280] = { (syscall_fn)sys_utimensat, "utimensat", { A_FD, A_STR, A_PTR, A_HEX }, 4 },
@@ -454,7 +473,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[291] = { (syscall_fn)sys_epoll_create1, "epoll_create1", { A_HEX }, 1 },
 	[292] = { (syscall_fn)sys_dup3, "dup3", { A_FD, A_FD, A_HEX }, 3 },
 	[293] = { (syscall_fn)sys_pipe2, "pipe2", { A_PTR, A_HEX }, 2 },
-	[294] = { NULL, "inotify_init1", { 0 }, 0 },
+	[294] = { (syscall_fn)sys_inotify_init1, "inotify_init1", { A_HEX }, 1 },
 	[295] = { (syscall_fn)sys_preadv, "preadv", { A_FD, A_PTR, A_INT, A_INT }, 4 },
 	[296] = { (syscall_fn)sys_pwritev, "pwritev", { A_FD, A_PTR, A_INT, A_INT }, 4 },
 	[297] = { NULL, "rt_tgsigqueueinfo", { 0 }, 0 },
@@ -466,7 +485,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[303] = { NULL, "name_to_handle_at", { 0 }, 0 },
 	[304] = { NULL, "open_by_handle_at", { 0 }, 0 },
 	[305] = { NULL, "clock_adjtime", { 0 }, 0 },
-	[306] = { NULL, "syncfs", { 0 }, 0 },
+	[306] = { (syscall_fn)sys_syncfs, "syncfs", { A_FD }, 1 },
 	[307] = { (syscall_fn)sys_sendmmsg, "sendmmsg", { A_FD, A_PTR, A_UINT, A_HEX }, 4 },
 	[308] = { NULL, "setns", { 0 }, 0 },
 	[309] = { (syscall_fn)sys_getcpu, "getcpu", { A_PTR, A_PTR, A_PTR }, 3 },

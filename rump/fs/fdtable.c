@@ -61,6 +61,7 @@ int fd_close(int fd)
 	spin_unlock(&fd_lock);
 	if (!f)
 		return -EBADF;
+	lock_release_posix(f);
 	file_put(f);
 	return 0;
 }
@@ -104,7 +105,10 @@ int fd_dup3(int oldfd, int newfd, int flags)
 	spin_unlock(&fd_lock);
 	if (!f)
 		return -EBADF;
-	file_put(old);
+	if (old) {
+		lock_release_posix(old);
+		file_put(old);
+	}
 	return newfd;
 }
 

@@ -1,6 +1,6 @@
 /* Open file descriptions: references, the generic read/write/seek paths,
  * and the file ops shared by regular files and directories of every fs. */
-#include "fs.h"
+#include "notify.h"
 
 #define EPOLLIN 0x001
 #define EPOLLOUT 0x004
@@ -31,11 +31,15 @@ void file_get(struct file *f)
 static void file_free(struct file *f, bool locked)
 {
 	pollhead_release(&f->poll);      /* epoll items and poll() waiters let go first */
+	lock_release_file(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (f->inode) {
 		if (!locked)
 			vfs_lock();
+		f->inode->nopen--;
+		if (notify_active())
+			notify_close(f);
 		inode_put(f->inode);
 		if (!locked)
 			vfs_unlock();
@@ -67,6 +71,7 @@ struct file *file_open_inode(struct inode *ino, unsigned flags, const char *path
 		return NULL;
 	f->path = path ? strdup(path) : NULL;
 	inode_get(ino);
+	ino->nopen++;
 	f->inode = ino;
 	return f;
 }
@@ -230,21 +235,43 @@ unsigned file_poll(struct file *f)
 /* Data moves without the VFS lock: BUF may be app memory (see fs.h). */
 static long ifile_read(struct file *f, void *buf, size_t n, off_t *pos)
 {
-	long r = iop_read(f->inode, buf, n, *pos);
-	if (r > 0)
+	long r = dio_check(f, buf, n, *pos);
+	if (r)
+		return r;
+	r = iop_read(f->inode, buf, n, *pos);
+	if (r > 0) {
 		*pos += r;
+		notify_access(f);
+	}
 	return r;
 }
 
+/* O_SYNC and O_DSYNC (whose bit O_SYNC includes): what was written is
+ * committed by the fs's fsync before the call returns. */
 static long ifile_write(struct file *f, const void *buf, size_t n, off_t *pos)
 {
-	return iop_write(f->inode, buf, n, pos, (f->flags & O_APPEND) != 0);
+	long r = dio_check(f, buf, n, *pos);
+	if (r)
+		return r;
+	r = iop_write(f->inode, buf, n, pos, (f->flags & O_APPEND) != 0);
+	if (r > 0)
+		notify_modify(f);
+	if (r > 0 && (f->flags & O_DSYNC)) {
+		vfs_lock();
+		int err = iop_fsync(f->inode);
+		vfs_unlock();
+		if (err)
+			r = err;
+	}
+	return r;
 }
 
 static int ifile_readdir(struct file *f, off_t *pos, struct dir_ctx *c)
 {
 	vfs_lock();
 	int r = iop_readdir(f->inode, pos, c);
+	if (r >= 0)
+		notify_access(f);          /* every getdents, the last empty one too, as Linux's iterate_dir */
 	vfs_unlock();
 	return r;
 }

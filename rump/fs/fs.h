@@ -8,6 +8,7 @@
 
 struct mount;
 struct iattr;
+struct inode_notify;
 
 /* What a filesystem does with its inodes. Every member is optional; the
  * iop_* wrappers in ops.c decide once what a missing one means (-EROFS on a
@@ -41,6 +42,9 @@ struct inode_ops {
 	/* A new name DIR/NAME for TARGET (same mount, not a directory, checked;
 	 * NAME absent, checked): the fs raises TARGET's nlink and its ctime. */
 	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+	/* O_TMPFILE: a new nameless inode of MODE (nlink 0) on DIR's fs, *OUT
+	 * referenced; missing: the open answers -EOPNOTSUPP. */
+	int (*tmpfile)(struct inode *dir, uint32_t mode, struct inode **out);
 	/* ---- memory mappings (rump/mm/vm.c). Both optional: without map_page,
 	 * MAP_SHARED|PROT_WRITE answers -ENODEV and other file mappings copy the
 	 * file into private pages at first touch. ----
@@ -77,6 +81,9 @@ struct inode {
 	const struct file_ops *fops; /* for character devices: how open files behave */
 	void *priv;                  /* the filesystem's */
 	struct inode *hnext;         /* inode cache chain (icache users only) */
+	bool linkable;               /* nlink 0 but linkat may name it (O_TMPFILE without O_EXCL) */
+	struct inode_notify *notify; /* inotify watches and parent hint (notify.c), or NULL */
+	int nopen;                   /* open descriptions on it (VFS lock): IN_DELETE_SELF waits for 0 */
 	int nmaps;                   /* regions mapping it (vm.c; atomic): truncate unmaps when > 0 */
 };
 
@@ -85,6 +92,9 @@ struct fs_type {
 	const char *name;
 	int (*statfs)(struct mount *m, struct kstatfs *sf);   /* optional */
 	int (*sync)(struct mount *m);                        /* optional */
+	/* Regular files may be opened O_DIRECT (else -EINVAL, as Linux answers
+	 * for a filesystem without direct I/O). */
+	bool direct_io;
 };
 
 struct mount {
@@ -98,6 +108,9 @@ struct mount {
 	void *priv;                  /* the filesystem's */
 	char *path;                  /* where it is mounted (kmalloc'd), for /proc/mounts */
 	struct mount *next;
+	/* O_DIRECT transfers must align buffer, offset and length to this (a
+	 * power of two; statx's STATX_DIOALIGN), 0: any alignment (tmpfs). */
+	uint32_t dio_align;
 };
 
 /* ---- inode.c: the one VFS lock, a sleeping mutex ---- */
@@ -169,8 +182,10 @@ long iop_write(struct inode *ino, const void *buf, size_t n, off_t *pos, bool ap
 int iop_truncate(struct inode *ino, off_t size);
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
+int iop_setattr_event(struct inode *ino, uint32_t inotify_event);
 int iop_fsync(struct inode *ino);
 int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target);
+int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out);
 /* map_page's one gate: -ENODEV without it, -ENXIO (SIGBUS) for a page
  * wholly beyond the end of the file. */
 int iop_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out);
@@ -201,13 +216,23 @@ struct pc_page {
 #define PC_VALID 1
 #define PC_DIRTY 2
 #define PC_BUSY 4
+#define PC_JMETA 8   /* metadata of the running journal transaction: not written in place */
+#define PC_JCKPT 16  /* committed journaled metadata, not yet in place (the checkpoint's) */
 struct pcache_stats { uint64_t hits, misses, reads, evictions, pages, max_pages; };
 void pcache_init(size_t max_pages);
 /* Device page INDEX, read on a miss; pinned until pcache_put. */
 int pcache_get(struct blk_dev *d, uint64_t index, struct pc_page **out);
 void pcache_put(struct pc_page *p);
 void pcache_dirty(struct pc_page *p);
-int pcache_sync(struct blk_dev *d);            /* write back dirty pages */
+int pcache_sync(struct blk_dev *d);            /* write back dirty pages, then flush */
+/* Write back D's dirty pages that are not PC_JMETA, without a flush; with
+ * DATA_ONLY not the PC_JCKPT ones either. */
+int pcache_writeback(struct blk_dev *d, bool data_only);
+/* Make a pinned page running-transaction metadata (ON: PC_JMETA|PC_DIRTY and a
+ * pin of the journal's own) or release it after its commit (the pin dropped,
+ * the page left dirty and PC_JCKPT for write-back in place). pcache_dirty
+ * makes a page plain data again. */
+void pcache_jmeta(struct pc_page *p, bool on);
 /* Copy N bytes at device byte offset OFF through the cache. */
 int pcache_read(struct blk_dev *d, uint64_t off, void *buf, size_t n);
 int pcache_write(struct blk_dev *d, uint64_t off, const void *buf, size_t n);
@@ -223,8 +248,19 @@ int procfs_mount(uint64_t dev, struct mount **out);
  * unattached mount with st_dev DEV, read-only if RO. Each logs why it failed. */
 int ext2_mount_volume(const char *source, bool ro, uint64_t dev, struct mount **out);
 int v9fs_mount_tag(const char *tag, bool ro, uint64_t dev, struct mount **out);
+/* overlay.c: a writable tmpfs layer over LOWER (mounted, unattached), st_dev DEV
+ * (the upper tmpfs takes DEV + 1, seen nowhere). */
+int overlay_mount(struct mount *lower, uint64_t dev, struct mount **out);
+struct mount *overlay_lower(struct mount *m);  /* its lower mount; M if not an overlay */
+/* overlay_copy.c, VFS lock not held: copy SIZE bytes of FROM's data into TO
+ * (holes kept), and the tree below directory FROM into directory TO. */
+int fs_copy_data(struct inode *from, struct inode *to, uint64_t size);
+int fs_seed_tree(struct inode *from, struct inode *to, int depth);
 /* volumes.c: mount what the kernel command line's mount= tokens name. */
 int vfs_mount_volumes(void);
 
 /* ---- open.c ---- */
 int umask_get(void);                       /* the file mode creation mask */
+/* O_DIRECT alignment for a transfer of N bytes at OFF through BUF on F:
+ * -EINVAL when its mount's dio_align is not met (ext4's answer). */
+int dio_check(struct file *f, const void *buf, size_t n, off_t off);

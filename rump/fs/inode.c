@@ -1,6 +1,6 @@
 /* Inodes: allocation, references, the inode cache for numbered filesystems,
  * and the one VFS lock. */
-#include "fs.h"
+#include "notify.h"
 #include "../include/arch.h"
 
 /* The VFS lock serialises namespace changes, inode state and fs metadata.
@@ -51,6 +51,8 @@ void inode_put(struct inode *ino)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = ino->hnext;
+	if (ino->notify)
+		notify_evict(ino);
 	if (ino->ops && ino->ops->evict)
 		ino->ops->evict(ino);
 	else

@@ -232,13 +232,14 @@ int k_ftruncate(int fd, off_t len)
 	return err;
 }
 
-/* fsync/fdatasync: a missing member means nothing needs writing. */
+/* fsync/fdatasync: files with no fsync member (pipes, sockets, character
+ * devices) answer -EINVAL, as Linux's vfs_fsync_range. */
 int k_fsync(int fd)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
 		return -EBADF;
-	int err = (f->flags & O_PATH) ? -EBADF : f->ops->fsync ? f->ops->fsync(f) : 0;
+	int err = (f->flags & O_PATH) ? -EBADF : f->ops->fsync ? f->ops->fsync(f) : -EINVAL;
 	file_put(f);
 	return err;
 }
@@ -312,4 +313,147 @@ long k_getdents64(int fd, void *buf, size_t n)
 	}
 	file_put(f);
 	return r;
+}
+
+/* ND's last component must be a free name to create (Linux's filename_create):
+ * -EEXIST for ".", "..", "/" or a name in use, then -ENOENT for a trailing
+ * slash on a name that is not there. VFS lock held. */
+static int name_free(struct nameidata *nd)
+{
+	if (nd->last_kind != LAST_NORM)
+		return -EEXIST;
+	struct inode *ino;
+	int err = lookup_one(nd->ino, nd->last, nd->lastlen, &ino);
+	if (!err) {
+		inode_put(ino);
+		return -EEXIST;
+	}
+	if (err != -ENOENT)
+		return err;
+	return nd->trailing_slash ? -ENOENT : 0;
+}
+
+/* linkat: a new name NEWPATH for the inode OLDPATH names (a symlink itself
+ * unless AT_SYMLINK_FOLLOW; DIRFD's file with AT_EMPTY_PATH and ""). */
+int k_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct nameidata on, nn;
+	memset(&nn, 0, sizeof(nn));
+	unsigned wf = ((flags & AT_SYMLINK_FOLLOW) ? WALK_FOLLOW : 0) | ((flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0);
+	vfs_lock();
+	int err = path_walk(olddirfd, oldpath, wf, &on);
+	if (err || (err = path_walk(newdirfd, newpath, WALK_PARENT, &nn)))
+		goto out;
+	if ((err = name_free(&nn)))
+		goto out;
+	struct inode *target = on.ino;
+	if (target->mnt != nn.ino->mnt)
+		err = -EXDEV;
+	else if (target->mnt->rdonly)
+		err = -EROFS;
+	else if (S_ISDIR(target->mode))
+		err = -EPERM;
+	else if (target->nlink == 0 && !target->linkable)
+		err = -ENOENT;      /* unlinked, or an O_TMPFILE opened with O_EXCL */
+	else if ((err = iop_link(nn.ino, nn.last, nn.lastlen, target)) == 0 && target->linkable)
+		target->linkable = false;
+out:
+	nd_done(&on);
+	nd_done(&nn);
+	vfs_unlock();
+	return err;
+}
+
+/* mknodat: a regular file, FIFO, socket or device node (created even for
+ * devices we have no driver for: opening one answers -ENXIO, as Linux does). */
+int k_mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)
+{
+	uint32_t type = mode & S_IFMT;
+	if (type == 0)
+		type = S_IFREG;
+	if (type == S_IFDIR)
+		return -EPERM;
+	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR && type != S_IFBLK)
+		return -EINVAL;
+	struct nameidata nd;
+	vfs_lock();
+	int err = path_walk(dirfd, path, WALK_PARENT, &nd);
+	if (!err)
+		err = name_free(&nd);
+	if (!err) {
+		struct inode *ino;
+		uint32_t perm = mode & 07777 & ~(uint32_t)umask_get();
+		err = iop_create(nd.ino, nd.last, nd.lastlen, type | perm, &ino);
+		if (!err) {
+			if (type == S_IFCHR || type == S_IFBLK) {
+				ino->rdev = dev;
+				err = iop_setattr(ino);
+			}
+			inode_put(ino);
+		}
+	}
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
+/* Write back every mount that can be written back (sync, and syncfs's fs). VFS lock held. */
+static int sync_mount(struct mount *m)
+{
+	return m->type->sync && !m->rdonly ? m->type->sync(m) : 0;
+}
+
+/* sync: every filesystem; errors are not reported (as Linux's sync). */
+void k_sync(void)
+{
+	vfs_lock();
+	for (struct mount *m = mount_first(); m; m = m->next)
+		sync_mount(m);
+	vfs_unlock();
+}
+
+/* syncfs: the filesystem FD is on (pipes and sockets: nothing to do). */
+int k_syncfs(int fd)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	int err = 0;
+	vfs_lock();
+	if (f->flags & O_PATH)
+		err = -EBADF;
+	else if (f->inode)
+		err = sync_mount(f->inode->mnt);
+	vfs_unlock();
+	file_put(f);
+	return err;
+}
+
+#define SYNC_FILE_RANGE_WAIT_BEFORE 1
+#define SYNC_FILE_RANGE_WRITE 2
+#define SYNC_FILE_RANGE_WAIT_AFTER 4
+
+/* sync_file_range: Linux only starts or waits for writeback of the range,
+ * promising nothing about metadata; with a write-through or memory fs
+ * there is nothing to start, so the checks are the whole call. */
+int k_sync_file_range(int fd, off_t off, off_t n, unsigned flags)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	int err = 0;
+	if (f->flags & O_PATH)
+		err = -EBADF;
+	else if (flags & ~(unsigned)(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
+		err = -EINVAL;
+	else if (off < 0 || n < 0 || (n > 0 && off > INT64_MAX - n))
+		err = -EINVAL;
+	else if (!f->inode || (!S_ISREG(f->inode->mode) && !S_ISDIR(f->inode->mode) && !S_ISLNK(f->inode->mode) && !S_ISBLK(f->inode->mode)))
+		err = -ESPIPE;
+	else if (flags & SYNC_FILE_RANGE_WRITE)
+		err = f->ops->fsync ? f->ops->fsync(f) : 0;
+	file_put(f);
+	return err;
 }

@@ -1,6 +1,6 @@
 /* Opening files, and the calls that look at an inode through a path:
  * stat, statx, access, readlink, statfs, utimensat, chmod, chdir, getcwd. */
-#include "fs.h"
+#include "notify.h"
 #include "../include/vm.h"
 
 static int vfs_umask = 022;      /* one process for now */
@@ -17,8 +17,10 @@ int umask_get(void)
 	return __atomic_load_n(&vfs_umask, __ATOMIC_ACQUIRE);
 }
 
-/* The final component of an O_CREAT open: an existing inode or a new file. VFS lock held. */
-static int open_create(int dirfd, const char *path, int flags, int mode, struct nameidata *nd, struct inode **out)
+/* The final component of an O_CREAT open: an existing inode or a new file
+ * (*CREATED then true). VFS lock held. */
+static int open_create(int dirfd, const char *path, int flags, int mode, struct nameidata *nd, struct inode **out,
+		       bool *created)
 {
 	int err = path_walk(dirfd, path, WALK_PARENT, nd);
 	for (;;) {
@@ -33,6 +35,7 @@ static int open_create(int dirfd, const char *path, int flags, int mode, struct 
 					 S_IFREG | ((uint32_t)mode & 07777 & ~(uint32_t)vfs_umask), &ino);
 			if (err)
 				return err;
+			*created = true;
 		} else if (err) {
 			return err;
 		} else if (flags & O_EXCL) {
@@ -56,25 +59,61 @@ static int open_create(int dirfd, const char *path, int flags, int mode, struct 
 	}
 }
 
+#define O_TMPFILE_ONLY (O_TMPFILE & ~O_DIRECTORY)
+
+/* O_TMPFILE: a nameless regular file in the directory PATH names; linkat can
+ * name it later unless O_EXCL. */
+static int open_tmpfile(int dirfd, const char *path, int flags, int mode, struct file **out)
+{
+	struct nameidata nd;
+	struct inode *ino = NULL;
+	vfs_lock();
+	int err = path_walk(dirfd, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
+	if (!err)
+		err = iop_tmpfile(nd.ino, S_IFREG | ((uint32_t)mode & 07777 & ~(uint32_t)vfs_umask), &ino);
+	if (!err) {
+		ino->linkable = !(flags & O_EXCL);
+		/* what /proc/self/fd shows for it, as Linux's "#ino (deleted)" */
+		char name[40];
+		size_t n = (size_t)snprintf(name, sizeof(name), "#%llu (deleted)", (unsigned long long)ino->ino);
+		err = path_append(nd.path, &nd.plen, name, n);
+	}
+	if (!err) {
+		unsigned keep = (unsigned)flags & ~(unsigned)(O_TMPFILE_ONLY | O_DIRECTORY | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+		*out = file_open_inode(ino, keep, nd.path);
+		if (!*out)
+			err = -ENOMEM;
+	}
+	inode_put(ino);
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
 /* Open PATH from DIRFD with Linux open flags; *OUT gets a new description. */
 int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **out)
 {
-	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP;
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (flags & O_TMPFILE_ONLY) {
+		/* Linux's build_open_flags: exactly O_TMPFILE (no O_CREAT), writable */
+		if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY)
+			return -EINVAL;
+		return open_tmpfile(dirfd, path, flags, mode, out);
+	}
 	int acc = flags & O_ACCMODE;
 	if (acc == 3)
 		return -EINVAL;
 	struct nameidata nd;
 	struct inode *ino = NULL;
+	bool created = false;
 	int err;
-	bool trunc = (flags & O_TRUNC) && acc != O_RDONLY;
-	if (trunc)
+	bool may_trunc = (flags & O_TRUNC) && acc != O_RDONLY;
+	if (may_trunc)
 		vm_regions_lock();   /* before the VFS lock: see iop_truncate */
 	vfs_lock();
 	if (flags & O_CREAT) {
-		err = open_create(dirfd, path, flags, mode, &nd, &ino);
+		err = open_create(dirfd, path, flags, mode, &nd, &ino, &created);
 	} else {
 		unsigned wf = (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW;
 		if (flags & O_DIRECTORY)
@@ -88,6 +127,7 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 	if (err)
 		goto out;
 	err = 0;
+	bool trunc = false;
 	if (S_ISLNK(ino->mode) && !(flags & O_PATH))
 		err = -ELOOP;
 	else if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
@@ -102,19 +142,27 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 	else if (ino->mnt->rdonly && (S_ISREG(ino->mode) || S_ISDIR(ino->mode)) &&
 		 (acc != O_RDONLY || (flags & O_TRUNC)))
 		err = -EROFS;
-	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY)
-		err = iop_truncate(ino, 0);
+	else if ((flags & O_DIRECT) && (!S_ISREG(ino->mode) || !ino->mnt->type->direct_io))
+		err = -EINVAL;
+	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY && !created)
+		trunc = true;              /* a file just made is empty: Linux does not truncate it (no IN_MODIFY) */
 	if (!err) {
 		unsigned keep = (unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 		*out = file_open_inode(ino, keep, nd.path);
 		if (!*out)
 			err = -ENOMEM;
 	}
+	if (!err) {
+		notify_open(*out);
+		/* After the open, as Linux's do_open: inotify sees IN_OPEN, then IN_MODIFY. */
+		if (trunc && (err = iop_truncate(ino, 0)))
+			file_put_locked(*out);
+	}
 	inode_put(ino);
 out:
 	nd_done(&nd);
 	vfs_unlock();
-	if (trunc)
+	if (may_trunc)
 		vm_regions_unlock();
 	if (!err && (*out)->ops->open && (err = (*out)->ops->open(*out)))
 		file_put(*out);
@@ -188,10 +236,12 @@ static struct kstatx_timestamp stx_time(struct ktimespec t)
 	return (struct kstatx_timestamp){ t.sec, (uint32_t)t.nsec, 0 };
 }
 
-/* statx: everything we know, whatever MASK asks. */
+#define STATX_DIOALIGN 0x2000u
+
+/* statx: everything we know; direct I/O alignment only when MASK asks, for
+ * regular files on a filesystem that needs it (Linux's ext4; tmpfs has none). */
 int k_statx(int dirfd, const char *path, int flags, unsigned mask, struct kstatx *stx)
 {
-	(void)mask;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
 		return -EINVAL;
 	if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
@@ -200,7 +250,14 @@ int k_statx(int dirfd, const char *path, int flags, unsigned mask, struct kstatx
 	bool btime = false;
 	struct ktimespec bt = { 0, 0 };
 	uint64_t mnt_id = 0;
+	uint32_t dio = 0;
 	int err = empty_path_stat(dirfd, path, flags, &st);
+	if (!err && (mask & STATX_DIOALIGN) && dirfd != AT_FDCWD) {
+		struct file *f = fd_file(dirfd);
+		if (f && f->inode && S_ISREG(f->inode->mode) && f->inode->mnt->type->direct_io)
+			dio = f->inode->mnt->dio_align;
+		file_put(f);
+	}
 	if (err == -ENOENT) {
 		struct nameidata nd;
 		vfs_lock();
@@ -210,6 +267,8 @@ int k_statx(int dirfd, const char *path, int flags, unsigned mask, struct kstatx
 			btime = nd.ino->has_btime;
 			bt = nd.ino->btime;
 			mnt_id = nd.ino->mnt->id;
+			if ((mask & STATX_DIOALIGN) && S_ISREG(nd.ino->mode) && nd.ino->mnt->type->direct_io)
+				dio = nd.ino->mnt->dio_align;
 		}
 		nd_done(&nd);
 		vfs_unlock();
@@ -236,6 +295,10 @@ int k_statx(int dirfd, const char *path, int flags, unsigned mask, struct kstatx
 	stx->stx_dev_major = dev_major(st.st_dev);
 	stx->stx_dev_minor = dev_minor(st.st_dev);
 	stx->stx_mnt_id = mnt_id;
+	if (dio) {
+		stx->stx_mask |= STATX_DIOALIGN;
+		stx->stx_dio_mem_align = stx->stx_dio_offset_align = dio;
+	}
 	return 0;
 }
 
@@ -360,7 +423,10 @@ static int set_times(struct inode *ino, const struct ktimespec *times)
 			*dst = times[k];
 	}
 	ino->ctime = now;
-	return iop_setattr(ino);
+	/* Both times: IN_ATTRIB; one (the other UTIME_OMIT): IN_ACCESS or IN_MODIFY. */
+	uint32_t event = !times || (times[0].nsec != UTIME_OMIT && times[1].nsec != UTIME_OMIT) ? IN_ATTRIB
+			 : times[0].nsec != UTIME_OMIT ? IN_ACCESS : IN_MODIFY;
+	return iop_setattr_event(ino, event);
 }
 
 /* utimensat/futimens: PATH NULL means DIRFD itself. */
@@ -430,6 +496,71 @@ int k_fchmodat(int dirfd, const char *path, int mode)
 	nd_done(&nd);
 	vfs_unlock();
 	return err;
+}
+
+/* Change INO's owner (-1 keeps each): Linux's chown_common, for root (who
+ * has CAP_CHOWN and CAP_FSETID): a non-directory loses S_ISUID, and S_ISGID
+ * when group-exec is set (else it marks mandatory locking and stays). VFS lock held. */
+static int set_owner(struct inode *ino, uint32_t uid, uint32_t gid)
+{
+	if (ino->mnt->rdonly)
+		return -EROFS;
+	if (uid != (uint32_t)-1)
+		ino->uid = uid;
+	if (gid != (uint32_t)-1)
+		ino->gid = gid;
+	if (!S_ISDIR(ino->mode)) {
+		ino->mode &= ~(uint32_t)04000;
+		if ((ino->mode & 02010) == 02010)
+			ino->mode &= ~(uint32_t)02000;
+	}
+	ino->ctime = time_now();
+	return iop_setattr(ino);
+}
+
+/* fchownat/chown/lchown: AT_SYMLINK_NOFOLLOW acts on a symlink itself. */
+int k_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)
+{
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct nameidata nd;
+	vfs_lock();
+	int err = walk_at(dirfd, path, flags, &nd);
+	if (!err)
+		err = set_owner(nd.ino, uid, gid);
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
+int k_fchown(int fd, uint32_t uid, uint32_t gid)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	vfs_lock();
+	int err = (f->flags & O_PATH) ? -EBADF : f->inode ? set_owner(f->inode, uid, gid) : -EINVAL;
+	vfs_unlock();
+	file_put(f);
+	return err;
+}
+
+/* See vfs.h: Linux's FMODE_CAN_ODIRECT. Files without an inode keep the
+ * flag as before (Linux's pipes take it for packet mode, not modelled). */
+bool file_can_direct(struct file *f)
+{
+	return !f->inode || (S_ISREG(f->inode->mode) && f->inode->mnt->type->direct_io);
+}
+
+/* O_DIRECT alignment (see fs.h); a transfer on a file without it passes. */
+int dio_check(struct file *f, const void *buf, size_t n, off_t off)
+{
+	if (!(f->flags & O_DIRECT) || !f->inode)
+		return 0;
+	uint64_t a = f->inode->mnt->dio_align;
+	if (!a)
+		return 0;
+	return (((uintptr_t)buf | (uint64_t)n | (uint64_t)off) & (a - 1)) ? -EINVAL : 0;
 }
 
 /* getcwd: the canonical cwd path and its length with the NUL. */

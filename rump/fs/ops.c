@@ -1,7 +1,8 @@
 /* The one place where a missing or refused inode operation is decided:
  * read-only mounts answer -EROFS for every change, a filesystem without a
- * namespace operation -EPERM, anything else as Linux does for that call. */
-#include "fs.h"
+ * namespace operation -EPERM, anything else as Linux does for that call.
+ * Every filesystem passes here, so the inotify hooks (notify.h) live here too. */
+#include "notify.h"
 #include "../include/vm.h"
 
 int iop_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
@@ -10,7 +11,10 @@ int iop_lookup(struct inode *dir, const char *name, size_t len, struct inode **o
 		return -ENOTDIR;
 	if (!dir->ops->lookup)
 		return -ENOENT;
-	return dir->ops->lookup(dir, name, len, out);
+	int err = dir->ops->lookup(dir, name, len, out);
+	if (!err && notify_active())
+		notify_lookup(dir, name, len, *out);
+	return err;
 }
 
 /* -EROFS on a read-only mount, -EPERM if the fs cannot change its namespace. */
@@ -24,43 +28,80 @@ static int may_change(struct inode *dir, const void *member)
 int iop_create(struct inode *dir, const char *name, size_t len, uint32_t mode, struct inode **out)
 {
 	int err = may_change(dir, (const void *)dir->ops->create);
-	return err ? err : dir->ops->create(dir, name, len, mode, out);
+	if (!err && !(err = dir->ops->create(dir, name, len, mode, out)) && notify_active())
+		notify_create(dir, name, len, *out, false);
+	return err;
 }
 
 int iop_mkdir(struct inode *dir, const char *name, size_t len, uint32_t mode)
 {
 	int err = may_change(dir, (const void *)dir->ops->mkdir);
-	return err ? err : dir->ops->mkdir(dir, name, len, mode);
+	if (!err && !(err = dir->ops->mkdir(dir, name, len, mode)) && notify_active())
+		notify_create(dir, name, len, NULL, true);
+	return err;
 }
 
 int iop_symlink(struct inode *dir, const char *name, size_t len, const char *target)
 {
 	int err = may_change(dir, (const void *)dir->ops->symlink);
-	return err ? err : dir->ops->symlink(dir, name, len, target);
+	if (!err && !(err = dir->ops->symlink(dir, name, len, target)) && notify_active())
+		notify_create(dir, name, len, NULL, false);
+	return err;
 }
 
 int iop_unlink(struct inode *dir, const char *name, size_t len)
 {
 	int err = may_change(dir, (const void *)dir->ops->unlink);
-	return err ? err : dir->ops->unlink(dir, name, len);
+	if (err)
+		return err;
+	struct inode *victim = notify_peek(dir, name, len);
+	if (!(err = dir->ops->unlink(dir, name, len)) && victim)
+		notify_remove(dir, name, len, victim, false);
+	inode_put(victim);
+	return err;
 }
 
 int iop_rmdir(struct inode *dir, const char *name, size_t len)
 {
 	int err = may_change(dir, (const void *)dir->ops->rmdir);
-	return err ? err : dir->ops->rmdir(dir, name, len);
+	if (err)
+		return err;
+	struct inode *victim = notify_peek(dir, name, len);
+	if (!(err = dir->ops->rmdir(dir, name, len)) && victim)
+		notify_remove(dir, name, len, victim, true);
+	inode_put(victim);
+	return err;
 }
 
 int iop_rename(struct inode *odir, const char *on, size_t ol, struct inode *ndir, const char *nn, size_t nl, unsigned flags)
 {
 	int err = may_change(odir, (const void *)odir->ops->rename);
-	return err ? err : odir->ops->rename(odir, on, ol, ndir, nn, nl, flags);
+	if (err)
+		return err;
+	struct inode *src = notify_peek(odir, on, ol), *dst = src ? notify_peek(ndir, nn, nl) : NULL;
+	if (!(err = odir->ops->rename(odir, on, ol, ndir, nn, nl, flags)) && src)
+		notify_rename(odir, on, ol, ndir, nn, nl, src, dst, flags);
+	inode_put(src);
+	inode_put(dst);
+	return err;
 }
 
 int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target)
 {
 	int err = may_change(dir, (const void *)dir->ops->link);
-	return err ? err : dir->ops->link(dir, name, len, target);
+	if (!err && !(err = dir->ops->link(dir, name, len, target)) && notify_active())
+		notify_link(dir, name, len, target);
+	return err;
+}
+
+/* Linux's vfs_tmpfile: a filesystem without the member answers -EOPNOTSUPP. */
+int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out)
+{
+	if (dir->mnt->rdonly)
+		return -EROFS;
+	if (!dir->ops->tmpfile)
+		return -EOPNOTSUPP;
+	return dir->ops->tmpfile(dir, mode, out);
 }
 
 long iop_readlink(struct inode *ino, char *buf, size_t n)
@@ -106,7 +147,10 @@ int iop_truncate(struct inode *ino, off_t size)
 	 * there is then SIGBUS, as on Linux), so the fs may free them. */
 	if (__atomic_load_n(&ino->nmaps, __ATOMIC_ACQUIRE))
 		vm_unmap_file(ino, ((uint64_t)size + PAGE_SIZE - 1) / PAGE_SIZE);
-	return ino->ops->truncate(ino, size);
+	int err = ino->ops->truncate(ino, size);
+	if (!err && notify_active())
+		notify_inode(ino, IN_MODIFY);
+	return err;
 }
 
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
@@ -116,9 +160,19 @@ int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 	return dir->ops->readdir(dir, pos, c);
 }
 
+/* Persist attribute changes; inotify hears EVENT (IN_ATTRIB, or for a
+ * utimensat that set one time only IN_ACCESS or IN_MODIFY, as Linux's fsnotify_change). */
+int iop_setattr_event(struct inode *ino, uint32_t event)
+{
+	int err = ino->ops->setattr ? ino->ops->setattr(ino) : 0;
+	if (!err && notify_active())
+		notify_inode(ino, event);
+	return err;
+}
+
 int iop_setattr(struct inode *ino)
 {
-	return ino->ops->setattr ? ino->ops->setattr(ino) : 0;
+	return iop_setattr_event(ino, IN_ATTRIB);
 }
 
 int iop_fsync(struct inode *ino)

@@ -350,7 +350,7 @@ int gen_mounts(struct pbuf *b, const struct pctx *c)
 		struct mount *m = mount_first();
 		for (int j = 0; j < k; j++)
 			m = m->next;
-		const char *type = m->type->name, *src = m == root_mount ? "/dev/root" : type;
+		const char *type = m->type->name, *src = m == root_mount && strcmp(type, "overlay") ? "/dev/root" : type;
 		pb_printf(b, "%s %s %s %s 0 0\n", src, m->path ? m->path : "/", type, m->rdonly ? "ro" : "rw");
 	}
 	vfs_unlock();

@@ -29,7 +29,7 @@ static long link_self(char *buf, const struct pctx *c);
 static long link_thread_self(char *buf, const struct pctx *c);
 
 enum {
-	N_ROOT, N_PID, N_FD, N_FDINFO, N_TASK, N_TID, N_SYS, N_SYS_KERNEL, N_SYS_RANDOM, N_SYS_VM, N_SYS_FS,
+	N_ROOT, N_PID, N_FD, N_FDINFO, N_TASK, N_TID, N_SYS, N_SYS_KERNEL, N_SYS_RANDOM, N_SYS_VM, N_SYS_FS, N_SYS_FS_INOTIFY,
 	N_SYS_NET, N_SYS_NET_CORE, N_FIRST_LEAF
 };
 
@@ -50,6 +50,7 @@ static const struct pnode nodes[] = {
 	[N_SYS_RANDOM] = P_DIR("random", N_SYS_KERNEL),
 	[N_SYS_VM] = P_DIR("vm", N_SYS),
 	[N_SYS_FS] = P_DIR("fs", N_SYS),
+	[N_SYS_FS_INOTIFY] = P_DIR("inotify", N_SYS_FS),
 	[N_SYS_NET] = P_DIR("net", N_SYS),
 	[N_SYS_NET_CORE] = P_DIR("core", N_SYS_NET),
 	/* /proc */
@@ -102,6 +103,9 @@ static const struct pnode nodes[] = {
 	P_FILE("overcommit_memory", N_SYS_VM, gen_zero_line),
 	P_FILE("file-max", N_SYS_FS, gen_file_max),
 	P_FILE("nr_open", N_SYS_FS, gen_nr_open),
+	P_FILE("max_queued_events", N_SYS_FS_INOTIFY, gen_inotify_queued),
+	P_FILE("max_user_instances", N_SYS_FS_INOTIFY, gen_inotify_instances),
+	P_FILE("max_user_watches", N_SYS_FS_INOTIFY, gen_inotify_watches),
 	P_FILE("somaxconn", N_SYS_NET_CORE, gen_somaxconn),
 };
 #define NNODES ((int)ARRAY_SIZE(nodes))

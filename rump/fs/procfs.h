@@ -58,6 +58,10 @@ int gen_boot_id(struct pbuf *b, const struct pctx *c);
 int gen_uuid(struct pbuf *b, const struct pctx *c);
 int gen_entropy(struct pbuf *b, const struct pctx *c);
 int gen_fdinfo(struct pbuf *b, const struct pctx *c);
+/* inotify.c: /proc/sys/fs/inotify limits. */
+int gen_inotify_watches(struct pbuf *b, const struct pctx *c);
+int gen_inotify_instances(struct pbuf *b, const struct pctx *c);
+int gen_inotify_queued(struct pbuf *b, const struct pctx *c);
 
 /* Symlink targets, written to BUF (PATH_MAX); length or -errno. VFS lock held. */
 long link_fd(char *buf, const struct pctx *c);

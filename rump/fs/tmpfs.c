@@ -197,6 +197,31 @@ static int tmpfs_symlink(struct inode *dir, const char *name, size_t len, const 
 	return 0;
 }
 
+/* A new name for TARGET (checked by the VFS: not a directory, same fs, NAME free). */
+static int tmpfs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	int err = dir_alive(dir);
+	if (err || (err = add_entry(dir, name, len, target)))
+		return err;
+	target->nlink++;
+	target->ctime = time_now();
+	return 0;
+}
+
+/* O_TMPFILE: an inode no directory names, alive while open. */
+static int tmpfs_tmpfile(struct inode *dir, uint32_t mode, struct inode **out)
+{
+	int err = dir_alive(dir);
+	if (err)
+		return err;
+	struct inode *i = tmpfs_new_inode(dir->mnt, mode);
+	if (!i)
+		return -ENOMEM;
+	i->nlink = 0;
+	*out = i;
+	return 0;
+}
+
 static int tmpfs_unlink(struct inode *dir, const char *name, size_t len)
 {
 	struct tmpfs_dirent *prev, *e = find(dir, name, len, &prev);
@@ -528,7 +553,8 @@ static int tmpfs_statfs(struct mount *m, struct kstatfs *sf)
 	return 0;
 }
 
-static const struct fs_type tmpfs_type = { .name = "tmpfs", .statfs = tmpfs_statfs };
+/* Linux's tmpfs takes O_DIRECT opens since 6.6 (any alignment). */
+static const struct fs_type tmpfs_type = { .name = "tmpfs", .statfs = tmpfs_statfs, .direct_io = true };
 
 static const struct inode_ops tmpfs_iops = {
 	.lookup = tmpfs_lookup,
@@ -544,6 +570,8 @@ static const struct inode_ops tmpfs_iops = {
 	.truncate = tmpfs_truncate,
 	.readdir = tmpfs_readdir,
 	.evict = tmpfs_evict,
+	.link = tmpfs_link,
+	.tmpfile = tmpfs_tmpfile,
 	.map_page = tmpfs_map_page,
 };
 

@@ -1,5 +1,6 @@
-/* Bringing the VFS up: the page cache, the root fs, /tmp, /run, /dev, and
- * the console as fds 0, 1, 2. */
+/* Bringing the VFS up: the page cache, the root fs (the image's ext2 under a
+ * writable overlay, or read-only), /tmp and /run seeded with the image's own
+ * files there, /dev, and the console as fds 0, 1, 2. */
 #include "fs.h"
 #include "../include/mm.h"
 #include "../include/pci.h"
@@ -11,6 +12,7 @@
 #define DEV_PROC makedev64(0, 22)
 #define DEV_SHM makedev64(0, 24)
 #define DEV_RUN makedev64(0, 25)
+#define DEV_OVERLAY makedev64(0, 31)  /* its upper tmpfs is (0, 32), seen nowhere */
 
 /* Mount M on directory PATH of the tree built so far. */
 static int mount_at(struct mount *m, const char *path)
@@ -27,6 +29,25 @@ static int mount_at(struct mount *m, const char *path)
 	if (err)
 		kprintf("vfs: cannot mount %s on %s (error %d)\n", m->type->name, path, err);
 	return err;
+}
+
+/* Copy the image's directory /NAME into tmpfs M mounted over it: a tmpfs
+ * over /tmp must not hide the files the image carries there. */
+static void seed(struct mount *m, const char *name)
+{
+	struct inode *src;
+	vfs_lock();
+	int err = iop_lookup(overlay_lower(root_mount)->root, name, strlen(name), &src);
+	vfs_unlock();
+	if (err)
+		return;
+	if (S_ISDIR(src->mode))
+		err = fs_seed_tree(src, m->root, 0);
+	vfs_lock();
+	inode_put(src);
+	vfs_unlock();
+	if (err)
+		kprintf("vfs: copying the image's /%s into its tmpfs stopped (error %d)\n", name, err);
 }
 
 /* Open PATH and install it as the lowest free fd (0, 1, 2 in order at boot). */
@@ -54,8 +75,14 @@ int vfs_init(void)
 	struct mount *root = NULL, *m;
 	int err;
 	if (disk) {
-		err = ext2_mount(disk, DEV_ROOT, &root);
-		if (err)
+		struct mount *image;
+		if ((err = ext2_mount(disk, DEV_ROOT, &image)))
+			return err;
+		/* readonly-root: the ext2 itself, unless mount= points may have to
+		 * be made; then the overlay, turned read-only once they are. */
+		if (boot_opts.readonly_root && !boot_opts.nmounts)
+			root = image;
+		else if ((err = overlay_mount(image, DEV_OVERLAY, &root)))
 			return err;
 	} else {
 		kprintf("vfs: no disk: the root is an empty tmpfs\n");
@@ -77,12 +104,12 @@ int vfs_init(void)
 		err = mount_at(m, "/dev");
 	if (err)
 		return err;
-	if (!tmpfs_mount(DEV_TMPFS, &m))
-		mount_at(m, "/tmp");   /* a root fs without /tmp still boots */
+	if (!tmpfs_mount(DEV_TMPFS, &m) && !mount_at(m, "/tmp"))   /* a root fs without /tmp still boots */
+		seed(m, "tmp");
 	if (!tmpfs_mount(DEV_SHM, &m))
 		mount_at(m, "/dev/shm");
-	if (!tmpfs_mount(DEV_RUN, &m))
-		mount_at(m, "/run");   /* resolv.conf, written by the network (rump/net/ipconfig.c) */
+	if (!tmpfs_mount(DEV_RUN, &m) && !mount_at(m, "/run"))
+		seed(m, "run");    /* resolv.conf is written later, by the network (rump/net/ipconfig.c) */
 	if (!procfs_mount(DEV_PROC, &m))
 		mount_at(m, "/proc");  /* nor does one without /proc */
 	/* Volumes and host directories come last: their mount points may lie
@@ -90,6 +117,8 @@ int vfs_init(void)
 	 * stops the boot rather than leave the program writing into memory. */
 	if ((err = vfs_mount_volumes()))
 		return err;
+	if (boot_opts.readonly_root)
+		root_mount->rdonly = true;   /* the mount points exist now */
 	console_input_start();
 	if ((err = install_console("/dev/ttyS0", 0)) || (err = install_console("/dev/ttyS0", 1)) ||
 	    (err = install_console("/dev/ttyS1", 2)))

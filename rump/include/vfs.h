@@ -293,4 +293,47 @@ int k_fstatfs(int fd, struct kstatfs *sf);
 int k_utimensat(int dirfd, const char *path, const struct ktimespec *times, int flags);
 int k_fchmod(int fd, int mode);
 int k_fchmodat(int dirfd, const char *path, int mode);
+/* inotify (rump/fs/inotify.c): FLAGS O_NONBLOCK|O_CLOEXEC; PATH kernel memory. */
+int k_inotify_init1(int flags);
+int k_inotify_add_watch(int fd, const char *path, uint32_t mask);
+int k_inotify_rm_watch(int fd, int wd);
 long k_getdents64(int fd, void *buf, size_t n);
+
+/* ---- links, owners, device nodes, syncing (rump/fs/namespace.c, open.c) ---- */
+int k_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
+int k_mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev);
+int k_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags);
+int k_fchown(int fd, uint32_t uid, uint32_t gid);
+void k_sync(void);
+int k_syncfs(int fd);
+int k_sync_file_range(int fd, off_t off, off_t n, unsigned flags);
+/* May F be switched to O_DIRECT (F_SETFL)? Not a directory, device or a
+ * file on a filesystem without direct I/O. */
+bool file_can_direct(struct file *f);
+
+/* ---- advisory locks (rump/fs/lock.c) ---- */
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+enum { LK_FLOCK, LK_POSIX, LK_OFD };
+/* A byte range [start, end] (end INT64_MAX: to the end of file, however long),
+ * as struct flock describes it once resolved against l_whence. */
+struct lock_range {
+	int type;                  /* F_RDLCK, F_WRLCK, F_UNLCK */
+	int64_t start, end;
+	int32_t pid;               /* lock_record_get: the holder's, -1 for an OFD lock */
+};
+/* flock(2) on F: TYPE F_RDLCK (LOCK_SH), F_WRLCK (LOCK_EX) or F_UNLCK; waits
+ * if WAIT (-EINTR on a signal), else -EAGAIN on a conflict. */
+int lock_flock(struct file *f, int type, bool wait);
+/* Set (or with F_UNLCK clear) a record lock of KIND (LK_POSIX, LK_OFD) on F,
+ * splitting and merging the owner's ranges; waiting as lock_flock. */
+int lock_record_set(struct file *f, const struct lock_range *r, int kind, bool wait);
+/* F_GETLK/F_OFD_GETLK: R becomes the first lock that would block R, or its
+ * type F_UNLCK if none would. An F_UNLCK query (OFD only, Linux 6.x) asks
+ * for a lock of R's own owner overlapping it instead. */
+int lock_record_get(struct file *f, struct lock_range *r, int kind);
+/* F's last reference is going: its flock and OFD locks go. */
+void lock_release_file(struct file *f);
+/* The process closed an fd of F: its POSIX locks on that file go (POSIX). */
+void lock_release_posix(struct file *f);

@@ -21,6 +21,7 @@
 /* Device types */
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_9P 9
 
 /* ---- split virtqueues (virtqueue.c) ---- */
 struct vring_desc { uint64_t addr; uint32_t len; uint16_t flags; uint16_t next; };
@@ -107,6 +108,7 @@ static inline bool virtio_has(const struct virtio_dev *vd, int bit) { return vd-
 
 /* Device drivers (probe: 0 = bound). */
 int virtio_blk_probe(struct virtio_dev *vd);
+int virtio_9p_probe(struct virtio_dev *vd);
 
 /* virtio_mmio.c: record a virtio_mmio.device=SIZE@ADDR:IRQ value from the
  * kernel command line (before the heap exists); probe them (from pci_init). */

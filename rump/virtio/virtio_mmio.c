@@ -268,7 +268,8 @@ static int mmio_probe(const struct mmio_dev *d, bool quiet)
 		return -ENODEV;
 	}
 	int (*driver_probe)(struct virtio_dev *) = type == VIRTIO_ID_BLOCK ? virtio_blk_probe :
-						      type == VIRTIO_ID_NET ? virtio_net_probe : NULL;
+						      type == VIRTIO_ID_NET ? virtio_net_probe :
+						      type == VIRTIO_ID_9P ? virtio_9p_probe : NULL;
 	if (!driver_probe)
 		return -ENODEV;          /* an empty slot (type 0), or no driver for it */
 	struct vmmio *m = kzalloc(sizeof(*m));

@@ -383,7 +383,8 @@ static int vp_probe(struct pci_dev *d)
 {
 	uint32_t type = device_type(d);
 	int (*driver_probe)(struct virtio_dev *) = type == VIRTIO_ID_BLOCK ? virtio_blk_probe :
-						      type == VIRTIO_ID_NET ? virtio_net_probe : NULL;
+						      type == VIRTIO_ID_NET ? virtio_net_probe :
+						      type == VIRTIO_ID_9P ? virtio_9p_probe : NULL;
 	if (!driver_probe)
 		return -ENODEV;          /* no driver for it (yet) */
 	struct vpci *p = kzalloc(sizeof(*p));

@@ -57,6 +57,8 @@ export const inspectCommand: Command = {
       ...(m.memory ? ([["memory", m.memory]] as [string, string][]) : []),
       ...(m.cpus ? ([["cpus", String(m.cpus)]] as [string, string][]) : []),
       ...(m.network !== undefined ? ([["network", describeNetwork(m.network)]] as [string, string][]) : []),
+      ...(m.volumes?.length ? ([["volumes", m.volumes.join(", ")]] as [string, string][]) : []),
+      ...(m.readOnly ? ([["root", "read-only (no writable layer)"]] as [string, string][]) : []),
       ["files", `${m.files.length}`],
       ["sizes", formatBreakdown(sizes)],
     ];

@@ -16,7 +16,7 @@ export const psCommand: Command = {
   options: [
     { name: "all", short: "a", description: "show exited VMs too" },
     { name: "output", value: "table|json", description: "the format (default table)" },
-    { name: "json", description: "the same as --output json: an array of {name, image, state, status, exitCode, pid, ports, memory, cpus, created}" },
+    { name: "json", description: "the same as --output json: an array of {name, image, state, status, exitCode, pid, ports, mounts, memory, cpus, created}" },
   ],
   async run(args, ctx) {
     const output = stringOpt(args, "output") ?? (flag(args, "json") ? "json" : "table");
@@ -43,20 +43,24 @@ function toJson(i: Instance) {
     exitCode: i.exit?.kind === "exit" ? i.exit.code : null,
     pid: i.state === "running" ? i.record.pid : null,
     ports: i.record.ports.map(formatForward),
+    mounts: i.record.mounts ?? [],
     memory: i.record.memory,
     cpus: i.record.cpus,
     created: i.record.created,
   };
 }
 
+/** The MOUNTS column appears only when some VM listed has a volume or host directory. */
 function table(list: Instance[]): string {
+  const mounts = list.some((i) => (i.record.mounts ?? []).length > 0);
   const rows = [
-    ["NAME", "IMAGE", "STATUS", "PORTS", "CREATED"],
+    ["NAME", "IMAGE", "STATUS", "PORTS", ...(mounts ? ["MOUNTS"] : []), "CREATED"],
     ...list.map((i) => [
       i.record.name,
       i.record.imageLabel,
       describeState(i),
       i.record.ports.map(formatForward).join(", ") || "-",
+      ...(mounts ? [(i.record.mounts ?? []).join(", ") || "-"] : []),
       `${age(i.record.created)} ago`,
     ]),
   ];

@@ -1,7 +1,7 @@
 // `uninode run`: boot a program (built into the cache first) or an image file.
 
 import { randomBytes } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { flag, listOpt, stringOpt, type ParsedArgs } from "../args.js";
 import { UninodeError, UsageError } from "../errors.js";
@@ -14,6 +14,10 @@ import { imageNetwork, ipToken } from "../vm/ip-token.js";
 import { runNetwork } from "../vm/run-network.js";
 import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
 import { checkName, formatForward, type InstanceRecord } from "../vm/instances.js";
+import { checkMachineRoom, formatMount, mergeMounts, parseMountSpec, planMounts, resolveMounts, type Mount, type MountPlan, type MountSpec } from "../vm/mounts.js";
+import { checkVolumeDisk, findVolume, volumesDir } from "../vm/volumes.js";
+import { processStart, VolumeLock } from "../vm/volume-locks.js";
+import { readSuperblock } from "../vm/superblock.js";
 import { cachedImage, cachedKernel } from "../cache.js";
 import { DigestCache } from "../image/digest-cache.js";
 import { prepareBuild } from "../image/build.js";
@@ -38,6 +42,8 @@ export const runCommand: Command = {
     { command: "uninode run --exec node -- -e \"console.log(process.version)\"", description: "the host's node, evaluating a line of JavaScript in a VM" },
     { command: "uninode run --exec node -- script.js", description: "./script.js is copied to /app/script.js and run there" },
     { command: "uninode run --timeout 30 --verbose app.img", description: "boot an image built with `uninode build`, showing the kernel log" },
+    { command: "uninode run -v dbdata:/var/lib/mysql mariadb", description: "attach the volume dbdata (uninode volume create dbdata) read-write at /var/lib/mysql" },
+    { command: "uninode run -v ./uploads:/app/uploads:ro express-hello", description: "share the host directory ./uploads read-only at /app/uploads (virtio-9p)" },
   ],
   notes: [
     "The thing to run is an app directory (built first, as `uninode build` would, and cached by content), an image " +
@@ -47,6 +53,10 @@ export const runCommand: Command = {
     "ARGS after -- replace the image's arguments, as `docker run IMAGE ARGS` does: for an app, the config's \"args\" " +
       "after the entry file (node, its options and the entry stay); for a program, argv[1] on. Nothing after -- keeps " +
       "the image's. They travel on the kernel command line, which holds about 1000 bytes with the -e values.",
+    "-v attaches a named volume (NAME:/PATH, see `uninode volume`) or shares a host directory (./DIR:/PATH or " +
+      "/abs/DIR:/PATH); :ro makes it read-only. They add to the config's \"volumes\", and a -v at a mount point the " +
+      "config also uses replaces that entry, as `docker compose run -v` does. A volume attached read-write is locked " +
+      "to this VM; read-only attachments may share one. At most 16 in all.",
     ARGUMENT_FILES_NOTE,
   ],
   options: [
@@ -61,8 +71,10 @@ export const runCommand: Command = {
     { name: "gateway", value: "ADDRESS", description: "with --ip: the default route" },
     { name: "dns", value: "ADDRESS", repeatable: true, description: "a DNS server for /etc/resolv.conf, over DHCP's or the image's (at most two)" },
     { name: "network", value: "user|tap:IFNAME|none", description: "the VM's network: QEMU's user network (the default; -p publishes ports), a tap device you created and wired into the host's network (the VM has its own address there), or none" },
+    { name: "volume", short: "v", value: "SOURCE:/PATH[:ro]", repeatable: true, description: "attach the named volume SOURCE, or share the host directory SOURCE (./DIR, /DIR), at /PATH (repeatable; :ro for read-only)" },
+    { name: "read-only", description: "keep the image's root read-only: no writable layer over it (also the config's \"readOnly\")" },
     { name: "detach", short: "d", description: "start the VM in the background and print its name (see ps, logs, stop, rm)" },
-    { name: "json", description: "with -d: print {name, id, image, pid, ports, memory, cpus} as JSON; a failure is {\"error\": {\"code\", \"message\"}}" },
+    { name: "json", description: "with -d: print {name, id, image, pid, ports, mounts, memory, cpus} as JSON; a failure is {\"error\": {\"code\", \"message\"}}" },
     { name: "name", value: "NAME", description: "name a detached VM (default: the image's name and a few random letters)" },
     { name: "timeout", value: "SECONDS", description: "stop the VM after this long and exit with status 124" },
     { name: "trace", description: "log every system call (strace-style) on stderr" },
@@ -87,6 +99,8 @@ export const runCommand: Command = {
     if (published.length > 0 && netChoice.kind !== "user") {
       throw new UsageError(`-p publishes ports through QEMU's user network; with --network ${netChoice.kind === "tap" ? `tap:${netChoice.ifname} reach the VM at its own address instead` : "none the VM has no network"}.`);
     }
+    const cliMounts = listOpt(args, "volume").map((v) => parseMountSpec(v, ctx.cwd));
+    mergeMounts([], cliMounts);          // a repeated mount point is reported before anything is built
     const detach = flag(args, "detach");
     const nameOpt = stringOpt(args, "name");
     if (nameOpt !== undefined) {
@@ -99,15 +113,34 @@ export const runCommand: Command = {
 
     const { image, bootEnv, bootArgs } = await imageToRun(args, ctx, report);
     const ipTok = ipToken(runNetwork(imageNetwork(image.manifest), netFlags)) ?? "";
-    const cmdline = [trace ? "trace" : "", ipTok, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)].filter((t) => t !== "").join(" ");
-    checkKernelCmdline(cmdline, { machine, detached: detach });
     const meta = image.manifest as ManifestMeta;
+    const mounts = await resolveMounts(mergeMounts(configMounts(meta), cliMounts), async (name) => {
+      const v = await findVolume(name, ctx.env).catch(async (err: unknown) => {
+        // docker users write `-v uploads:/x` meaning a directory; a bare name is a volume here too.
+        if ((await stat(path.resolve(ctx.cwd, name)).catch(() => undefined))?.isDirectory() && err instanceof UninodeError) {
+          throw new UninodeError(err.code, `${err.message.replace(/\.$/, "")}; to share the directory ${name} instead, write ./${name}.`);
+        }
+        throw err;
+      });
+      await checkVolumeDisk(v);
+      return v.file;
+    });
+    const readOnlyRoot = flag(args, "read-only") || meta.readOnly === true;
+    const writeLogDir = ctx.env["UNINODE_VOLUME_WRITE_LOG"];
+    const mountPlan: MountPlan = planMounts(mounts, writeLogDir ? path.resolve(writeLogDir) : undefined);
+    for (const v of mountPlan.volumes) if (v.writeLog) await writeFile(v.writeLog, "");   // blklogwrites opens, never creates
+    const cmdline = [trace ? "trace" : "", ipTok, readOnlyRoot ? "readonly-root" : "", ...mountPlan.tokens, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)]
+      .filter((t) => t !== "")
+      .join(" ");
+    checkKernelCmdline(cmdline, { machine, detached: detach, extraDevices: mountPlan.volumes.length + mountPlan.shares.length });
+    if (mounts.length > 0) report.progress(`mounting ${mounts.map(formatMount).join(", ")}`);
     const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));
     const cpus = cpusOpt ?? (typeof meta.cpus === "number" ? meta.cpus : 1);
     const forwards: PortForward[] =
       published.length > 0 || !Array.isArray(meta.ports) || netChoice.kind !== "user"
         ? published
         : meta.ports.map((p) => ({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: p.host, guestPort: p.guest }));
+    checkMachineRoom(machine, netChoice.kind !== "none", mounts.length);
     if (netChoice.kind === "tap") await checkTap(netChoice.ifname);
     const network: NetworkConfig | undefined =
       netChoice.kind === "user" ? { forwards } : netChoice.kind === "tap" ? { tap: netChoice.ifname } : undefined;
@@ -123,27 +156,44 @@ export const runCommand: Command = {
       const { startDetached } = await import("../vm/detached.js");
       const label = imageLabel(args);
       const name = nameOpt ?? `${defaultNameBase(image, label)}-${randomBytes(2).toString("hex")}`;
-      const record = await startDetached({
-        name,
-        imageLabel: label,
-        kernel,
-        root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
-        memory,
-        cpus,
-        ...(machine ? { machine } : {}),
-        accel: choice.accel,
-        cmdline,
-        forwards,
-        ...(network ? { network } : {}),
-        env: ctx.env,
-        debug: report.debug,
-        ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
-      });
+      const locks = await lockVolumes(mounts, label, ctx.env, name);
+      let record: InstanceRecord;
+      try {
+        record = await startDetached({
+          name,
+          imageLabel: label,
+          kernel,
+          root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
+          memory,
+          cpus,
+          ...(machine ? { machine } : {}),
+          accel: choice.accel,
+          cmdline,
+          forwards,
+          ...(network ? { network } : {}),
+          volumes: mountPlan.volumes,
+          shares: mountPlan.shares,
+          mounts: mounts.map(formatMount),
+          env: ctx.env,
+          debug: report.debug,
+          ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
+        });
+        // The VM outlives this process: its QEMU holds the volumes from now on.
+        const qemuStart = await processStart(record.pid);
+        for (const l of locks) {
+          if (qemuStart !== undefined) await l.moveTo(record.pid, qemuStart, name);
+          else await l.release();
+        }
+      } catch (err) {
+        for (const l of locks) await l.release();
+        throw err;
+      }
       ctx.stdout.write(json ? JSON.stringify(detachedJson(record)) + "\n" : `${record.name}\n`);
       return 0;
     }
 
     const { runVm } = await import("../vm/launch.js");
+    const locks = await lockVolumes(mounts, imageLabel(args), ctx.env);
     // Ctrl-C (or SIGTERM) is passed to the program, as a terminal would, so a server can shut
     // down by itself; a second one, or a program still running 10 s later, stops QEMU cleanly
     // (the VM is gone before we exit 130) rather than orphaning it.
@@ -176,6 +226,8 @@ export const runCommand: Command = {
         accel: choice.accel,
         cmdline,
         ...(network ? { network } : {}),
+        volumes: mountPlan.volumes,
+        shares: mountPlan.shares,
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
         signal: abort.signal,
         onSignalSender: (send) => (sendToProgram = send),
@@ -194,6 +246,7 @@ export const runCommand: Command = {
       }
       throw err;
     } finally {
+      for (const l of locks) await l.release();
       booting.cancel();
       if (grace) clearTimeout(grace);
       process.off("SIGINT", onSignal);
@@ -265,6 +318,37 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
   return { image, bootEnv: appEnv, bootArgs };
 }
 
+/** The image's config "volumes" (host directories were made absolute when it was built). */
+function configMounts(meta: ManifestMeta): MountSpec[] {
+  return (meta.volumes ?? []).map((v) => parseMountSpec(v, "/", "The image's config volume"));
+}
+
+/** Locks every volume the VM attaches, for this process (moved to QEMU's for a detached VM), before
+ * QEMU starts: a conflict is our sentence, not QEMU's image-lock error. All or none are taken. */
+async function lockVolumes(mounts: readonly Mount[], label: string, env: NodeJS.ProcessEnv, vm?: string): Promise<VolumeLock[]> {
+  const start = await processStart(process.pid);
+  if (start === undefined) throw new Error("cannot read this process's start time from /proc");
+  const taken: VolumeLock[] = [];
+  try {
+    for (const m of mounts) {
+      if (m.kind !== "volume") continue;
+      const holder = { label, pid: process.pid, start, readOnly: m.readOnly, ...(vm !== undefined ? { vm } : {}) };
+      taken.push(await VolumeLock.take(m.name, path.join(volumesDir(env), m.name), holder));
+      // With the lock held no VM writes it, so the flag is not a writer's mount in progress.
+      if (m.readOnly && (await readSuperblock(m.file))?.needsRecovery) {
+        throw new UninodeError(
+          "VOLUME_NEEDS_RECOVERY",
+          `The volume ${m.name} was not unmounted cleanly and its journal must be replayed, which a read-only attachment cannot do; attach it read-write once (-v ${m.name}:${m.target}), then :ro works.`,
+        );
+      }
+    }
+  } catch (err) {
+    for (const l of taken) await l.release();
+    throw err;
+  }
+  return taken;
+}
+
 /** env=NAME=VALUE kernel command-line tokens; spaces, '%' and non-ASCII are %-escaped. */
 export function bootEnvTokens(env: string[]): string[] {
   return env.map((kv) => "env=" + percentEscape(kv));
@@ -272,7 +356,7 @@ export function bootEnvTokens(env: string[]): string[] {
 
 /** `run -d --json`: what a script needs to reach and manage the VM (ports as `ps` shows them). */
 function detachedJson(r: InstanceRecord) {
-  return { name: r.name, id: r.id, image: r.imageLabel, pid: r.pid, ports: r.ports.map(formatForward), memory: r.memory, cpus: r.cpus };
+  return { name: r.name, id: r.id, image: r.imageLabel, pid: r.pid, ports: r.ports.map(formatForward), mounts: r.mounts ?? [], memory: r.memory, cpus: r.cpus };
 }
 
 /** What the user asked to run, for `ps`: the tag, file or directory, or --exec PROGRAM. */

@@ -115,6 +115,8 @@ function makeManifest(plan: ImagePlan, entries: PlanEntry[], digests: Map<string
     ...(plan.meta?.memory !== undefined ? { memory: plan.meta.memory } : {}),
     ...(plan.meta?.cpus !== undefined ? { cpus: plan.meta.cpus } : {}),
     ...(plan.meta?.network !== undefined ? { network: plan.meta.network } : {}),
+    ...(plan.meta?.volumes !== undefined ? { volumes: plan.meta.volumes } : {}),
+    ...(plan.meta?.readOnly !== undefined ? { readOnly: plan.meta.readOnly } : {}),
     files,
   };
 }

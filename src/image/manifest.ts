@@ -19,6 +19,10 @@ export interface ManifestMeta {
   cpus?: number;
   /** The VM's IPv4 configuration (the config's "network"): `run` passes it as the kernel's ip=. */
   network?: NetworkConfig;
+  /** The config's "volumes", SOURCE:/PATH[:ro], host directories made absolute at build time. */
+  volumes?: string[];
+  /** The config's "readOnly": no writable layer over the root (`run --read-only`). */
+  readOnly?: boolean;
 }
 
 export interface ManifestFile {

@@ -3,6 +3,7 @@
 
 import { isIPv4, isIPv6 } from "node:net";
 import { UninodeError } from "../errors.js";
+import { mergeMounts, parseMountSpec } from "../vm/mounts.js";
 
 export interface AppConfig {
   /** The file node runs, relative to the app directory. */
@@ -26,6 +27,11 @@ export interface AppConfig {
   hosts?: Record<string, string>;
   /** Libraries opened with dlopen: sonames ("libvips-cpp.so.42") or absolute host paths. */
   libs?: string[];
+  /** What `run` attaches, as -v: "NAME:/PATH[:ro]" (a volume) or "./DIR:/PATH[:ro]" (a host
+   * directory, relative to the app directory). */
+  volumes?: string[];
+  /** No writable layer over the image's root (`run --read-only`). */
+  readOnly?: boolean;
 }
 
 /**
@@ -110,6 +116,27 @@ const FIELDS: Record<keyof AppConfig, FieldCheck> = {
         throw new ConfigError(`${w}[${i}] must be a library name such as "libvips-cpp.so.42" or an absolute host path, got ${show(lib)}.`);
       }
     });
+    return v;
+  },
+  volumes: (v, w) => {
+    if (!Array.isArray(v)) throw new ConfigError(`${w} must be a list such as ["dbdata:/var/lib/mysql", "./uploads:/app/uploads:ro"], got ${show(v)}.`);
+    const specs = v.map((spec, i) => {
+      if (typeof spec !== "string") throw new ConfigError(`${w}[${i}] must be a string such as "dbdata:/var/lib/mysql", got ${show(spec)}.`);
+      try {
+        return parseMountSpec(spec, "/", `${w}[${i}]`);
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
+    });
+    try {
+      mergeMounts(specs, []);
+    } catch (err) {
+      throw new ConfigError((err as Error).message.replace("The image's config", w));
+    }
+    return v;
+  },
+  readOnly: (v, w) => {
+    if (typeof v !== "boolean") throw new ConfigError(`${w} must be true or false, got ${show(v)}.`);
     return v;
   },
 };

@@ -13,6 +13,7 @@ import type { App } from "./app.js";
 import { productionDependencies, type DepSet } from "./deps.js";
 import { isIgnored, loadIgnore, mayReinclude, type IgnoreRules } from "./ignore.js";
 import type { NodeRuntime } from "./runtime.js";
+import { parseMountSpec } from "../vm/mounts.js";
 
 export const NODE_IMAGE_PATH = "/usr/local/bin/node";
 
@@ -145,8 +146,18 @@ export async function planApp(app: App, o: PackOptions): Promise<{ plan: ImagePl
     ...(app.config.memory !== undefined ? { memory: app.config.memory } : {}),
     ...(app.config.cpus !== undefined ? { cpus: app.config.cpus } : {}),
     ...(app.config.network !== undefined ? { network: app.config.network } : {}),
+    ...(app.config.volumes !== undefined ? { volumes: app.config.volumes.map((v) => absoluteMountSpec(v, app.dir)) } : {}),
+    ...(app.config.readOnly !== undefined ? { readOnly: app.config.readOnly } : {}),
   };
   return { plan, summary: { ignoreFile: ignore.source, appFiles, deps, addons: addons.map((a) => a.rel), skippedAddons } };
+}
+
+/** A config "volumes" entry with its host directory made absolute (relative to the app directory),
+ * so `run` by tag or image file finds the same directory the config meant. */
+function absoluteMountSpec(spec: string, appDir: string): string {
+  const m = parseMountSpec(spec, appDir);
+  if (m.kind === "volume") return spec;
+  return `${path.resolve(appDir, m.source)}:${m.target}${m.readOnly ? ":ro" : ""}`;
 }
 
 type Found = { type: "file"; hostPath: string; mode: number } | { type: "dir"; mode: number } | { type: "symlink"; target: string };

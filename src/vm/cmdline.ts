@@ -10,8 +10,9 @@ export const KERNEL_CMDLINE_MAX = 1023;
 /** The kernel keeps at most this many env= tokens (boot_options.env). */
 export const MAX_BOOT_ENV = 32;
 /** What is added after the CLI's tokens: microvm's QEMU appends ` virtio_mmio.device=512@0x…:N`
- * (about 40 bytes) for each of the disk and the NIC; a detached VM gets ` stdin=null`. */
-const MICROVM_RESERVE = 2 * 40;
+ * (about 40 bytes) for each virtio device (the root disk, the NIC, each volume and host directory);
+ * a detached VM gets ` stdin=null`. */
+const MICROVM_DEVICE_RESERVE = 40;
 const DETACHED_RESERVE = " stdin=null".length;
 
 /** Bytes that are spaces, '%' or outside printable ASCII become %XX (the kernel's percent_decode). */
@@ -29,6 +30,8 @@ export function bootArgTokens(args: readonly string[]): string[] {
 export interface CmdlineContext {
   machine?: MachineType | undefined;
   detached?: boolean;
+  /** Virtio devices beyond the root disk and the NIC (volumes, host directories). */
+  extraDevices?: number;
 }
 
 /** Throws a UsageError when `cmdline` (the CLI's part) would not reach the kernel whole. */
@@ -37,11 +40,12 @@ export function checkKernelCmdline(cmdline: string, c: CmdlineContext = {}): voi
   if (envCount > MAX_BOOT_ENV) {
     throw new UsageError(`An image's environment can be changed by at most ${MAX_BOOT_ENV} -e values at boot, got ${envCount}; build the rest into the image.`);
   }
-  const room = KERNEL_CMDLINE_MAX - (c.machine === "microvm" ? MICROVM_RESERVE : 0) - (c.detached ? DETACHED_RESERVE : 0);
+  const microvm = c.machine === "microvm" ? (2 + (c.extraDevices ?? 0)) * MICROVM_DEVICE_RESERVE : 0;
+  const room = KERNEL_CMDLINE_MAX - microvm - (c.detached ? DETACHED_RESERVE : 0);
   const length = Buffer.byteLength(cmdline, "utf8");
   if (length > room) {
     throw new UsageError(
-      `The arguments after -- and the -e values take ${length} bytes on the kernel command line, which holds ${room}; shorten them, or build them into the image.`,
+      `The arguments after --, the -e values and the mount points take ${length} bytes on the kernel command line, which holds ${room}; shorten them, or build them into the image.`,
     );
   }
 }

@@ -22,8 +22,19 @@ import {
   type Instance,
   type InstanceRecord,
 } from "./instances.js";
+import { qemuFailure } from "./launch.js";
 import { QmpClient } from "./qmp.js";
-import { type MachineType, QEMU_BINARY, buildQemuArgs, renderCommandLine, type NetworkConfig, type PortForward, type RootDisk } from "./qemu-args.js";
+import {
+  type HostShare,
+  type MachineType,
+  QEMU_BINARY,
+  buildQemuArgs,
+  renderCommandLine,
+  type NetworkConfig,
+  type PortForward,
+  type RootDisk,
+  type VolumeDisk,
+} from "./qemu-args.js";
 
 export interface StartOptions {
   name: string;
@@ -39,6 +50,11 @@ export interface StartOptions {
   forwards: PortForward[];
   /** The NIC; none when absent (`run --network none`). */
   network?: NetworkConfig;
+  /** Volumes (vdb, vdc, ...) and host directories, as planMounts made them. */
+  volumes?: VolumeDisk[];
+  shares?: HostShare[];
+  /** What is attached, as `ps` shows it (formatMount). */
+  mounts?: string[];
   env: NodeJS.ProcessEnv;
   debug: (message: string) => void;
   searchPath?: string;
@@ -87,6 +103,8 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
       qmpSocket: qmp,
       root: o.root,
       ...(o.network ? { network: o.network } : {}),
+      ...(o.volumes ? { volumes: o.volumes } : {}),
+      ...(o.shares ? { shares: o.shares } : {}),
     }),
     "-name", `uninode-${o.name}-${id}`,
   ];
@@ -119,6 +137,7 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
     memory: o.memory,
     cpus: o.cpus,
     ports: o.forwards,
+    ...(o.mounts !== undefined && o.mounts.length > 0 ? { mounts: o.mounts } : {}),
   };
   await writeFile(files.record, JSON.stringify(record, null, 2) + "\n");
 
@@ -129,7 +148,8 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
       // Ended already: keep the instance (ps shows how it ended) unless QEMU itself refused.
       if ((await stat(files.kernel).catch(() => undefined))?.size) return record;
       await rm(dir, { recursive: true, force: true });
-      throw new InstanceError("QEMU_FAILED", `QEMU could not start the VM: ${(said.at(-1) ?? "no message").replace(/^[^:]*: /, "")}.`);
+      const complaint = said.find((l) => l.startsWith(`${QEMU_BINARY}:`)) ?? said.at(-1) ?? "no message";
+      throw new InstanceError("QEMU_FAILED", qemuFailure(said, complaint));
     }
     try {
       (await QmpClient.connect(qmp, 1000)).close();

@@ -33,6 +33,8 @@ export interface InstanceRecord {
   memory: string;
   cpus: number;
   ports: PortForward[];
+  /** Attached volumes and host directories, SOURCE:/PATH[:ro] (absent when none). */
+  mounts?: string[];
 }
 
 export type InstanceState = "running" | "exited";

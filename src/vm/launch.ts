@@ -17,7 +17,16 @@ import {
   exitStatusOf,
   signalName,
 } from "./console.js";
-import { type MachineType, QEMU_BINARY, buildQemuArgs, renderCommandLine, type NetworkConfig, type RootDisk } from "./qemu-args.js";
+import {
+  type HostShare,
+  type MachineType,
+  QEMU_BINARY,
+  buildQemuArgs,
+  renderCommandLine,
+  type NetworkConfig,
+  type RootDisk,
+  type VolumeDisk,
+} from "./qemu-args.js";
 import { drained, openSerialSockets } from "./serial.js";
 
 export class VmError extends UninodeError {}
@@ -33,6 +42,9 @@ export interface RunVmOptions {
   cmdline: string;
   /** The guest's NIC on QEMU's user network, with published ports; none when absent. */
   network?: NetworkConfig;
+  /** Volumes (vdb, vdc, ...) and host directories, as planMounts made them. */
+  volumes?: VolumeDisk[];
+  shares?: HostShare[];
   /** Stop the VM after this many seconds (exit 124). */
   timeoutSeconds?: number;
   /** Aborting stops the VM (Ctrl-C: exit 130). */
@@ -60,6 +72,16 @@ const KERNEL_PREFIX = "[kernel] ";
 /** The kernel's first line on COM3: its UARTs are set up and may be sent input. */
 const READY_LINE = "uninode:ready";
 
+/** The sentence for a QEMU that refused to start, from what it said on stderr (`complaint` the
+ * line that matters). Its image-lock refusal names the file, not the option that opened it: a
+ * volume someone else uses past our own lock (volume-locks.ts). */
+export function qemuFailure(said: readonly string[], complaint: string): string {
+  const locked = said.some((l) => /Failed to get ".*" lock/.test(l));
+  const image = said.map((l) => /^Is another process using the image \[(.*)\]\?$/.exec(l)).find((m) => m !== null);
+  if (locked && image) return `QEMU could not lock ${image[1]}: another process (another VM?) is using it.`;
+  return `QEMU could not start the VM: ${complaint.replace(/^[^:]*: /, "")}.`;
+}
+
 /** Boots the VM and resolves with the program's exit status; abnormal ends throw VmError. */
 export async function runVm(o: RunVmOptions): Promise<number> {
   const qemu = await requireTool(QEMU_BINARY, o.searchPath);
@@ -75,6 +97,8 @@ export async function runVm(o: RunVmOptions): Promise<number> {
       serialSockets: { com1: serial.ports.com1.path, com2: serial.ports.com2.path, com3: serial.ports.com3.path },
       root: o.root,
       ...(o.network ? { network: o.network } : {}),
+      ...(o.volumes ? { volumes: o.volumes } : {}),
+      ...(o.shares ? { shares: o.shares } : {}),
     });
     o.debug(renderCommandLine(qemu, args));
 
@@ -210,7 +234,7 @@ export async function runVm(o: RunVmOptions): Promise<number> {
     // No record. If QEMU complained and the kernel never spoke, QEMU itself refused to run.
     const complaint = qemuSaid.find((l) => l.startsWith(`${QEMU_BINARY}:`) || /error/i.test(l));
     if (channel.bytesSeen === 0 && result.exitCode !== 0 && complaint !== undefined) {
-      throw new VmError("QEMU_FAILED", `QEMU could not start the VM: ${complaint.replace(/^[^:]*: /, "")}.`);
+      throw new VmError("QEMU_FAILED", qemuFailure(qemuSaid, complaint));
     }
     showReport();
     const how =

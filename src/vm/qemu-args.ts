@@ -55,6 +55,27 @@ export interface MachineConfig {
   root: RootDisk;
   /** No NIC when absent. */
   network?: NetworkConfig;
+  /** Named volumes, attached after the root disk in this order: the kernel sees vdb, vdc, ... */
+  volumes?: VolumeDisk[];
+  /** Host directories shared over virtio-9p. */
+  shares?: HostShare[];
+}
+
+/** A named volume's raw ext4 file, a further virtio-blk disk. */
+export interface VolumeDisk {
+  file: string;
+  readOnly: boolean;
+  /** Record every write and flush to this file (QEMU's blklogwrites, dm-log-writes format): the
+   * crash tests rebuild the disk at each flush from it. Set by UNINODE_VOLUME_WRITE_LOG. */
+  writeLog?: string;
+}
+
+/** A host directory the guest mounts by its virtio-9p mount tag. */
+export interface HostShare {
+  dir: string;
+  /** The mount_tag the kernel's mount=9p:TAG:PATH names. */
+  tag: string;
+  readOnly: boolean;
 }
 
 /** Values inside QEMU's key=value,... option syntax escape a comma by doubling it. */
@@ -81,7 +102,7 @@ function uartArgs(machine: MachineType): string[] {
   ];
 }
 
-function virtioDevice(machine: MachineType, kind: "blk" | "net"): string {
+function virtioDevice(machine: MachineType, kind: "blk" | "net" | "9p"): string {
   return machine === "microvm" ? `virtio-${kind}-device` : `virtio-${kind}-pci`;
 }
 
@@ -145,6 +166,52 @@ export function rootDiskArgs(root: RootDisk, machine: MachineType = "q35"): stri
   return ["-blockdev", blockdev, "-device", `${virtioDevice(machine, "blk")},drive=root`];
 }
 
+/** The disk name the kernel gives the Nth volume (0-based): vda is the root, so vdb, vdc, ... */
+export function volumeDiskName(index: number): string {
+  return "vd" + String.fromCharCode("b".charCodeAt(0) + index);
+}
+
+/** Each volume is one more virtio-blk device after the root's, so the kernel's probe order (PCI
+ * slot order on q35, which QEMU fills in command-line order; the virtio_mmio.device= list on
+ * microvm) names them vdb, vdc, ... in the order given here. */
+export function volumeDiskArgs(volumes: readonly VolumeDisk[], machine: MachineType = "q35"): string[] {
+  return volumes.flatMap((v, i) => {
+    const id = `vol${i}`;
+    // With a write log the raw format sits on blklogwrites, which writes through to the file.
+    const file = v.writeLog ? "file.file" : "file";
+    const blockdev = [
+      "driver=raw",
+      `node-name=${id}`,
+      ...(v.writeLog
+        ? ["file.driver=blklogwrites", "file.log.driver=file", `file.log.filename=${qemuOptValue(v.writeLog)}`, "file.log-sector-size=512"]
+        : []),
+      `${file}.driver=file`,
+      `${file}.filename=${qemuOptValue(v.file)}`,
+      // QEMU's image locks stay on (a second QEMU writing the same file is refused even if our
+      // own lock were bypassed). Cache mode is QEMU's default writeback (cache.direct=off,
+      // cache.no-flush=off): writes may sit in the host's page cache, but every flush the guest
+      // sends becomes an fdatasync of this file, so whatever the kernel's fsync acknowledged is
+      // on the host's disk. no-flush would break that promise; direct=on only costs speed.
+      "cache.direct=off",
+      "cache.no-flush=off",
+      ...(v.readOnly ? ["read-only=on"] : []),
+    ].join(",");
+    // write-cache=on makes the device offer VIRTIO_BLK_F_FLUSH, so the guest has a flush to send.
+    return ["-blockdev", blockdev, "-device", `${virtioDevice(machine, "blk")},drive=${id},write-cache=on`];
+  });
+}
+
+/** A host directory over virtio-9p (9P2000.L). security_model=none: files the guest creates belong
+ * to the user running QEMU, and ownership changes are not stored, which suits handing files in and
+ * out; it is not a durability path (QEMU serves it from the host's page cache). */
+export function hostShareArgs(shares: readonly HostShare[], machine: MachineType = "q35"): string[] {
+  return shares.flatMap((s, i) => {
+    const id = `fs${i}`;
+    const fsdev = ["local", `id=${id}`, `path=${qemuOptValue(s.dir)}`, "security_model=none", ...(s.readOnly ? ["readonly=on"] : [])].join(",");
+    return ["-fsdev", fsdev, "-device", `${virtioDevice(machine, "9p")},fsdev=${id},mount_tag=${qemuOptValue(s.tag)}`];
+  });
+}
+
 export function networkArgs(net: NetworkConfig, machine: MachineType = "q35"): string[] {
   const device = ["-device", `${virtioDevice(machine, "net")},netdev=net0`];
   if ("tap" in net) {
@@ -170,6 +237,8 @@ export function buildQemuArgs(cfg: MachineConfig): string[] {
     ...(cfg.qmpSocket ? qmpArgs(cfg.qmpSocket) : []),
     ...exitDeviceArgs(),
     ...rootDiskArgs(cfg.root, machine),
+    ...volumeDiskArgs(cfg.volumes ?? [], machine),
+    ...hostShareArgs(cfg.shares ?? [], machine),
     ...(cfg.network ? networkArgs(cfg.network, machine) : []),
   ];
 }

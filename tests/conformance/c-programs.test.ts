@@ -32,6 +32,8 @@ interface Case {
   hostArgs?: () => string[];
   imageArgs?: () => string[];
   adds?: () => string[];
+  /** -v HOSTDIR:PATH shares (host directories over virtio-9p). */
+  volumes?: () => string[];
   env?: Record<string, string>;
   memory?: string;
   libs?: string[];   // linked after the source: Debian's -dev packages (scripts/setup)
@@ -51,17 +53,24 @@ const cases: Case[] = [
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
   { name: "tcp_teardown" },
+  { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "inotify", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "shared_mmap", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "shared_mmap_race", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   // SQLite's WAL index is a shared writable mapping of the -shm file (libsqlite3-dev).
   { name: "sqlite_wal", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
   // LMDB maps its lock file shared read-write and its data file shared (MDB_WRITEMAP: writable) (liblmdb-dev).
   { name: "lmdb_maps", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-llmdb"] },
+  // The same operations in a host directory: on the host directly, in the image over virtio-9p.
+  { name: "dir_ops", hostArgs: () => [join(work, "dir-host")], imageArgs: () => ["/tmp/share"], volumes: () => [`${join(work, "dir-vm")}:/tmp/share`] },
 ];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "uninode-conf-"));
   await mkdir(join(work, "scratch"));
+  await mkdir(join(work, "dir-host"));
+  await mkdir(join(work, "dir-vm"));
   known = join(work, "known.txt");
   await writeFile(known, Array.from({ length: 3000 }, (_, i) => `known line ${i}\n`).join(""));
   tree = join(work, "tree");
@@ -86,6 +95,7 @@ function signalNumber(name: string): number {
 function imageRun(bin: string, c: Case) {
   const flags = ["run", "--exec", bin];
   for (const a of c.adds?.() ?? []) flags.push("--add", a);
+  for (const v of c.volumes?.() ?? []) flags.push("-v", v);
   for (const [k, v] of Object.entries(c.env ?? {})) flags.push("-e", `${k}=${v}`);
   if (c.memory) flags.push("-m", c.memory);
   flags.push("--timeout", "300", "--", ...(c.imageArgs ?? c.hostArgs)?.() ?? []);

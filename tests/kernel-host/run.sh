@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 PATH="$PATH:/usr/sbin:/sbin"
-for tool in gcc mke2fs debugfs; do
+for tool in gcc mke2fs debugfs e2fsck; do
 	command -v "$tool" >/dev/null || { echo "kernel-host: $tool not found (apt-get install gcc e2fsprogs)" >&2; exit 2; }
 done
 work="$(mktemp -d "${TMPDIR:-/tmp}/uninode-khost.XXXXXX")"
@@ -20,18 +20,20 @@ kflags="-std=c11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Werror -fno-strict-
 srcs=("$repo"/rump/fs/*.c "$repo/syscalls/fs.c" "$repo/syscalls/io.c")
 # pipes need the scheduler and pollheads, which the host shim does not model
 srcs=("${srcs[@]/*\/pipe.c/}")
-objs=()
+kobjs=()
 for s in "${srcs[@]}"; do
 	[ -n "$s" ] || continue
 	o="$work/$(basename "$(dirname "$s")")_$(basename "$s" .c).o"
 	gcc $kflags -c "$s" -o "$o"
-	objs+=("$o")
+	kobjs+=("$o")
 done
-for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_proc; do
+for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_proc test_locks test_notify test_jbd test_overlay; do
 	gcc -std=gnu11 -O1 -g -Wall -Werror -Wno-unused-parameter -Wno-format-truncation $san -I"$repo" -c "$here/$s.c" -o "$work/t_$s.o"
-	objs+=("$work/t_$s.o")
 done
-gcc $san "${objs[@]}" -o "$work/khost"
+t() { for s in "$@"; do echo "$work/t_$s.o"; done; }
+gcc $san "${kobjs[@]}" $(t shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_proc test_locks test_notify test_overlay) -o "$work/khost"
+# the journal's tests: their own volumes, made and checked with e2fsprogs
+gcc $san "${kobjs[@]}" $(t shim blkfile host test_jbd) -o "$work/jhost"
 
 # ---- the source tree ----
 src="$work/src"
@@ -66,6 +68,13 @@ printf 'l' >"$src/long/$(printf 'n%.0s' $(seq 1 255))"
 printf 'exec /app/bin/node\narg node\n' >"$src/.uninode/boot"
 printf '\177ELF' >"$src/app/bin/node"
 touch -d '2001-02-03 04:05:06' "$src/hello.txt"
+# what the overlay suite writes over, and the image's own /tmp files
+mkdir -p "$src/app/data" "$src/tmp/sub"
+printf '{"n":0}' >"$src/app/db.json"
+printf 'seeded\n' >"$src/tmp/seed.txt"; chmod 0640 "$src/tmp/seed.txt"
+touch -d '2002-03-04 05:06:07' "$src/tmp/seed.txt"
+printf 'inner\n' >"$src/tmp/sub/inner.txt"
+ln -s seed.txt "$src/tmp/seedlink"
 
 img="$work/root.img"
 mkimg() { # IMAGE SIZE SRC ARGS...: mke2fs, quiet unless it fails
@@ -91,4 +100,16 @@ expect="$work/debugfs.txt"
 } >"$work/cmds"
 debugfs -f "$work/cmds" "$img" >"$expect" 2>/dev/null
 
-"$work/khost" "$img" "$src" "$expect" "$img2" "$src2"
+sum_before="$(md5sum <"$img")"
+status=0
+"$work/khost" "$img" "$src" "$expect" "$img2" "$src2" >"$work/ro.out" || status=1
+"$work/khost" "$img" "$src" "$expect" "$img2" "$src2" overlay >"$work/ovl.out" || status=1
+# the overlay writes only to memory: the image is byte for byte what mke2fs made
+if [ "$(md5sum <"$img")" != "$sum_before" ] || ! e2fsck -fn "$img" >/dev/null 2>&1; then
+	echo "FAIL the image changed or does not check clean"; echo "0 passed, 1 failed" >>"$work/ovl.out"; status=1
+fi
+mkdir -p "$work/jbd"
+"$work/jhost" "$work/jbd" >"$work/jhost.out" || status=1
+grep -hv ' passed, ' "$work/ro.out" "$work/ovl.out" "$work/jhost.out"
+awk '/ passed, / { p += $1; f += $3 } END { printf "%d passed, %d failed\n", p, f }' "$work/ro.out" "$work/ovl.out" "$work/jhost.out"
+exit $status

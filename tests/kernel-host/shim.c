@@ -107,8 +107,11 @@ bool mutex_held(struct mutex *m) { return m->owner != NULL; }
 /* "Physical" addresses are host pointers minus the direct-map base, so that
  * phys_to_virt() in mm.h gives the host pointer back. */
 size_t shim_frames_allocated;
+size_t shim_frame_limit;       /* when set, frame_alloc fails at this many: memory runs out */
 paddr_t frame_alloc(void)
 {
+	if (shim_frame_limit && shim_frames_allocated >= shim_frame_limit)
+		return 0;
 	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	if (!p)
 		return 0;
@@ -207,6 +210,7 @@ void pci_init(void) {}
 
 /* Readiness: nothing waits in the host tests. */
 void pollhead_release(struct pollhead *ph) { (void)ph; }
+void poll_notify(struct pollhead *ph, unsigned events) { (void)ph; (void)events; }
 
 /* ---- what procfs asks of the rest of the kernel ---- */
 
@@ -277,6 +281,14 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
 {
 	(void)wq; (void)lock; (void)deadline;
 	panic("waitq_sleep on the host: nobody could wake it");
+}
+
+/* An interruptible wait ends at once as if a signal came: nobody could wake
+ * it, and the callers' -EINTR path gets tested. */
+int waitq_sleep_intr(struct waitq *wq, struct spinlock *lock, uint64_t deadline)
+{
+	(void)wq; (void)lock; (void)deadline;
+	return -EINTR;
 }
 
 int waitq_wake(struct waitq *wq, int n)

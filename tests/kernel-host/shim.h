@@ -13,6 +13,7 @@ struct shim_console {
 extern struct shim_console shim_console;
 extern const char *shim_exe_path;
 extern size_t shim_frames_allocated;
+extern size_t shim_frame_limit;   /* 0: no limit; else frame_alloc fails at this many */
 void shim_set_quiet(int q);
 
 /* procfs's view of the process: regions, the argv/envp area, threads. */
@@ -29,3 +30,10 @@ extern uint64_t blkfile_sectors_read, blkfile_requests;
 extern struct inode *shim_unmapped_ino;
 extern uint64_t shim_unmapped_pgoff;
 extern int shim_unmap_calls;
+int blkfile_swap(struct blk_dev *d, const char *path, int writable);
+/* The write log: every write (a copy of its data) and flush on one disk. */
+struct blkfile_op { int flush; uint64_t sector; uint32_t len; void *data; };
+struct blkfile_log { struct blk_dev *dev; struct blkfile_op *e; size_t n, cap; };
+extern struct blkfile_log blkfile_log;
+void blkfile_log_start(struct blk_dev *d);   /* record D from now on (a new log) */
+void blkfile_log_stop(void);                 /* forget the log */

@@ -36,5 +36,8 @@ void suite_walk(void);
 void suite_tmpfs(void);
 void suite_fd(void);
 void suite_proc(void);
+void suite_overlay(void);
+void suite_locks(void);
+void suite_notify(void);
 void run_test(const char *name, void (*fn)(void));
 #define RUN(fn) run_test(#fn, fn)

@@ -19,13 +19,14 @@ function cli(argv: string[]) {
   return runCli(argv, tmp.dir, { XDG_STATE_HOME: stateHome, XDG_CACHE_HOME: path.join(tmp.dir, "cache") });
 }
 
-function exitedInstance(name: string, files: { stdout?: Buffer | string; stderr?: string } = {}) {
+function exitedInstance(name: string, files: { stdout?: Buffer | string; stderr?: string; mounts?: string[] } = {}) {
   const dir = path.join(instances, name);
   mkdirSync(dir, { recursive: true });
   const record: InstanceRecord = {
     format: 1, name, id: "0123456789ab", imageLabel: "app.img", image: "/x.img", pid: 1, qmp: path.join(dir, "qmp.sock"),
     created: "2026-01-01T00:00:00.000Z", memory: "256M", cpus: 1,
     ports: [{ proto: "tcp", hostAddress: "127.0.0.1", hostPort: 8080, guestPort: 3000 }],
+    ...(files.mounts ? { mounts: files.mounts } : {}),
   };
   writeFileSync(path.join(dir, "instance.json"), JSON.stringify(record));
   writeFileSync(path.join(dir, "kernel.log"), "booted\nuninode:exit 0\n");
@@ -83,6 +84,23 @@ describe("stop, rm and ps with --json", () => {
     expect(JSON.parse(removed.stdout)).toEqual({ removed: ["a", "b"] });
     expect(existsSync(path.join(instances, "a"))).toBe(false);
     expect((await cli(["ps", "--json", "--output", "table"])).status).toBe(2);
+  });
+});
+
+describe("ps shows what is attached", () => {
+  it("as mounts in JSON, and a MOUNTS column only when some VM has one", async () => {
+    exitedInstance("plain");
+    let table = (await cli(["ps", "-a"])).stdout;
+    expect(table.split("\n")[0]).not.toContain("MOUNTS");
+    exitedInstance("withvol", { mounts: ["dbdata:/var/lib/mysql", "/home/me/up:/app/up:ro"] });
+    const listed = JSON.parse((await cli(["ps", "-a", "--json"])).stdout) as { name: string; mounts: string[] }[];
+    expect(listed.find((i) => i.name === "withvol")!.mounts).toEqual(["dbdata:/var/lib/mysql", "/home/me/up:/app/up:ro"]);
+    expect(listed.find((i) => i.name === "plain")!.mounts).toEqual([]);
+    table = (await cli(["ps", "-a"])).stdout;
+    expect(table.split("\n")[0]).toMatch(/^NAME\s+IMAGE\s+STATUS\s+PORTS\s+MOUNTS\s+CREATED$/);
+    expect(table).toMatch(/^withvol .* dbdata:\/var\/lib\/mysql, \/home\/me\/up:\/app\/up:ro /m);
+    expect(table).toMatch(/^plain .*->3000\/tcp\s+-\s+/m);
+    await cli(["rm", "plain", "withvol"]);
   });
 });
 

@@ -126,7 +126,7 @@ describe("config schema", () => {
 
   it("names an unknown field, suggests the near one, and lists them all", () => {
     expect(msg({ entyr: "x.js" })).toBe(
-      'package.json "uninode" has an unknown field "entyr"; did you mean "entry"? the fields are entry, args, env, ports, memory, cpus, node, files, network, hosts, libs.',
+      'package.json "uninode" has an unknown field "entyr"; did you mean "entry"? the fields are entry, args, env, ports, memory, cpus, node, files, network, hosts, libs, volumes, readOnly.',
     );
   });
 

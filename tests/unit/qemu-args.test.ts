@@ -98,3 +98,45 @@ describe("QEMU machine types", () => {
     expect(joined).toContain("virtio-net-pci,netdev=net0");
   });
 });
+
+describe("QEMU volumes and host directories", () => {
+  const volumes = [
+    { file: "/data/vols/db/disk.img", readOnly: false },
+    { file: "/data/vols/site,1/disk.img", readOnly: true },
+  ];
+  const shares = [{ dir: "/home/me/up,loads", tag: "share0", readOnly: true }];
+
+  it("attaches each volume as a further virtio-blk disk after the root, flushes honoured", () => {
+    const args = buildQemuArgs({ ...base, volumes, shares, network: { forwards: [] } });
+    const rootAt = args.indexOf("virtio-blk-pci,drive=root");
+    expect(args.slice(rootAt + 1, rootAt + 13)).toEqual([
+      "-blockdev", "driver=raw,node-name=vol0,file.driver=file,file.filename=/data/vols/db/disk.img,cache.direct=off,cache.no-flush=off",
+      "-device", "virtio-blk-pci,drive=vol0,write-cache=on",
+      "-blockdev", "driver=raw,node-name=vol1,file.driver=file,file.filename=/data/vols/site,,1/disk.img,cache.direct=off,cache.no-flush=off,read-only=on",
+      "-device", "virtio-blk-pci,drive=vol1,write-cache=on",
+      "-fsdev", "local,id=fs0,path=/home/me/up,,loads,security_model=none,readonly=on",
+      "-device", "virtio-9p-pci,fsdev=fs0,mount_tag=share0",
+    ]);
+    // The NIC comes after every disk, so it never shifts their names.
+    expect(args.indexOf("virtio-net-pci,netdev=net0")).toBeGreaterThan(args.indexOf("virtio-9p-pci,fsdev=fs0,mount_tag=share0"));
+    // Volumes keep QEMU's image locks (the root alone turns them off).
+    expect(args.filter((a) => a.includes("locking=off"))).toHaveLength(1);
+  });
+
+  it("puts QEMU's write logger between the format and the file when a volume's writes are logged", () => {
+    const args = buildQemuArgs({ ...base, volumes: [{ ...volumes[0]!, writeLog: "/w/db.log" }], network: { forwards: [] } });
+    expect(args).toContain("driver=raw,node-name=vol0,file.driver=blklogwrites,file.log.driver=file,file.log.filename=/w/db.log,"
+      + "file.log-sector-size=512,file.file.driver=file,file.file.filename=/data/vols/db/disk.img,cache.direct=off,cache.no-flush=off");
+  });
+
+  it("uses virtio-mmio devices on microvm", () => {
+    const args = buildQemuArgs({ ...base, machine: "microvm", volumes: volumes.slice(0, 1), shares: [{ dir: "/d", tag: "share0", readOnly: false }] });
+    expect(args).toContain("virtio-blk-device,drive=vol0,write-cache=on");
+    expect(args).toContain("virtio-9p-device,fsdev=fs0,mount_tag=share0");
+    expect(args).toContain("local,id=fs0,path=/d,security_model=none");
+  });
+
+  it("adds nothing without volumes or shares", () => {
+    expect(buildQemuArgs({ ...base, volumes: [], shares: [] })).toEqual(buildQemuArgs(base));
+  });
+});

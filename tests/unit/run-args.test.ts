@@ -77,7 +77,7 @@ describe("uninode run IMAGE -- ARGS, before the VM starts", () => {
     expect((await cli(["build", "--exec", hello, "-o", "new.img"])).status).toBe(0);
     const o = await cli(["run", "new.img", "--", "x".repeat(600), "y".repeat(600)]);
     expect(o.status).toBe(2);
-    expect(o.stderr).toMatch(/^uninode: The arguments after -- and the -e values take 1209 bytes on the kernel command line, which holds 1023; shorten them, or build them into the image\.\n$/);
+    expect(o.stderr).toMatch(/^uninode: The arguments after --, the -e values and the mount points take 1209 bytes on the kernel command line, which holds 1023; shorten them, or build them into the image\.\n$/);
   });
 
   it("refuses arguments for an image built before they could be replaced", async () => {
