@@ -487,6 +487,11 @@ int vm_mprotect(vaddr_t addr, size_t len, int prot)
 		if (v->end > addr && (prot & PROT_WRITE) && !v->maywrite) {
 			mutex_unlock(&vm_lock);
 			return -EACCES;
+		} else if (v->end > addr && (prot & PROT_WRITE) && v->file && vma_shared(v) && !vma_direct(v)) {
+			/* its pages are copies: writable they would quietly diverge (see sys_mmap) */
+			klog_once("mprotect-shared-write", "uninode: mprotect: shared mappings of files on this filesystem cannot become writable\n");
+			mutex_unlock(&vm_lock);
+			return -EACCES;
 		}
 	for (struct vma *v = vmas; v && v->start < end; v = v->next) {
 		if (v->end <= addr)
@@ -507,11 +512,12 @@ int vm_mprotect(vaddr_t addr, size_t len, int prot)
 			}
 			if (*pte & (PTE_P | PTE_KEPT)) {
 				/* PROT_NONE keeps the contents: the frame stays, not present. A
-				 * file's page gains write access only by a write fault (a private
-				 * copy, or the fs told the page will be stored to). */
+				 * file's page (and a shared region's stand-in copy) gains write
+				 * access only by a write fault (a private copy, or the fs told
+				 * the page will be stored to). */
 				uint64_t keep = *pte & (PTE_ADDR | PTE_FILE | PTE_D);
 				uint64_t f = pte_flags(prot);
-				if ((*pte & PTE_FILE) && !(*pte & PTE_W))
+				if (((*pte & PTE_FILE) || (vma_shared(v) && vma_direct(v))) && !(*pte & PTE_W))
 					f &= ~PTE_W;
 				*pte = prot == 0 ? keep | PTE_KEPT : keep | PTE_P | f;
 				invlpg(va);
@@ -639,6 +645,16 @@ static int map_file_page(struct vma *v, vaddr_t va, pte_t *pte, bool write)
 	bool shared = vma_shared(v);
 	paddr_t pa;
 	int r = file_map_page(v->file, vma_pgoff(v, va), write && shared, &pa);
+	if (r == -ENODEV && !(write && shared)) {
+		/* This file has no page of its own yet (an overlay file still only in
+		 * the read-only layer): a copy, read-only in a shared region so that
+		 * a store comes back here for the real page (shared_copy_write). */
+		if ((r = own_copy(v, va, pte, 0)))
+			return r;
+		if (shared)
+			*pte &= ~PTE_W;
+		return 0;
+	}
 	if (r)
 		return map_error(r);
 	if (write && !shared) {
@@ -673,6 +689,22 @@ static int file_page_write(struct vma *v, vaddr_t va, pte_t *pte)
 	return 0;
 }
 
+/* A store to a copy a shared region holds read-only (map_file_page's
+ * fallback): the file's own page now (the fs makes one for WRITE) replaces
+ * it, freed once no CPU can use it. */
+static int shared_copy_write(struct vma *v, vaddr_t va, pte_t *pte)
+{
+	pte_t old = *pte;
+	int r = map_file_page(v, va, pte, true);
+	if (r)
+		return r;
+	invlpg(va);
+	tlb_shootdown(va, va + PAGE_SIZE);
+	frame_free(old & PTE_ADDR);
+	mem_count(MEM_APP, -1);
+	return 0;
+}
+
 /* Resolve a fault at page VA of V (a store if WRITE): the access checks are
  * done. vm_lock held. */
 static int fault_in(struct vma *v, vaddr_t va, bool write, bool exec)
@@ -683,6 +715,8 @@ static int fault_in(struct vma *v, vaddr_t va, bool write, bool exec)
 	if (*pte & PTE_P) {
 		if (write && !(*pte & PTE_W) && (*pte & PTE_FILE) && (v->prot & PROT_WRITE))
 			return file_page_write(v, va, pte);
+		if (write && !(*pte & PTE_W) && (v->prot & PROT_WRITE) && vma_shared(v) && vma_direct(v))
+			return shared_copy_write(v, va, pte);
 		/* Present but the access was refused: a real protection fault, unless
 		 * another thread just mapped it (then the access now succeeds). */
 		uint64_t need = write ? PTE_W : 0;

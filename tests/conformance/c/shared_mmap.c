@@ -276,6 +276,37 @@ static void remap(const char *dir)
 	close(fd);
 }
 
+// A file that already exists (in the image: in the read-only layer under the
+// writable root, not yet copied up): read through a shared mapping, then
+// stored to, then written; put back as found, for the next run.
+static void existing(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	if (fd < 0) {
+		printf("%s: %s\n", path, strerror(errno));
+		return;
+	}
+	char *a = map(fd, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED);
+	char *r = map(fd, 2 * pg, PROT_READ, MAP_SHARED);
+	char head[8], buf[8] = {0};
+	memcpy(head, a, 7);
+	char second = a[pg];
+	printf("existing file reads: %.7s, %.7s\n", a, r + pg);
+	a[0] = 'X';
+	pread(fd, buf, 1, 0);
+	printf("a store reaches read: %c, the other mapping: %c\n", buf[0], r[0]);
+	pwrite(fd, "Y", 1, 1);
+	printf("a write reaches the mapping: %c\n", a[1]);
+	a[pg] = 'Z';
+	pread(fd, buf, 1, pg);
+	printf("second page: %c\n", buf[0]);
+	memcpy(a, head, 7);
+	a[pg] = second;
+	munmap(a, 2 * pg);
+	munmap(r, 2 * pg);
+	close(fd);
+}
+
 static void posix_shm(void)
 {
 	shm_unlink("/conformance-shm");
@@ -323,6 +354,8 @@ int main(int argc, char **argv)
 	private_vs_writes(argv[1]);
 	modes(argv[1]);
 	remap(argv[1]);
+	if (argc > 2)
+		existing(argv[2]);
 	posix_shm();
 	return 0;
 }
