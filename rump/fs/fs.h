@@ -62,6 +62,9 @@ struct inode_ops {
 	 * (truncate): take neither. A disk fs marks the page dirty and drops a
 	 * pin; tmpfs needs nothing. */
 	void (*put_page)(struct inode *ino, uint64_t pgoff, bool dirty, bool unmap);
+	/* fallocate(2) MODE over [OFF, OFF+LEN) of a regular file (checked);
+	 * missing: -EOPNOTSUPP. */
+	int (*fallocate)(struct inode *ino, int mode, off_t off, off_t len);
 };
 
 struct inode {
@@ -223,6 +226,8 @@ void pcache_init(size_t max_pages);
 /* Device page INDEX, read on a miss; pinned until pcache_put. */
 int pcache_get(struct blk_dev *d, uint64_t index, struct pc_page **out);
 void pcache_put(struct pc_page *p);
+/* Page INDEX zeroed and pinned without reading it (a block about to be rewritten). */
+int pcache_get_new(struct blk_dev *d, uint64_t index, struct pc_page **out);
 void pcache_dirty(struct pc_page *p);
 int pcache_sync(struct blk_dev *d);            /* write back dirty pages, then flush */
 /* Write back D's dirty pages that are not PC_JMETA, without a flush; with

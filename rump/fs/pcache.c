@@ -391,3 +391,37 @@ void pcache_get_stats(struct pcache_stats *s)
 	s->pages = pc_count;
 	spin_unlock(&pc_lock);
 }
+
+/* Device page INDEX for a block about to be wholly rewritten: zeroed, valid
+ * and pinned, never read from the disk (a cached copy is zeroed too). */
+int pcache_get_new(struct blk_dev *d, uint64_t index, struct pc_page **out)
+{
+	uint64_t npages = (d->nsectors + SECTORS_PER_PAGE - 1) / SECTORS_PER_PAGE;
+	if (index >= npages)
+		return -EIO;
+	spin_lock(&pc_lock);
+	for (;;) {
+		struct pc_page *p = find(d, index);
+		if (p && (p->state & PC_BUSY)) {
+			waitq_sleep(&pc_wq, &pc_lock, 0);
+			continue;
+		}
+		if (!p) {
+			p = new_entry(d, index);   /* may drop the lock: look again */
+			if (!p) {
+				if (find(d, index))
+					continue;
+				spin_unlock(&pc_lock);
+				return -ENOMEM;
+			}
+			p->state = PC_VALID;
+			p->pins = 1;
+		} else if (p->pins++ == 0) {
+			lru_remove(p);
+		}
+		memset(p->data, 0, PAGE_SIZE);
+		spin_unlock(&pc_lock);
+		*out = p;
+		return 0;
+	}
+}
