@@ -767,7 +767,7 @@ int vm_zero_tail(vaddr_t addr)
 	return r;
 }
 
-void vm_unmap_file(struct inode *ino, uint64_t pgoff)
+void vm_unmap_file(struct inode *ino, uint64_t pgoff, uint64_t end)
 {
 	if (!mutex_held(&vm_lock)) {
 		/* Cannot happen through iop_truncate's callers; refusing to walk
@@ -779,9 +779,11 @@ void vm_unmap_file(struct inode *ino, uint64_t pgoff)
 		if (!v->file || v->file->inode != ino)
 			continue;
 		uint64_t first = vma_pgoff(v, v->start), pages = (v->end - v->start) / PAGE_SIZE;
-		if (first + pages <= pgoff)
+		if (first + pages <= pgoff || end <= first)
 			continue;
-		unmap_frames(v, v->start + (pgoff > first ? (pgoff - first) * PAGE_SIZE : 0), v->end);
+		vaddr_t lo = v->start + (pgoff > first ? (pgoff - first) * PAGE_SIZE : 0);
+		vaddr_t hi = end < first + pages ? v->start + (end - first) * PAGE_SIZE : v->end;
+		unmap_frames(v, lo, hi);
 	}
 }
 
