@@ -67,6 +67,9 @@ const cases: Case[] = [
   { name: "shared_mmap_race", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   // SQLite's WAL index is a shared writable mapping of the -shm file (libsqlite3-dev).
   { name: "sqlite_wal", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
+  // ... and on an ext4 volume the kernel writes (named volume "confvol", made in beforeAll).
+  { name: "shared_mmap", title: "shared_mmap on an ext4 volume", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/vol"], volumes: () => ["confvol:/vol"] },
+  { name: "sqlite_wal", title: "sqlite_wal on an ext4 volume", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/vol"], volumes: () => ["confvol:/vol"], libs: ["-lsqlite3", "-lm"] },
   { name: "sqlite_wal", title: "sqlite_wal on the writable root", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/app"], libs: ["-lsqlite3", "-lm"] },
   // LMDB maps its lock file shared read-write and its data file shared (MDB_WRITEMAP: writable) (liblmdb-dev).
   { name: "lmdb_maps", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-llmdb"] },
@@ -92,6 +95,9 @@ beforeAll(async () => {
   await writeFile(join(tree, "a/b/big.bin"), Buffer.alloc(5 << 20, 1));
   for (let i = 0; i < 300; i++) await writeFile(join(tree, "a/b", `f${String(i).padStart(3, "0")}`), `${i}\n`);
   await symlink("a/b/c/deep.txt", join(tree, "link-to-deep"));
+  // Named volumes live under XDG_DATA_HOME: a private one for this file's runs.
+  process.env.XDG_DATA_HOME = join(work, "data");
+  await execa("node", [cli, "volume", "create", "confvol", "--size", "64M"]);
 });
 
 afterAll(async () => {
@@ -141,3 +147,9 @@ for (const mode of Object.keys(modes)) {
     });
   });
 }
+
+test("the ext4 volume the programs wrote through mappings is clean for e2fsck -fn", async () => {
+  const fsck = await execa("e2fsck", ["-fn", join(work, "data/uninode/volumes/confvol/disk.img")], { reject: false });
+  expect(fsck.stdout + fsck.stderr).toMatch(/confvol: \d+\/\d+ files/);
+  expect(fsck.exitCode).toBe(0);
+});
