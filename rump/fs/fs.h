@@ -65,6 +65,10 @@ struct inode_ops {
 	/* fallocate(2) MODE over [OFF, OFF+LEN) of a regular file (checked);
 	 * missing: -EOPNOTSUPP. */
 	int (*fallocate)(struct inode *ino, int mode, off_t off, off_t len);
+	/* A "magic" symlink (/proc/self/fd/N), followed to the inode it stands
+	 * for rather than through its text: 0 with *OUT referenced and its path
+	 * in PATH (PATH_MAX bytes); 1 to follow the text after all; or -errno. */
+	int (*jump_link)(struct inode *link, struct inode **out, char *path);
 };
 
 struct inode {

@@ -57,6 +57,7 @@ const cases: Case[] = [
   { name: "tcp_teardown" },
   { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "sqlite_db", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
   { name: "inotify", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "shared_mmap", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   // The same on the writable root (the overlay over the image's ext2), with a file the image carries.
