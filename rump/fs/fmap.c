@@ -28,6 +28,12 @@ int file_map_page(struct file *f, uint64_t pgoff, bool write, paddr_t *out)
 	return r;
 }
 
+/* Whether F's fs wants to hear of pages stored to through mappings (put_page). */
+bool file_tracks_dirty(struct file *f)
+{
+	return f->inode && f->inode->ops->put_page;
+}
+
 /* Tell F's fs that a mapping of page PGOFF stored to it (DIRTY) or is gone (UNMAP). */
 void file_put_page(struct file *f, uint64_t pgoff, bool dirty, bool unmap)
 {

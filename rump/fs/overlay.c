@@ -524,6 +524,23 @@ static int ovl_truncate(struct inode *ino, off_t size)
 	return err;
 }
 
+/* Mappings share the upper file's pages. A file only the lower layer has
+ * has none: -ENODEV makes a mapping copy it (as a read of it would), unless
+ * the mapping is to be stored to, which copies the file up first. Pages a
+ * shared mapping copied before a copy-up keep the old data, as with Linux's
+ * overlayfs. VFS lock (dropped while a copy-up moves bytes) and vm_lock held. */
+static int ovl_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out)
+{
+	if (!__atomic_load_n(&ON(ino)->upper, __ATOMIC_ACQUIRE)) {
+		if (!write)
+			return -ENODEV;
+		int err = ovl_copy_up(ino, true);
+		if (err)
+			return err;
+	}
+	return iop_map_page(ON(ino)->upper, pgoff, write, out);
+}
+
 /* The VFS changed INO's mode, owner or times: copy up (which may drop the
  * VFS lock), then carry the new values over. */
 static int ovl_setattr(struct inode *ino)
@@ -687,6 +704,7 @@ static const struct inode_ops ovl_iops = {
 	.readdir = ovl_readdir,
 	.setattr = ovl_setattr,
 	.evict = ovl_evict,
+	.map_page = ovl_map_page,
 };
 
 /* The directory NAME in the upper tmpfs's root, made and referenced. */

@@ -245,6 +245,7 @@ void file_map_count(struct file *f, int delta);      /* regions mapping it, +1/-
  * -ENOSPC, -ENODEV. Caller holds vm_lock, not the VFS lock. */
 int file_map_page(struct file *f, uint64_t pgoff, bool write, paddr_t *out);
 void file_put_page(struct file *f, uint64_t pgoff, bool dirty, bool unmap);
+bool file_tracks_dirty(struct file *f);             /* put_page wants DIRTY reports */
 int file_fsync(struct file *f);
 
 /* Open PATH (absolute, or relative to the process cwd) with Linux O_* flags. */
