@@ -3,7 +3,8 @@
 // must agree on stdout, stderr and exit status.
 
 import { execa } from "execa";
-import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { cpSync } from "node:fs";
+import { chmod, mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -15,6 +16,15 @@ const modes: Record<string, string[]> = { static: ["-static"], "static-pie": ["-
 let work: string;
 let tree: string;
 let known: string;
+let layerTree: string;
+let layerCopies = 0;
+
+/** A new copy of the tree root_layer changes, for each host run. */
+function freshLayerTree(): string {
+  const dir = join(work, `layer-${layerCopies++}`);
+  cpSync(layerTree, dir, { recursive: true, verbatimSymlinks: true });
+  return dir;
+}
 const bins = new Map<string, string>();
 
 async function compile(name: string, mode: string, libs: string[] = []): Promise<string> {
@@ -60,6 +70,8 @@ const cases: Case[] = [
   { name: "shared_mmap_race", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   // SQLite's WAL index is a shared writable mapping of the -shm file (libsqlite3-dev).
   { name: "sqlite_wal", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
+  // Changes to files the image has (the writable layer over its root); on the host, a fresh copy.
+  { name: "root_layer", hostArgs: () => [freshLayerTree()], imageArgs: () => ["/data/layer"], adds: () => [`${layerTree}:/data/layer`] },
   // The same operations in a host directory: on the host directly, in the image over virtio-9p.
   { name: "dir_ops", hostArgs: () => [join(work, "dir-host")], imageArgs: () => ["/tmp/share"], volumes: () => [`${join(work, "dir-vm")}:/tmp/share`] },
 ];
@@ -80,6 +92,18 @@ beforeAll(async () => {
   await writeFile(join(tree, "a/b/big.bin"), Buffer.alloc(5 << 20, 1));
   for (let i = 0; i < 300; i++) await writeFile(join(tree, "a/b", `f${String(i).padStart(3, "0")}`), `${i}\n`);
   await symlink("a/b/c/deep.txt", join(tree, "link-to-deep"));
+  layerTree = join(work, "layer");
+  await mkdir(join(layerTree, "dir/sub"), { recursive: true });
+  await mkdir(join(layerTree, "empty"));
+  await mkdir(join(layerTree, "many"));
+  await writeFile(join(layerTree, "file.txt"), "lower data\n");
+  await writeFile(join(layerTree, "mode600"), "secret\n");
+  await chmod(join(layerTree, "mode600"), 0o600);
+  await writeFile(join(layerTree, "db.json"), '{"n":1}');
+  await symlink("file.txt", join(layerTree, "link"));
+  await writeFile(join(layerTree, "dir/inner.txt"), "inner\n");
+  await writeFile(join(layerTree, "dir/sub/deep.txt"), "deep\n");
+  for (let i = 0; i < 50; i++) await writeFile(join(layerTree, "many", `f${String(i).padStart(2, "0")}`), `${i}\n`);
 });
 
 afterAll(async () => {
