@@ -39,6 +39,8 @@ async function compile(name: string, mode: string, libs: string[] = []): Promise
 
 interface Case {
   name: string;
+  /** The test's title when one program runs in several places (default: name). */
+  title?: string;
   hostArgs?: () => string[];
   imageArgs?: () => string[];
   adds?: () => string[];
@@ -72,6 +74,8 @@ const cases: Case[] = [
   { name: "sqlite_wal", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
   // Changes to files the image has (the writable layer over its root); on the host, a fresh copy.
   { name: "root_layer", hostArgs: () => [freshLayerTree()], imageArgs: () => ["/data/layer"], adds: () => [`${layerTree}:/data/layer`] },
+  // The same, with the database beside the app's files: on the root's writable layer.
+  { name: "sqlite_wal", title: "sqlite_wal on the root layer", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/app"], libs: ["-lsqlite3", "-lm"] },
   // The same operations in a host directory: on the host directly, in the image over virtio-9p.
   { name: "dir_ops", hostArgs: () => [join(work, "dir-host")], imageArgs: () => ["/tmp/share"], volumes: () => [`${join(work, "dir-vm")}:/tmp/share`] },
 ];
@@ -127,7 +131,7 @@ function imageRun(bin: string, c: Case) {
 for (const mode of Object.keys(modes)) {
   describe(`C programs, ${mode}`, () => {
     for (const c of cases) {
-      test(c.name, async () => {
+      test(c.title ?? c.name, async () => {
         const bin = await compile(c.name, mode, c.libs);
         const host = await execa(bin, c.hostArgs?.() ?? [], { reject: false, stripFinalNewline: false, env: c.env });
         const image = await imageRun(bin, c);
