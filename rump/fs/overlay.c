@@ -366,24 +366,6 @@ static int ovl_rmdir(struct inode *dir, const char *name, size_t len)
 
 /* ---- rename ---- */
 
-/* RENAME_EXCHANGE: both names stay occupied, so no whiteouts are needed;
- * both objects are copied up and swapped in the upper layer. */
-static int exchange(struct inode *odir, const char *on, size_t ol, struct inode *src,
-		    struct inode *ndir, const char *nn, size_t nl, struct inode *dst)
-{
-	if ((S_ISDIR(src->mode) && ON(src)->lower) || (S_ISDIR(dst->mode) && ON(dst)->lower))
-		return -EXDEV;
-	int err;
-	if ((err = ovl_copy_up(src, true)) || (err = ovl_copy_up(dst, true)) ||
-	    (err = ovl_copy_up(odir, false)) || (err = ovl_copy_up(ndir, false)))
-		return err;
-	if ((err = iop_rename(ON(odir)->upper, on, ol, ON(ndir)->upper, nn, nl, RENAME_EXCHANGE)))
-		return err;
-	ovl_sync(odir);
-	ovl_sync(ndir);
-	return 0;
-}
-
 /* Point the moved node at its new place (for a later copy-up of its children). */
 static int renamed(struct inode *ino, struct inode *ndir, const char *nn, size_t nl)
 {
@@ -398,6 +380,37 @@ static int renamed(struct inode *ino, struct inode *ndir, const char *nn, size_t
 	inode_get(ndir);
 	inode_put(n->parent);
 	n->parent = ndir;
+	return 0;
+}
+
+/* RENAME_EXCHANGE: both names stay occupied, so no whiteouts are needed;
+ * both objects are copied up and swapped in the upper layer. */
+static int exchange(struct inode *odir, const char *on, size_t ol, struct inode *src,
+		    struct inode *ndir, const char *nn, size_t nl, struct inode *dst)
+{
+	if ((S_ISDIR(src->mode) && ON(src)->lower) || (S_ISDIR(dst->mode) && ON(dst)->lower))
+		return -EXDEV;
+	int err;
+	if ((err = ovl_copy_up(src, true)) || (err = ovl_copy_up(dst, true)) ||
+	    (err = ovl_copy_up(odir, false)) || (err = ovl_copy_up(ndir, false)))
+		return err;
+	/* a directory landing where the lower layer has the name must hide it */
+	struct ovl_sb *sb = OSB(odir);
+	bool so = S_ISDIR(src->mode) && lower_has(ndir, nn, nl), dopq = S_ISDIR(dst->mode) && lower_has(odir, on, ol);
+	struct ovl_uinfo *xs = so ? ovl_uinfo(sb, ON(src)->upper->ino, true) : NULL;
+	struct ovl_uinfo *xd = dopq ? ovl_uinfo(sb, ON(dst)->upper->ino, true) : NULL;
+	if ((so && !xs) || (dopq && !xd))
+		return -ENOMEM;
+	if ((err = iop_rename(ON(odir)->upper, on, ol, ON(ndir)->upper, nn, nl, RENAME_EXCHANGE)))
+		return err;
+	if (xs)
+		xs->opaque = true;
+	if (xd)
+		xd->opaque = true;
+	renamed(src, ndir, nn, nl);
+	renamed(dst, odir, on, ol);
+	ovl_sync(odir);
+	ovl_sync(ndir);
 	return 0;
 }
 

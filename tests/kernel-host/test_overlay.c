@@ -359,6 +359,19 @@ static void test_rename(void)
 	CHECK_EQ(sys_renameat2(AT_FDCWD, "/modes/x", AT_FDCWD, "/modes/suid", RENAME_EXCHANGE), 0);
 	CHECK(!strcmp(rd("/modes/suid"), "x") && !strcmp(rd("/modes/x"), "s"), "exchanged");
 	CHECK_EQ(sys_renameat2(AT_FDCWD, "/hello.txt", AT_FDCWD, "/chain3", RENAME_NOREPLACE), -EEXIST);
+	/* a directory of the layer exchanged with an image file: it must not merge with the image's */
+	CHECK_EQ(sys_mkdir("/xdir2", 0755), 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, "/xdir2", AT_FDCWD, "/a/b/c/d/e", RENAME_EXCHANGE), 0);
+	CHECK_EQ(list("/a/b/c/d/e", names, 4096, 4096, NULL), 0);    /* not the image's deep.txt */
+	CHECK_EQ(st_of("/a/b/c/d/e/deep.txt").st_ino, 0);
+	CHECK_EQ(list("/xdir2", names, 4096, 4096, NULL), 1);        /* "fresh" went along */
+	CHECK(!strcmp(rd("/xdir2/fresh"), "f"), "%s", rd("/xdir2/fresh"));
+	CHECK_EQ(sys_mkdir("/xdir", 0755), 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, "/xdir", AT_FDCWD, "/ln", RENAME_EXCHANGE), -EXDEV);   /* /ln: the image's */
+	CHECK_EQ(sys_rename("/sizes/s49152", "/sizes_file"), 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, "/xdir", AT_FDCWD, "/sizes_file", RENAME_EXCHANGE), 0);
+	CHECK(S_ISDIR(st_of("/sizes_file").st_mode) && S_ISREG(st_of("/xdir").st_mode), "exchanged kinds");
+	CHECK_EQ(list("/sizes_file", names, 4096, 4096, NULL), 0);
 }
 
 static void test_links(void)
