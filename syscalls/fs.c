@@ -550,8 +550,7 @@ long sys_fadvise64(int fd, off_t off, off_t len, int advice)
 
 long sys_fallocate(int fd, int mode, off_t off, off_t len)
 {
-	(void)fd; (void)mode; (void)off; (void)len;
-	return -EOPNOTSUPP;
+	return k_fallocate(fd, mode, off, len);
 }
 
 /* ---- extended attributes: none are stored anywhere ---- */

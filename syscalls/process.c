@@ -5,11 +5,13 @@
 #include "sched.h"
 #include "vm.h"
 #include "proc.h"
+#include "vfs.h"
 #include "signal.h"
 
 
 __noreturn void proc_exit(int status)
 {
+	vfs_sync_all();   /* volumes left clean, before the exit record */
 	irq_disable();
 	kprintf("uninode:exit %d\n", status & 0xff);
 	arch_halt_exit(0);

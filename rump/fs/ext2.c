@@ -140,6 +140,7 @@ static void ext2_decode(struct ext2_fs *fs, struct inode *ino, const uint8_t *ra
 	ino->nlink = le16(raw + 26);
 	ii->flags = le32(raw + 32);
 	ii->file_acl = le32(raw + 104);
+	ii->dtime = le32(raw + 20);
 	ino->blocks = le32(raw + 28);
 	if (fs->ro_compat & EXT2_ROCOMPAT_HUGE_FILE) {
 		ino->blocks |= (uint64_t)le16(raw + 116) << 32;
@@ -191,7 +192,7 @@ int ext2_iget(struct mount *m, uint32_t ino, struct inode **out)
 	int err = pcache_read(fs->dev, (uint64_t)fs->itable[g] * fs->bs + off, raw, len);
 	if (err)
 		return err;
-	i = inode_alloc(m, ino, &ext2_iops);
+	i = inode_alloc(m, ino, fs->groups ? &ext2_vol_iops : &ext2_iops);
 	struct ext2_inode_info *ii = kzalloc(sizeof(*ii));
 	if (!i || !ii) {
 		kfree(i);
@@ -212,7 +213,8 @@ static void ext2_evict(struct inode *ino)
 	kfree(ino);
 }
 
-static int ext2_statfs(struct mount *m, struct kstatfs *sf)
+/* statfs from the live counts. */
+int ext2_statfs(struct mount *m, struct kstatfs *sf)
 {
 	struct ext2_fs *fs = m->priv;
 	sf->f_type = EXT2_MAGIC;
@@ -224,6 +226,7 @@ static int ext2_statfs(struct mount *m, struct kstatfs *sf)
 	sf->f_files = fs->inodes_count;
 	sf->f_ffree = fs->free_inodes;
 	sf->f_namelen = 255;
+	sf->f_fsid[0] = (int32_t)m->dev;
 	return 0;
 }
 

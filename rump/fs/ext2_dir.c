@@ -5,17 +5,8 @@
 
 static const uint8_t ext2_dtype[8] = { DT_UNKNOWN, DT_REG, DT_DIR, DT_CHR, DT_BLK, DT_FIFO, DT_SOCK, DT_LNK };
 
-/* One parsed entry. */
-struct ext2_dirent {
-	uint32_t ino;
-	uint16_t rec_len;
-	uint16_t name_len;
-	uint8_t type;
-	const char *name;
-};
-
 /* Parse the entry at offset OFF of block BUF (size BS); -EIO if malformed. */
-static int parse_entry(struct ext2_fs *fs, const uint8_t *buf, uint32_t off, struct ext2_dirent *e)
+int ext2_parse_entry(struct ext2_fs *fs, const uint8_t *buf, uint32_t off, struct ext2_dirent *e)
 {
 	if (off + 8 > fs->bs)
 		return -EIO;
@@ -74,7 +65,7 @@ int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **
 		}
 		for (uint32_t off = 0; off < fs->bs;) {
 			struct ext2_dirent e;
-			if ((e2 = parse_entry(fs, buf, off, &e))) {
+			if ((e2 = ext2_parse_entry(fs, buf, off, &e))) {
 				err = e2;
 				break;
 			}
@@ -108,7 +99,7 @@ int ext2_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 		bool full = false;
 		while (off < fs->bs) {
 			struct ext2_dirent e;
-			if ((err = parse_entry(fs, buf, off, &e)))
+			if ((err = ext2_parse_entry(fs, buf, off, &e)))
 				break;
 			if (off >= want && e.ino) {
 				unsigned t = (fs->incompat & EXT2_INCOMPAT_FILETYPE) && e.type < 8 ? ext2_dtype[e.type] : DT_UNKNOWN;

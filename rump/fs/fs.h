@@ -66,6 +66,9 @@ struct inode_ops {
 	 * (the overlay: only once the file has its upper copy; until then its
 	 * mappings copy). Missing: always. */
 	bool (*can_map)(struct inode *ino);
+	/* fallocate(2) MODE over [OFF, OFF+LEN) of a regular file (checked);
+	 * missing: -EOPNOTSUPP. */
+	int (*fallocate)(struct inode *ino, int mode, off_t off, off_t len);
 };
 
 struct inode {
@@ -220,13 +223,25 @@ struct pc_page {
 #define PC_VALID 1
 #define PC_DIRTY 2
 #define PC_BUSY 4
+#define PC_JMETA 8   /* metadata of the running journal transaction: not written in place */
+#define PC_JCKPT 16  /* committed journaled metadata, not yet in place (the checkpoint's) */
 struct pcache_stats { uint64_t hits, misses, reads, evictions, pages, max_pages; };
 void pcache_init(size_t max_pages);
 /* Device page INDEX, read on a miss; pinned until pcache_put. */
 int pcache_get(struct blk_dev *d, uint64_t index, struct pc_page **out);
 void pcache_put(struct pc_page *p);
+/* Page INDEX zeroed and pinned without reading it (a block about to be rewritten). */
+int pcache_get_new(struct blk_dev *d, uint64_t index, struct pc_page **out);
 void pcache_dirty(struct pc_page *p);
-int pcache_sync(struct blk_dev *d);            /* write back dirty pages */
+int pcache_sync(struct blk_dev *d);            /* write back dirty pages, then flush */
+/* Write back D's dirty pages that are not PC_JMETA, without a flush; with
+ * DATA_ONLY not the PC_JCKPT ones either. */
+int pcache_writeback(struct blk_dev *d, bool data_only);
+/* Make a pinned page running-transaction metadata (ON: PC_JMETA|PC_DIRTY and a
+ * pin of the journal's own) or release it after its commit (the pin dropped,
+ * the page left dirty and PC_JCKPT for write-back in place). pcache_dirty
+ * makes a page plain data again. */
+void pcache_jmeta(struct pc_page *p, bool on);
 /* Copy N bytes at device byte offset OFF through the cache. */
 int pcache_read(struct blk_dev *d, uint64_t off, void *buf, size_t n);
 int pcache_write(struct blk_dev *d, uint64_t off, const void *buf, size_t n);

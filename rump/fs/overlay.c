@@ -620,6 +620,17 @@ static void ovl_put_page(struct inode *ino, uint64_t pgoff, bool dirty, bool unm
 		u->ops->put_page(u, pgoff, dirty, unmap);
 }
 
+/* What the upper copy's fs does (the descriptor, open for writing, made it). */
+static int ovl_fallocate(struct inode *ino, int mode, off_t off, off_t len)
+{
+	int err = ovl_copy_up(ino, true);
+	struct inode *u = ON(ino)->upper;
+	if (!err)
+		err = u->ops->fallocate ? u->ops->fallocate(u, mode, off, len) : -EOPNOTSUPP;
+	ovl_sync(ino);
+	return err;
+}
+
 static int ovl_fsync(struct inode *ino)
 {
 	struct inode *u = ON(ino)->upper;
@@ -799,6 +810,7 @@ static const struct inode_ops ovl_iops = {
 	.map_page = ovl_map_page,
 	.put_page = ovl_put_page,
 	.can_map = ovl_can_map,
+	.fallocate = ovl_fallocate,
 };
 
 /* The directory NAME in the upper tmpfs's root, made and referenced. */

@@ -81,7 +81,7 @@ static bool make_room(void)
 {
 	while (pc_count >= pc_max) {
 		struct pc_page *v = lru_head;
-		while (v && (v->state & PC_BUSY))
+		while (v && (v->state & (PC_BUSY | PC_JMETA)))
 			v = v->lnext;
 		if (!v)
 			return false;
@@ -94,7 +94,7 @@ static bool make_room(void)
 			v->state &= (uint8_t)~PC_BUSY;
 			waitq_wake(&pc_wq, INT32_MAX);
 			if (!err)
-				v->state &= (uint8_t)~PC_DIRTY;
+				v->state &= (uint8_t)~(PC_DIRTY | PC_JCKPT);
 			if (v->pins == 0)
 				lru_append(v);
 			if (err)
@@ -231,45 +231,91 @@ void pcache_put(struct pc_page *p)
 	spin_unlock(&pc_lock);
 }
 
-/* Mark a pinned page modified. */
+/* Mark a pinned page modified (file data, or metadata the journal is told of). */
 void pcache_dirty(struct pc_page *p)
 {
 	spin_lock(&pc_lock);
 	p->state |= PC_DIRTY;
+	p->state &= (uint8_t)~PC_JCKPT;    /* written as data now: by the next commit */
 	spin_unlock(&pc_lock);
 }
 
-/* Write back every dirty page of D (all devices if NULL), then flush D. */
-int pcache_sync(struct blk_dev *d)
+/* Make P running-transaction metadata or release it (see fs.h). The journal's
+ * pin keeps the page out of the LRU, so eviction never writes it early. */
+void pcache_jmeta(struct pc_page *p, bool on)
 {
+	spin_lock(&pc_lock);
+	if (on) {
+		assert(p->pins > 0 && !(p->state & PC_JMETA));
+		p->state |= PC_JMETA | PC_DIRTY;
+		p->pins++;
+	} else {
+		assert(p->pins > 0 && (p->state & PC_JMETA));
+		p->state &= (uint8_t)~PC_JMETA;
+		p->state |= PC_JCKPT;
+		if (--p->pins == 0)
+			lru_append(p);
+	}
+	spin_unlock(&pc_lock);
+}
+
+/* Write back D's (all devices' if NULL) dirty pages except running-transaction
+ * metadata (and with DATA_ONLY committed metadata), a batch per scan of the
+ * hash. 0 or the first error. */
+int pcache_writeback(struct blk_dev *d, bool data_only)
+{
+	uint8_t skip = (uint8_t)(PC_JMETA | (data_only ? PC_JCKPT : 0));
+	enum { BATCH = 32 };
 	int ret = 0;
 	for (;;) {
-		struct pc_page *found = NULL;
+		struct pc_page *found[BATCH];
+		int n = 0, busy = 0;
 		spin_lock(&pc_lock);
-		for (unsigned h = 0; h < PC_HASH && !found; h++)
-			for (struct pc_page *p = pc_hash[h]; p; p = p->hnext)
-				if ((!d || p->dev == d) && (p->state & PC_DIRTY) && !(p->state & PC_BUSY)) {
-					found = p;
-					break;
+		for (unsigned h = 0; h < PC_HASH && n < BATCH; h++)
+			for (struct pc_page *p = pc_hash[h]; p && n < BATCH; p = p->hnext) {
+				if ((d && p->dev != d) || !(p->state & PC_DIRTY) || (p->state & skip))
+					continue;
+				if (p->state & PC_BUSY) {
+					busy++;
+					continue;
 				}
-		if (!found) {
+				p->state |= PC_BUSY;
+				p->state &= (uint8_t)~(PC_DIRTY | PC_JCKPT);
+				found[n++] = p;
+			}
+		if (n == 0 && busy) {
+			/* an eviction is writing one back: our caller's flush must
+			 * come after that write, so wait for it */
+			waitq_sleep(&pc_wq, &pc_lock, 0);
 			spin_unlock(&pc_lock);
+			continue;
+		}
+		spin_unlock(&pc_lock);
+		if (n == 0)
 			break;
+		for (int i = 0; i < n; i++) {
+			int err = writeback(found[i]);
+			if (err && !ret) {
+				ret = err;
+				kprintf("pcache: write-back of %s page %lu failed\n", found[i]->dev->name, (unsigned long)found[i]->index);
+			}
 		}
-		found->state |= PC_BUSY;
-		found->state &= (uint8_t)~PC_DIRTY;
-		spin_unlock(&pc_lock);
-		int err = writeback(found);
 		spin_lock(&pc_lock);
-		found->state &= (uint8_t)~PC_BUSY;
-		waitq_wake(&pc_wq, INT32_MAX);
-		if (err) {
-			ret = err;
-			spin_unlock(&pc_lock);
-			break;                 /* leave it clean-but-lost rather than loop forever */
-		}
+		for (int i = 0; i < n; i++)
+			found[i]->state &= (uint8_t)~PC_BUSY;
 		spin_unlock(&pc_lock);
+		waitq_wake(&pc_wq, INT32_MAX);
+		if (ret)
+			break;                 /* leave it clean-but-lost rather than loop forever */
 	}
+	return ret;
+}
+
+/* Write back every dirty page of D (all devices if NULL) that may be written
+ * in place, then flush D. */
+int pcache_sync(struct blk_dev *d)
+{
+	int ret = pcache_writeback(d, false);
 	if (!ret && d)
 		ret = blk_flush(d);
 	return ret;
@@ -344,4 +390,38 @@ void pcache_get_stats(struct pcache_stats *s)
 	*s = st;
 	s->pages = pc_count;
 	spin_unlock(&pc_lock);
+}
+
+/* Device page INDEX for a block about to be wholly rewritten: zeroed, valid
+ * and pinned, never read from the disk (a cached copy is zeroed too). */
+int pcache_get_new(struct blk_dev *d, uint64_t index, struct pc_page **out)
+{
+	uint64_t npages = (d->nsectors + SECTORS_PER_PAGE - 1) / SECTORS_PER_PAGE;
+	if (index >= npages)
+		return -EIO;
+	spin_lock(&pc_lock);
+	for (;;) {
+		struct pc_page *p = find(d, index);
+		if (p && (p->state & PC_BUSY)) {
+			waitq_sleep(&pc_wq, &pc_lock, 0);
+			continue;
+		}
+		if (!p) {
+			p = new_entry(d, index);   /* may drop the lock: look again */
+			if (!p) {
+				if (find(d, index))
+					continue;
+				spin_unlock(&pc_lock);
+				return -ENOMEM;
+			}
+			p->state = PC_VALID;
+			p->pins = 1;
+		} else if (p->pins++ == 0) {
+			lru_remove(p);
+		}
+		memset(p->data, 0, PAGE_SIZE);
+		spin_unlock(&pc_lock);
+		*out = p;
+		return 0;
+	}
 }

@@ -287,6 +287,10 @@ int k_symlinkat(const char *target, int dirfd, const char *path);
 int k_truncate(const char *path, off_t len);
 int k_ftruncate(int fd, off_t len);
 int k_fsync(int fd);
+int k_fallocate(int fd, int mode, off_t off, off_t len);
+/* The program is ending: commit and close every writable volume's journal,
+ * leaving clean filesystems; later changes to them answer -EROFS. */
+int vfs_sync_all(void);
 int k_statfs(const char *path, struct kstatfs *sf);
 int k_fstatfs(int fd, struct kstatfs *sf);
 int k_utimensat(int dirfd, const char *path, const struct ktimespec *times, int flags);

@@ -1,7 +1,7 @@
 // `uninode run`: boot a program (built into the cache first) or an image file.
 
 import { randomBytes } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { flag, listOpt, stringOpt, type ParsedArgs } from "../args.js";
 import { UninodeError, UsageError } from "../errors.js";
@@ -126,7 +126,9 @@ export const runCommand: Command = {
       return v.file;
     });
     const readOnlyRoot = flag(args, "read-only") || meta.readOnly === true;
-    const mountPlan: MountPlan = planMounts(mounts);
+    const writeLogDir = ctx.env["UNINODE_VOLUME_WRITE_LOG"];
+    const mountPlan: MountPlan = planMounts(mounts, writeLogDir ? path.resolve(writeLogDir) : undefined);
+    for (const v of mountPlan.volumes) if (v.writeLog) await writeFile(v.writeLog, "");   // blklogwrites opens, never creates
     const cmdline = [trace ? "trace" : "", ipTok, readOnlyRoot ? "readonly-root" : "", ...mountPlan.tokens, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)]
       .filter((t) => t !== "")
       .join(" ");

@@ -160,7 +160,9 @@ export interface MountPlan {
   tokens: string[];
 }
 
-export function planMounts(mounts: readonly Mount[]): MountPlan {
+/** WRITE_LOG_DIR (UNINODE_VOLUME_WRITE_LOG, for the crash tests): each volume's writes are logged
+ * to DIR/NAME.log. */
+export function planMounts(mounts: readonly Mount[], writeLogDir?: string): MountPlan {
   const plan: MountPlan = { volumes: [], shares: [], tokens: [] };
   // Shallower mount points first (as docker orders them), so /data is mounted before /data/logs
   // and does not hide it; otherwise the given order is kept.
@@ -169,7 +171,7 @@ export function planMounts(mounts: readonly Mount[]): MountPlan {
     const ro = m.readOnly ? ":ro" : "";
     if (m.kind === "volume") {
       const disk = volumeDiskName(plan.volumes.length);
-      plan.volumes.push({ file: m.file, readOnly: m.readOnly });
+      plan.volumes.push({ file: m.file, readOnly: m.readOnly, ...(writeLogDir ? { writeLog: path.join(writeLogDir, `${m.name}.log`) } : {}) });
       plan.tokens.push(`mount=ext4:${disk}:${mountField(m.target)}${ro}`);
     } else {
       const tag = `share${plan.shares.length}`;

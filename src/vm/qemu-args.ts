@@ -65,6 +65,9 @@ export interface MachineConfig {
 export interface VolumeDisk {
   file: string;
   readOnly: boolean;
+  /** Record every write and flush to this file (QEMU's blklogwrites, dm-log-writes format): the
+   * crash tests rebuild the disk at each flush from it. Set by UNINODE_VOLUME_WRITE_LOG. */
+  writeLog?: string;
 }
 
 /** A host directory the guest mounts by its virtio-9p mount tag. */
@@ -174,11 +177,16 @@ export function volumeDiskName(index: number): string {
 export function volumeDiskArgs(volumes: readonly VolumeDisk[], machine: MachineType = "q35"): string[] {
   return volumes.flatMap((v, i) => {
     const id = `vol${i}`;
+    // With a write log the raw format sits on blklogwrites, which writes through to the file.
+    const file = v.writeLog ? "file.file" : "file";
     const blockdev = [
       "driver=raw",
       `node-name=${id}`,
-      "file.driver=file",
-      `file.filename=${qemuOptValue(v.file)}`,
+      ...(v.writeLog
+        ? ["file.driver=blklogwrites", "file.log.driver=file", `file.log.filename=${qemuOptValue(v.writeLog)}`, "file.log-sector-size=512"]
+        : []),
+      `${file}.driver=file`,
+      `${file}.filename=${qemuOptValue(v.file)}`,
       // QEMU's image locks stay on (a second QEMU writing the same file is refused even if our
       // own lock were bypassed). Cache mode is QEMU's default writeback (cache.direct=off,
       // cache.no-flush=off): writes may sit in the host's page cache, but every flush the guest

@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 PATH="$PATH:/usr/sbin:/sbin"
-for tool in gcc mke2fs debugfs; do
+for tool in gcc mke2fs debugfs e2fsck dumpe2fs; do
 	command -v "$tool" >/dev/null || { echo "kernel-host: $tool not found (apt-get install gcc e2fsprogs)" >&2; exit 2; }
 done
 work="$(mktemp -d "${TMPDIR:-/tmp}/uninode-khost.XXXXXX")"
@@ -20,18 +20,20 @@ kflags="-std=c11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Werror -fno-strict-
 srcs=("$repo"/rump/fs/*.c "$repo/syscalls/fs.c" "$repo/syscalls/io.c")
 # pipes need the scheduler and pollheads, which the host shim does not model
 srcs=("${srcs[@]/*\/pipe.c/}")
-objs=()
+kobjs=()
 for s in "${srcs[@]}"; do
 	[ -n "$s" ] || continue
 	o="$work/$(basename "$(dirname "$s")")_$(basename "$s" .c).o"
 	gcc $kflags -c "$s" -o "$o"
-	objs+=("$o")
+	kobjs+=("$o")
 done
-for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_proc test_locks test_notify test_overlay; do
+for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_ext2w test_proc test_locks test_notify test_jbd test_overlay; do
 	gcc -std=gnu11 -O1 -g -Wall -Werror -Wno-unused-parameter -Wno-format-truncation $san -I"$repo" -c "$here/$s.c" -o "$work/t_$s.o"
-	objs+=("$work/t_$s.o")
 done
-gcc $san "${objs[@]}" -o "$work/khost"
+t() { for s in "$@"; do echo "$work/t_$s.o"; done; }
+gcc $san "${kobjs[@]}" $(t shim blkfile host test_vfs test_ext2 test_ext2w test_tmpfs test_fd test_proc test_locks test_notify test_overlay) -o "$work/khost"
+# the journal's tests: their own volumes, made and checked with e2fsprogs
+gcc $san "${kobjs[@]}" $(t shim blkfile host test_jbd) -o "$work/jhost"
 
 # ---- the source tree ----
 src="$work/src"
@@ -98,6 +100,16 @@ expect="$work/debugfs.txt"
 } >"$work/cmds"
 debugfs -f "$work/cmds" "$img" >"$expect" 2>/dev/null
 
+# ---- writable volumes, made exactly as the CLI makes them (test_ext2w.c) ----
+mkvol() { # IMAGE SIZE
+	truncate -s "$2" "$1"
+	mke2fs -q -F -t ext4 -b 4096 -I 256 -O none,has_journal,filetype,sparse_super,large_file \
+		-E lazy_itable_init=0,lazy_journal_init=0 "$1" >"$work/mke2fs.log" 2>&1 || { cat "$work/mke2fs.log" >&2; exit 2; }
+}
+export EXT2W_IMG="$work/vol.img" EXT2W_SMALL="$work/small-vol.img" EXT2W_WORK="$work"
+mkvol "$EXT2W_IMG" 64M
+mkvol "$EXT2W_SMALL" 16M
+
 sum_before="$(md5sum <"$img")"
 status=0
 "$work/khost" "$img" "$src" "$expect" "$img2" "$src2" >"$work/ro.out" || status=1
@@ -106,6 +118,8 @@ status=0
 if [ "$(md5sum <"$img")" != "$sum_before" ] || ! e2fsck -fn "$img" >/dev/null 2>&1; then
 	echo "FAIL the image changed or does not check clean"; echo "0 passed, 1 failed" >>"$work/ovl.out"; status=1
 fi
-grep -v ' passed, ' "$work/ro.out" "$work/ovl.out" | sed 's|^[^:]*:||'
-awk '/ passed, / { p += $1; f += $3 } END { printf "%d passed, %d failed\n", p, f }' "$work/ro.out" "$work/ovl.out"
+mkdir -p "$work/jbd"
+"$work/jhost" "$work/jbd" >"$work/jhost.out" || status=1
+grep -hv ' passed, ' "$work/ro.out" "$work/ovl.out" "$work/jhost.out"
+awk '/ passed, / { p += $1; f += $3 } END { printf "%d passed, %d failed\n", p, f }' "$work/ro.out" "$work/ovl.out" "$work/jhost.out"
 exit $status

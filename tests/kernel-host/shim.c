@@ -314,3 +314,8 @@ char *percent_decode(char *s)
 	*w = 0;
 	return s;
 }
+
+/* No kernel threads on the host: a volume's periodic committer is not started. */
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bool app) { return NULL; }
+void thread_start(struct thread *t) { (void)t; }
+int sleep_until(uint64_t deadline) { (void)deadline; return 0; }

@@ -30,3 +30,10 @@ extern uint64_t blkfile_sectors_read, blkfile_requests;
 extern struct inode *shim_unmapped_ino;
 extern uint64_t shim_unmapped_pgoff;
 extern int shim_unmap_calls;
+int blkfile_swap(struct blk_dev *d, const char *path, int writable);
+/* The write log: every write (a copy of its data) and flush on one disk. */
+struct blkfile_op { int flush; uint64_t sector; uint32_t len; void *data; };
+struct blkfile_log { struct blk_dev *dev; struct blkfile_op *e; size_t n, cap; };
+extern struct blkfile_log blkfile_log;
+void blkfile_log_start(struct blk_dev *d);   /* record D from now on (a new log) */
+void blkfile_log_stop(void);                 /* forget the log */

@@ -267,6 +267,7 @@ int main(int argc, char **argv)
 		suite_proc();
 		suite_locks();
 		suite_notify();
+		suite_ext2w();
 	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -123,6 +123,12 @@ describe("QEMU volumes and host directories", () => {
     expect(args.filter((a) => a.includes("locking=off"))).toHaveLength(1);
   });
 
+  it("puts QEMU's write logger between the format and the file when a volume's writes are logged", () => {
+    const args = buildQemuArgs({ ...base, volumes: [{ ...volumes[0]!, writeLog: "/w/db.log" }], network: { forwards: [] } });
+    expect(args).toContain("driver=raw,node-name=vol0,file.driver=blklogwrites,file.log.driver=file,file.log.filename=/w/db.log,"
+      + "file.log-sector-size=512,file.file.driver=file,file.file.filename=/data/vols/db/disk.img,cache.direct=off,cache.no-flush=off");
+  });
+
   it("uses virtio-mmio devices on microvm", () => {
     const args = buildQemuArgs({ ...base, machine: "microvm", volumes: volumes.slice(0, 1), shares: [{ dir: "/d", tag: "share0", readOnly: false }] });
     expect(args).toContain("virtio-blk-device,drive=vol0,write-cache=on");
