@@ -3,7 +3,7 @@
 // its files and lists its directory; a seed file the config's `files` puts under /tmp is there at
 // boot; with --read-only the same writes answer EROFS. Boots the real kernel under QEMU (TCG here).
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
@@ -38,6 +38,7 @@ step("ls", () => fs.readdirSync("/app").filter((n) => n !== "node_modules").sort
 step("seed", () => fs.readFileSync("/tmp/seed.txt", "utf8").trim());
 step("root", () => fs.readFileSync("/proc/mounts", "utf8").split("\\n").filter((l) => l.split(" ")[1] === "/").join(";"));
 step("statfs", () => { const s = fs.statfsSync("/"); return s.type.toString(16) + " " + (s.bfree > 0); });
+step("share", () => { fs.writeFileSync("/srv/share/out.txt", "from the vm"); return "ok"; });
 `;
 
 beforeAll(async () => {
@@ -74,6 +75,7 @@ describe("the writable layer over the root", () => {
       "seed seeded at build",
       "root overlay / overlay rw 0 0",
       "statfs 794c7630 true",
+      "share ENOENT",
     ]);
     expect(r.exitCode).toBe(0);
     // Nothing reached the image: the next boot starts from what was built.
@@ -93,7 +95,21 @@ describe("the writable layer over the root", () => {
       "seed seeded at build",
       "root /dev/root / ext2 ro 0 0",
       "statfs ef53 true",
+      "share ENOENT",
     ]);
+    expect(r.exitCode).toBe(0);
+  }, 600_000);
+
+  it("with --read-only and a host directory at a path the image lacks: the mount point is made, then the root is read-only", async () => {
+    const share = join(work, "share");
+    await mkdir(share);
+    const r = await run(["--read-only", "-v", `${share}:/srv/share`, image]);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe("db EROFS");
+    expect(lines[5]).toBe("root overlay / overlay ro 0 0");
+    expect(lines[7]).toBe("share ok");
+    expect(await readFile(join(share, "out.txt"), "utf8")).toBe("from the vm");
     expect(r.exitCode).toBe(0);
   }, 600_000);
 });
