@@ -576,11 +576,12 @@ static int ovl_truncate(struct inode *ino, off_t size)
 	return err;
 }
 
-/* The VFS changed INO's mode, owner or times: copy up (which may drop the
+/* The VFS changed INO's mode, owner, times or device number: copy up (which may drop the
  * VFS lock), then carry the new values over. */
 static int ovl_setattr(struct inode *ino)
 {
 	uint32_t mode = ino->mode, uid = ino->uid, gid = ino->gid;
+	uint64_t rdev = ino->rdev;       /* mknod sets it after create */
 	struct ktimespec at = ino->atime, mt = ino->mtime, ct = ino->ctime;
 	int err = ovl_copy_up(ino, true);
 	if (err) {
@@ -591,6 +592,7 @@ static int ovl_setattr(struct inode *ino)
 	u->mode = (u->mode & S_IFMT) | (mode & 07777);
 	u->uid = uid;
 	u->gid = gid;
+	u->rdev = rdev;
 	u->atime = at;
 	u->mtime = mt;
 	u->ctime = ct;
