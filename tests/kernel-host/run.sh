@@ -27,11 +27,11 @@ for s in "${srcs[@]}"; do
 	gcc $kflags -c "$s" -o "$o"
 	kobjs+=("$o")
 done
-for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_ext2w test_proc test_locks test_notify test_jbd test_overlay; do
+for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_ext2w test_proc test_locks test_notify test_jbd test_overlay test_v9fs; do
 	gcc -std=gnu11 -O1 -g -Wall -Werror -Wno-unused-parameter -Wno-format-truncation $san -I"$repo" -c "$here/$s.c" -o "$work/t_$s.o"
 done
 t() { for s in "$@"; do echo "$work/t_$s.o"; done; }
-gcc $san "${kobjs[@]}" $(t shim blkfile host test_vfs test_ext2 test_ext2w test_tmpfs test_fd test_proc test_locks test_notify test_overlay) -o "$work/khost"
+gcc $san "${kobjs[@]}" $(t shim blkfile host test_vfs test_ext2 test_ext2w test_tmpfs test_fd test_proc test_locks test_notify test_overlay test_v9fs) -o "$work/khost"
 # the journal's tests: their own volumes, made and checked with e2fsprogs
 gcc $san "${kobjs[@]}" $(t shim blkfile host test_jbd) -o "$work/jhost"
 
