@@ -5,7 +5,8 @@
 /* Whether F's pages can be mapped directly (its fs implements map_page). */
 bool file_mappable(struct file *f)
 {
-	return f->inode && S_ISREG(f->inode->mode) && f->inode->ops->map_page;
+	struct inode *i = f->inode;
+	return i && S_ISREG(i->mode) && i->ops->map_page && (!i->ops->can_map || i->ops->can_map(i));
 }
 
 /* A region started (+1) or stopped (-1) mapping F: a truncate of a mapped

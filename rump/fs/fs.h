@@ -62,6 +62,10 @@ struct inode_ops {
 	 * (truncate): take neither. A disk fs marks the page dirty and drops a
 	 * pin; tmpfs needs nothing. */
 	void (*put_page)(struct inode *ino, uint64_t pgoff, bool dirty, bool unmap);
+	/* Optional, with map_page: whether map_page can serve INO's pages now
+	 * (the overlay: only once the file has its upper copy; until then its
+	 * mappings copy). Missing: always. */
+	bool (*can_map)(struct inode *ino);
 	/* fallocate(2) MODE over [OFF, OFF+LEN) of a regular file (checked);
 	 * missing: -EOPNOTSUPP. */
 	int (*fallocate)(struct inode *ino, int mode, off_t off, off_t len);

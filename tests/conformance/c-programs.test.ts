@@ -3,7 +3,8 @@
 // must agree on stdout, stderr and exit status.
 
 import { execa } from "execa";
-import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { cpSync } from "node:fs";
+import { chmod, mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -16,6 +17,15 @@ let work: string;
 let tree: string;
 let known: string;
 let mapped: string;
+let layerTree: string;
+let layerCopies = 0;
+
+/** A new copy of the tree root_layer changes, for each host run. */
+function freshLayerTree(): string {
+  const dir = join(work, `layer-${layerCopies++}`);
+  cpSync(layerTree, dir, { recursive: true, verbatimSymlinks: true });
+  return dir;
+}
 const bins = new Map<string, string>();
 
 async function compile(name: string, mode: string, libs: string[] = []): Promise<string> {
@@ -30,6 +40,8 @@ async function compile(name: string, mode: string, libs: string[] = []): Promise
 
 interface Case {
   name: string;
+  /** The test's title when one program runs in several places (default: name). */
+  title?: string;
   hostArgs?: () => string[];
   imageArgs?: () => string[];
   adds?: () => string[];
@@ -71,9 +83,12 @@ const cases: Case[] = [
   // ... and on an ext4 volume the kernel writes (named volume "confvol", made in beforeAll).
   { name: "shared_mmap", title: "shared_mmap on an ext4 volume", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/vol"], volumes: () => ["confvol:/vol"] },
   { name: "sqlite_wal", title: "sqlite_wal on an ext4 volume", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/vol"], volumes: () => ["confvol:/vol"], libs: ["-lsqlite3", "-lm"] },
-  { name: "sqlite_wal", title: "sqlite_wal on the writable root", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/app"], libs: ["-lsqlite3", "-lm"] },
   // LMDB maps its lock file shared read-write and its data file shared (MDB_WRITEMAP: writable) (liblmdb-dev).
   { name: "lmdb_maps", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-llmdb"] },
+  // Changes to files the image has (the writable layer over its root); on the host, a fresh copy.
+  { name: "root_layer", hostArgs: () => [freshLayerTree()], imageArgs: () => ["/data/layer"], adds: () => [`${layerTree}:/data/layer`] },
+  // The same, with the database beside the app's files: on the root's writable layer.
+  { name: "sqlite_wal", title: "sqlite_wal on the root layer", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/app"], libs: ["-lsqlite3", "-lm"] },
   // The same operations in a host directory: on the host directly, in the image over virtio-9p.
   { name: "dir_ops", hostArgs: () => [join(work, "dir-host")], imageArgs: () => ["/tmp/share"], volumes: () => [`${join(work, "dir-vm")}:/tmp/share`] },
 ];
@@ -99,6 +114,18 @@ beforeAll(async () => {
   // Named volumes live under XDG_DATA_HOME: a private one for this file's runs.
   process.env.XDG_DATA_HOME = join(work, "data");
   await execa("node", [cli, "volume", "create", "confvol", "--size", "64M"]);
+  layerTree = join(work, "layer");
+  await mkdir(join(layerTree, "dir/sub"), { recursive: true });
+  await mkdir(join(layerTree, "empty"));
+  await mkdir(join(layerTree, "many"));
+  await writeFile(join(layerTree, "file.txt"), "lower data\n");
+  await writeFile(join(layerTree, "mode600"), "secret\n");
+  await chmod(join(layerTree, "mode600"), 0o600);
+  await writeFile(join(layerTree, "db.json"), '{"n":1}');
+  await symlink("file.txt", join(layerTree, "link"));
+  await writeFile(join(layerTree, "dir/inner.txt"), "inner\n");
+  await writeFile(join(layerTree, "dir/sub/deep.txt"), "deep\n");
+  for (let i = 0; i < 50; i++) await writeFile(join(layerTree, "many", `f${String(i).padStart(2, "0")}`), `${i}\n`);
 });
 
 afterAll(async () => {
