@@ -789,7 +789,8 @@ static int ovl_statfs(struct mount *m, struct kstatfs *sf)
 	return err;
 }
 
-static const struct fs_type ovl_type = { .name = "overlay", .statfs = ovl_statfs };
+/* O_DIRECT as the upper tmpfs takes it (any alignment): overlayfs passes it to its layers. */
+static const struct fs_type ovl_type = { .name = "overlay", .statfs = ovl_statfs, .direct_io = true };
 
 static const struct inode_ops ovl_iops = {
 	.lookup = ovl_lookup,
