@@ -52,6 +52,17 @@ static long getname(const char *upath, char **out)
 	return 0;
 }
 
+/* Both paths of a two-path call (rename, link) into kernel buffers, or neither. */
+static long getnames(const char *a, const char *b, char **ka, char **kb)
+{
+	long r = getname(a, ka);
+	if (r)
+		return r;
+	if ((r = getname(b, kb)))
+		kfree(*ka);
+	return r;
+}
+
 #define OFFSET_MAX INT64_MAX
 
 /* struct flock L resolved on F into R, as Linux's flock_to_posix_lock. */
@@ -407,13 +418,9 @@ long sys_rmdir(const char *path)
 long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags)
 {
 	char *ko, *kn;
-	long r = getname(oldpath, &ko);
+	long r = getnames(oldpath, newpath, &ko, &kn);
 	if (r)
 		return r;
-	if ((r = getname(newpath, &kn))) {
-		kfree(ko);
-		return r;
-	}
 	r = k_renameat2(olddirfd, ko, newdirfd, kn, flags);
 	kfree(ko);
 	kfree(kn);
@@ -596,13 +603,9 @@ long sys_fremovexattr(int fd, const char *name) { (void)name; return xattr_fd(fd
 long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
 	char *ko, *kn;
-	long r = getname(oldpath, &ko);
+	long r = getnames(oldpath, newpath, &ko, &kn);
 	if (r)
 		return r;
-	if ((r = getname(newpath, &kn))) {
-		kfree(ko);
-		return r;
-	}
 	r = k_linkat(olddirfd, ko, newdirfd, kn, flags);
 	kfree(ko);
 	kfree(kn);

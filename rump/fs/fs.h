@@ -145,6 +145,8 @@ unsigned mode_to_dtype(uint32_t mode);
 struct mount *mount_new(const struct fs_type *t, uint64_t dev, bool rdonly);
 /* Attach M over the directory AT (M->root must be set). */
 int mount_attach(struct mount *m, struct inode *at);
+/* Attach M over the directory PATH, taking the VFS lock; logs a failure. */
+int mount_at_path(struct mount *m, const char *path);
 extern struct mount *root_mount;
 struct mount *mount_first(void);          /* every mount, newest first (->next); VFS lock held */
 

@@ -47,3 +47,21 @@ int mount_attach(struct mount *m, struct inode *at)
 	mounts = m;
 	return 0;
 }
+
+/* Attach M over the directory PATH (absolute, kernel memory) and remember
+ * where, for /proc/mounts; one log line on failure. Takes the VFS lock. */
+int mount_at_path(struct mount *m, const char *path)
+{
+	struct nameidata nd;
+	vfs_lock();
+	int err = path_walk(AT_FDCWD, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
+	if (!err)
+		err = mount_attach(m, nd.ino);
+	if (!err)
+		m->path = strdup(nd.path);
+	nd_done(&nd);
+	vfs_unlock();
+	if (err)
+		kprintf("vfs: cannot mount %s on %s (error %d)\n", m->type->name, path, err);
+	return err;
+}

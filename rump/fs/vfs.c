@@ -14,23 +14,6 @@
 #define DEV_RUN makedev64(0, 25)
 #define DEV_OVERLAY makedev64(0, 31)  /* its upper tmpfs is (0, 32), seen nowhere */
 
-/* Mount M on directory PATH of the tree built so far. */
-static int mount_at(struct mount *m, const char *path)
-{
-	struct nameidata nd;
-	vfs_lock();
-	int err = path_walk(AT_FDCWD, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
-	if (!err)
-		err = mount_attach(m, nd.ino);
-	if (!err)
-		m->path = strdup(nd.path);
-	nd_done(&nd);
-	vfs_unlock();
-	if (err)
-		kprintf("vfs: cannot mount %s on %s (error %d)\n", m->type->name, path, err);
-	return err;
-}
-
 /* Copy the image's directory /NAME into tmpfs M mounted over it: a tmpfs
  * over /tmp must not hide the files the image carries there. */
 static void seed(struct mount *m, const char *name)
@@ -101,17 +84,17 @@ int vfs_init(void)
 	if (err)
 		return err;
 	if (!(err = devfs_mount(DEV_DEVFS, &m)))
-		err = mount_at(m, "/dev");
+		err = mount_at_path(m, "/dev");
 	if (err)
 		return err;
-	if (!tmpfs_mount(DEV_TMPFS, &m) && !mount_at(m, "/tmp"))   /* a root fs without /tmp still boots */
+	if (!tmpfs_mount(DEV_TMPFS, &m) && !mount_at_path(m, "/tmp"))   /* a root fs without /tmp still boots */
 		seed(m, "tmp");
 	if (!tmpfs_mount(DEV_SHM, &m))
-		mount_at(m, "/dev/shm");
-	if (!tmpfs_mount(DEV_RUN, &m) && !mount_at(m, "/run"))
+		mount_at_path(m, "/dev/shm");
+	if (!tmpfs_mount(DEV_RUN, &m) && !mount_at_path(m, "/run"))
 		seed(m, "run");    /* resolv.conf is written later, by the network (rump/net/ipconfig.c) */
 	if (!procfs_mount(DEV_PROC, &m))
-		mount_at(m, "/proc");  /* nor does one without /proc */
+		mount_at_path(m, "/proc");  /* nor does one without /proc */
 	/* Volumes and host directories come last: their mount points may lie
 	 * anywhere in the tree, and a requested volume that cannot be mounted
 	 * stops the boot rather than leave the program writing into memory. */

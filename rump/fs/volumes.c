@@ -88,18 +88,7 @@ static int mount_one(char *tok, int idx)
 	struct mount *m;
 	if ((err = k->mount(source, ro, makedev64(0, 40 + idx), &m)))
 		return err;   /* the filesystem said why */
-	struct nameidata nd;
-	vfs_lock();
-	err = path_walk(AT_FDCWD, path, WALK_FOLLOW | WALK_DIRECTORY, &nd);
-	if (!err)
-		err = mount_attach(m, nd.ino);
-	if (!err)
-		m->path = strdup(nd.path);
-	nd_done(&nd);
-	vfs_unlock();
-	if (err)
-		kprintf("uninode: cannot mount %s on %s (error %d)\n", source, path, err);
-	return err;
+	return mount_at_path(m, path);
 }
 
 /* Mount every mount= token in order; the first failure is returned. */
