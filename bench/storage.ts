@@ -3,7 +3,9 @@
 // `uninode volume create` made, attached as `uninode run -v NAME:/data` attaches it (the same
 // -blockdev/-device options: virtio-blk, write cache on, QEMU's writeback cache with flushes
 // passed through). Each VM boots twice on its volume: the first boot writes, the second reads the
-// file the first wrote, so its guest page cache has never held it.
+// file the first wrote, so its guest page cache has never held it; between the two the volume
+// file is dropped from the host's page cache, so the read comes from the host's disk, as the
+// host's own read does.
 
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -125,6 +127,11 @@ async function vmRun(ctx: PhaseContext, t: VmTargetName, plan: StoragePlan, xdg:
   if (wb.failure !== undefined || pw.write === undefined) {
     const reason = `write boot: ${wb.failure ?? "printed no figures"}`;
     return { write: na(reason), read: na(`no file to read (${reason})`), fsck: await fsckOf(volume) };
+  }
+  // QEMU reads the volume file through the host's page cache (cache.direct=off): drop it there too.
+  const drop = await execa(ctx.prepared.storage, ["drop", volume], { reject: false, all: true });
+  if (drop.exitCode !== 0) {
+    return { write: { ok: pw.write }, read: na(`could not drop the volume file from the host's page cache: ${lastLine(String(drop.all ?? ""))}`), fsck: await fsckOf(volume) };
   }
   const rb = await vmBoot(ctx, t, "storage-read", volume, plan);
   const pr = parseStorageOutput(rb.text);

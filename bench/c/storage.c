@@ -3,6 +3,7 @@
  *
  *   storage write DIR FSYNCS SEQ_MIB RAND_SYNC RAND_BUF SECONDS
  *   storage read DIR [drop]
+ *   storage drop FILE
  *
  * write: FSYNCS appends of 4 KiB, each followed by fsync (latency of each, median and p99);
  * SEQ_MIB MiB in 1 MiB writes to DIR/seq, then fsync (time including the fsync); RAND_SYNC 4 KiB
@@ -12,6 +13,8 @@
  * read: DIR/seq in 1 MiB reads. A VM reads it in a later boot than the one that wrote it, so the
  * guest's page cache is empty; on the host `drop` asks the kernel to drop the file's cached
  * pages first (posix_fadvise DONTNEED after fdatasync, which evicts clean pages).
+ * drop: that, for FILE alone: the bench drops a volume file from the host's page cache between
+ * a VM's two boots, so the VM's read comes from the host's disk too.
  *
  * One line per figure, `storage NAME key=value ...`; a failure prints `storage error WHAT: why`
  * and exits 1. Times from CLOCK_MONOTONIC. */
@@ -160,20 +163,25 @@ static void rand_write(const char *name, long count, int durable, long mib, doub
 	printf("storage %s n=%ld sec=%.4f iops=%.1f\n", name, n, dt, dt > 0 ? n / dt : 0);
 }
 
+/* Clean pages are dropped by DONTNEED; dirty ones are written first so they are clean. */
+static void drop_cache(int fd)
+{
+	if (fdatasync(fd) != 0)
+		fail("fdatasync before dropping the cache");
+	int e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (e != 0) {
+		errno = e;
+		fail("posix_fadvise DONTNEED");
+	}
+}
+
 static void seq_read(int drop, char *big)
 {
 	int fd = open(in_dir("seq"), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fail("open seq for reading");
-	if (drop) {
-		if (fdatasync(fd) != 0)
-			fail("fdatasync before dropping the cache");
-		int e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-		if (e != 0) {
-			errno = e;
-			fail("posix_fadvise DONTNEED");
-		}
-	}
+	if (drop)
+		drop_cache(fd);
 	long long total = 0;
 	double t0 = now();
 	for (;;) {
@@ -212,8 +220,17 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	int writing = argc == 8 && !strcmp(argv[1], "write");
 	int reading = (argc == 3 || (argc == 4 && !strcmp(argv[3], "drop"))) && !strcmp(argv[1], "read");
+	if (argc == 3 && !strcmp(argv[1], "drop")) {
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("open the file to drop");
+		drop_cache(fd);
+		close(fd);
+		printf("storage dropped %s\n", argv[2]);
+		return 0;
+	}
 	if (!writing && !reading) {
-		fprintf(stderr, "usage: storage write DIR FSYNCS SEQ_MIB RAND_SYNC RAND_BUF SECONDS | storage read DIR [drop]\n");
+		fprintf(stderr, "usage: storage write DIR FSYNCS SEQ_MIB RAND_SYNC RAND_BUF SECONDS | storage read DIR [drop] | storage drop FILE\n");
 		return 2;
 	}
 	snprintf(dir, sizeof dir, "%s", argv[2]);
