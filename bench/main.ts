@@ -384,7 +384,7 @@ async function dryRun(o: BenchOptions, plan: Plan, accel: "kvm" | "tcg", reason:
     const storageBin = path.join(tmp, "storage-program");
     await execa("gcc", ["-O2", "-o", storageBin, path.join(root, "bench", "c", "storage.c")]);
     const dryStorage: StoragePlan = { fsyncs: 5, seqMiB: 2, randSync: 5, randBuffered: 20, seconds: 5, volumeMiB: 16 };
-    const storage = await storagePhase({ ...ctx, prepared: { ...ctx.prepared, storage: storageBin } }, dryStorage, ["host"], "dry run");
+    const storage = await storagePhase({ ...ctx, prepared: { ...ctx.prepared, storage: storageBin } }, dryStorage, ["host"], "dry run", false);
     if ("na" in storage.write.host || "na" in storage.read.host) throw new Error(`the storage phase on the host failed: ${describeStorage(storage.write.host, storage.read.host)}`);
     parseStorageOutput("storage seq_read mib=2.00 sec=0.1 mib_per_s=20.0\n");
     const disk = planMounts([{ kind: "volume", name: "bench", file: "v.img", target: STORAGE_DIR, readOnly: false }]);

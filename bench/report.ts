@@ -186,6 +186,14 @@ function storageRows(st: StorageResults): string[] {
       `storage: 4 KiB random writes, buffered, one fsync at the end (${p.randBuffered})`,
       ...TARGETS.map((t) => storageCell(st.write, t, (w) => w.randBufferedIops, (w) => `${w.randBufferedIops.toFixed(0)} IOPS${w.randBufferedOps < p.randBuffered ? ` (${w.randBufferedOps} in ${p.seconds} s)` : ""}`)),
     ]),
+    ...(st.flushes
+      ? [
+          row([
+            `storage: device flushes the write boot sent / its fsync + fdatasync calls (a third boot, QEMU's blklogwrites recording)`,
+            ...TARGETS.map((t) => (t === "host" ? "—" : numCell(st.flushes?.[t as VmTargetName], (f) => `${f.flushes} / ${f.syncCalls}`))),
+          ]),
+        ]
+      : []),
     row([`storage: e2fsck -fn of the volume after both boots`, ...TARGETS.map((t) => (t === "host" ? "—" : (st.fsck[t] ?? "not run").replace(/\|/g, "/")))]),
   ];
 }

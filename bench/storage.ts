@@ -7,7 +7,7 @@
 // file is dropped from the host's page cache, so the read comes from the host's disk, as the
 // host's own read does.
 
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { readVolume } from "../src/vm/volumes.js";
@@ -39,6 +39,34 @@ export interface StorageResults {
   read: Record<TargetName, Cell<StorageRead>>;
   /** e2fsck -fn of each VM's volume after its two boots: "clean" or what it said. */
   fsck: Record<VmTargetName, string>;
+  /** A third boot per VM, the write boot again on a fresh volume whose writes and flushes QEMU's
+   * blklogwrites records: the flushes the device got against the program's fsync/fdatasync calls. */
+  flushes?: Record<VmTargetName, Cell<{ flushes: number; syncCalls: number }>>;
+}
+
+/** The program's fsync/fdatasync calls in a write run: the appends' fsyncs, the sequential
+ * file's, the durable random writes' fdatasyncs, the buffered ones' fsync, two directory fsyncs. */
+export const syncCalls = (w: StorageWrite): number => w.fsyncs + 1 + w.randSyncOps + 1 + 2;
+
+const LOG_MAGIC = 0x6a736677736872n;
+const LOG_FLUSH = 1;
+const LOG_DISCARD = 4;
+
+/** Flush requests in a blklogwrites log (dm-log-writes format: a superblock sector, then per
+ * entry a header sector and its data sectors, none for a discard); undefined if it is not one. */
+export function countLogFlushes(log: Buffer): number | undefined {
+  if (log.length < 32 || log.readBigUInt64LE(0) !== LOG_MAGIC) return undefined;
+  const sector = log.readUInt32LE(24);
+  if (sector < 512) return undefined;
+  let flushes = 0;
+  for (let at = sector; at + sector <= log.length; ) {
+    const n = Number(log.readBigUInt64LE(at + 8));
+    const flags = Number(log.readBigUInt64LE(at + 16));
+    if (flags & ~0xf) break; // past the last entry
+    if (flags & LOG_FLUSH) flushes++;
+    at += sector + (flags & LOG_DISCARD ? 0 : n * sector);
+  }
+  return flushes;
 }
 
 const num = (m: RegExpExecArray | null, i: number): number | undefined => (m ? Number(m[i]) : undefined);
@@ -100,8 +128,15 @@ async function createVolume(name: string, mib: number, xdg: string): Promise<str
 }
 
 /** One boot of `w` on the volume: the program's output, or why there is none. */
-async function vmBoot(ctx: PhaseContext, t: VmTargetName, w: StorageWorkloadName, volume: string, plan: StoragePlan): Promise<{ text: string; failure?: string }> {
-  const s = await startTarget(t, w, ctx.prepared, { net: { kind: "none" }, memory: ctx.memory, accel: ctx.accel, workDir: path.join(ctx.workDir, `${t}-${w}`), volume });
+async function vmBoot(ctx: PhaseContext, t: VmTargetName, w: StorageWorkloadName, volume: string, plan: StoragePlan, writeLog?: string): Promise<{ text: string; failure?: string }> {
+  const s = await startTarget(t, w, ctx.prepared, {
+    net: { kind: "none" },
+    memory: ctx.memory,
+    accel: ctx.accel,
+    workDir: path.join(ctx.workDir, `${t}-${w}`),
+    volume,
+    ...(writeLog ? { volumeWriteLog: writeLog } : {}),
+  });
   const end = await endWithin(s, bootBudgetMs(plan));
   const text = await s.output();
   if (end.status === 0) return { text };
@@ -139,8 +174,28 @@ async function vmRun(ctx: PhaseContext, t: VmTargetName, plan: StoragePlan, xdg:
   return { write: { ok: pw.write }, read, fsck: await fsckOf(volume) };
 }
 
+/** The write boot once more on a fresh volume, its writes and flushes logged (timings not kept). */
+async function flushCount(ctx: PhaseContext, t: VmTargetName, plan: StoragePlan, xdg: string): Promise<Cell<{ flushes: number; syncCalls: number }>> {
+  let volume: string;
+  try {
+    volume = await createVolume(`bench-${t}-flushes`, plan.volumeMiB, xdg);
+  } catch (err) {
+    return na((err as Error).message);
+  }
+  const logFile = path.join(xdg, `${t}-flushes.log`);
+  try {
+    const b = await vmBoot(ctx, t, "storage-write", volume, plan, logFile);
+    const w = parseStorageOutput(b.text).write;
+    if (b.failure !== undefined || w === undefined) return na(`logged write boot: ${b.failure ?? "printed no figures"}`);
+    const flushes = countLogFlushes(await readFile(logFile).catch(() => Buffer.alloc(0)));
+    return flushes === undefined ? na("QEMU wrote no blklogwrites log") : { ok: { flushes, syncCalls: syncCalls(w) } };
+  } finally {
+    await rm(logFile, { force: true });
+  }
+}
+
 /** The phase for `targets` (the dry run: the host only); the others' cells say why not. */
-export async function storagePhase(ctx: PhaseContext, plan: StoragePlan, targets: readonly TargetName[] = TARGETS, skipped = "not run"): Promise<StorageResults> {
+export async function storagePhase(ctx: PhaseContext, plan: StoragePlan, targets: readonly TargetName[] = TARGETS, skipped = "not run", flushes = true): Promise<StorageResults> {
   const base = path.join(ctx.workDir, "storage");
   await rm(base, { recursive: true, force: true });
   await mkdir(path.join(base, "host"), { recursive: true });
@@ -164,6 +219,11 @@ export async function storagePhase(ctx: PhaseContext, plan: StoragePlan, targets
         res.read[t] = r.read;
         res.fsck[t] = r.fsck;
         fsck = `; volume ${r.fsck}`;
+        if (flushes) {
+          const f = await flushCount(ctx, t, plan, path.join(base, "xdg"));
+          (res.flushes ??= {} as NonNullable<StorageResults["flushes"]>)[t] = f;
+          fsck += "ok" in f ? `; ${f.ok.flushes} device flushes for ${f.ok.syncCalls} fsync/fdatasync calls` : `; flushes n/a (${f.na})`;
+        }
       }
       ctx.log(`  storage  ${t}: ${describeStorage(res.write[t], res.read[t])}${fsck}`);
     }

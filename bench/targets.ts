@@ -30,6 +30,8 @@ export interface StartOptions {
   workDir: string;
   /** A volume's raw ext4 file, attached read-write and mounted at STORAGE_DIR. */
   volume?: string;
+  /** Record the volume's writes and flushes to this file (QEMU's blklogwrites). */
+  volumeWriteLog?: string;
 }
 
 export interface Started {
@@ -63,10 +65,11 @@ async function startHost(w: WorkloadName, p: Prepared, o: StartOptions): Promise
   };
 }
 
-export function guestFor(target: VmTargetName, w: WorkloadName, p: Prepared, net: NetChoice, volume?: string): Guest {
+export function guestFor(target: VmTargetName, w: WorkloadName, p: Prepared, net: NetChoice, volume?: string, writeLog?: string): Guest {
   const wl = p.workloads[w];
   // The same disk arguments and mount tokens `uninode run -v NAME:/data` makes.
-  const mounts = volume === undefined ? undefined : planMounts([{ kind: "volume", name: "bench", file: volume, target: STORAGE_DIR, readOnly: false }]);
+  const planned = volume === undefined ? undefined : planMounts([{ kind: "volume", name: "bench", file: volume, target: STORAGE_DIR, readOnly: false }]);
+  const mounts = planned && writeLog ? { ...planned, volumes: planned.volumes.map((v) => ({ ...v, writeLog })) } : planned;
   const volumes = mounts ? { volumes: mounts.volumes } : {};
   if (target === "uninode") {
     const s = wl.image.header.sections.rootfs;
@@ -86,7 +89,7 @@ async function startGuest(target: VmTargetName, w: WorkloadName, p: Prepared, o:
   if (o.net.kind === "user") net = { kind: "user", forwards: [{ proto: "tcp", hostAddress: "127.0.0.1", hostPort: o.net.hostPort, guestPort: APP_PORT }] };
   else if (o.net.kind === "tap") net = { kind: "tap", ifname: TAP_NET.ifname };
   else net = { kind: "user", forwards: [] }; // every uninode VM has its NIC; so does the microVM
-  const vm = await startVm(guestFor(target, w, p, o.net, o.volume), {
+  const vm = await startVm(guestFor(target, w, p, o.net, o.volume, o.volumeWriteLog), {
     memory: o.memory,
     accel: o.accel,
     net,

@@ -12,7 +12,7 @@ import { nonZeroPages, parseWrk, parseWrkDuration, summarize } from "../../bench
 import { describeLoad, judgeLoad, lastLine, parseMemReading, parseProbeMeminfo, parseSyscallOutput } from "../../bench/phases.js";
 import type { Prepared } from "../../bench/setup.js";
 import { storageArgs } from "../../bench/setup.js";
-import { parseStorageOutput } from "../../bench/storage.js";
+import { countLogFlushes, parseStorageOutput, syncCalls } from "../../bench/storage.js";
 import { guestFor } from "../../bench/targets.js";
 import { microvmCmdline, vmArgs, withoutRootDisk } from "../../bench/vm.js";
 import { tempDir } from "./helpers.js";
@@ -242,6 +242,28 @@ describe("the storage phase", () => {
     const partial = parseStorageOutput(out.split("\r\n").slice(0, 3).join("\n") + "\nstorage error fdatasync: Input/output error\n");
     expect(partial.write).toBeUndefined();
     expect(partial.error).toBe("fdatasync: Input/output error");
+  });
+
+  it("counts the flushes in a blklogwrites log and the program's sync calls", () => {
+    const sector = 512;
+    const entry = (at: number, flags: number, n: number) => {
+      const h = Buffer.alloc(sector);
+      h.writeBigUInt64LE(BigInt(at), 0);
+      h.writeBigUInt64LE(BigInt(n), 8);
+      h.writeBigUInt64LE(BigInt(flags), 16);
+      return Buffer.concat([h, Buffer.alloc(flags & 4 ? 0 : n * sector, 0xab)]);
+    };
+    const sb = Buffer.alloc(sector);
+    sb.writeBigUInt64LE(0x6a736677736872n, 0);
+    sb.writeBigUInt64LE(1n, 8);
+    sb.writeUInt32LE(sector, 24);
+    // A write of 8 sectors, a flush, a discard of 100 sectors (no data), a FUA write with a
+    // preflush, a plain write, and the zeroes past the end of the log.
+    const log = Buffer.concat([sb, entry(8, 0, 8), entry(0, 1, 0), entry(64, 4, 100), entry(16, 1 | 2, 1), entry(24, 0, 2), Buffer.alloc(sector * 3)]);
+    expect(countLogFlushes(log)).toBe(2);
+    expect(countLogFlushes(Buffer.alloc(4096))).toBeUndefined();
+    const w = { fsyncs: 50, fsyncMedianUs: 1, fsyncP99Us: 1, seqWriteMiB: 16, seqWriteMiBps: 1, randSyncOps: 100, randSyncIops: 1, randBufferedOps: 1024, randBufferedIops: 1 };
+    expect(syncCalls(w)).toBe(154);
   });
 
   it("attaches the volume as run -v does: vdb after uninode's root, vda in the microVM, which mounts it", () => {
