@@ -7,7 +7,7 @@
 // file is dropped from the host's page cache, so the read comes from the host's disk, as the
 // host's own read does.
 
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { readVolume } from "../src/vm/volumes.js";
@@ -184,6 +184,7 @@ async function flushCount(ctx: PhaseContext, t: VmTargetName, plan: StoragePlan,
   }
   const logFile = path.join(xdg, `${t}-flushes.log`);
   try {
+    await writeFile(logFile, ""); // QEMU opens the log, it does not create it
     const b = await vmBoot(ctx, t, "storage-write", volume, plan, logFile);
     const w = parseStorageOutput(b.text).write;
     if (b.failure !== undefined || w === undefined) return na(`logged write boot: ${b.failure ?? "printed no figures"}`);
