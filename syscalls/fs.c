@@ -735,8 +735,16 @@ long sys_utime(const char *path, const struct kutimbuf *times)
 #define LOCK_NB 4
 #define LOCK_UN 8
 
+#define LOCK_MAND 32
+
 long sys_flock(int fd, unsigned cmd)
 {
+	/* Linux ignores the long-broken LOCK_MAND requests (warning once),
+	 * before even looking at the fd */
+	if (cmd & LOCK_MAND) {
+		klog_once("flock-mand", "uninode: flock: LOCK_MAND is ignored, as Linux does\n");
+		return 0;
+	}
 	int type;
 	switch (cmd & ~(unsigned)LOCK_NB) {
 	case LOCK_SH: type = F_RDLCK; break;

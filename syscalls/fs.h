@@ -42,6 +42,8 @@ long sys_pwritev(int fd, const struct kiovec *iov, int cnt, off_t off);
 long sys_lseek(int fd, off_t off, int whence);
 long sys_ioctl(int fd, unsigned long cmd, unsigned long arg);
 long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
+long sys_preadv2(int fd, const struct kiovec *iov, int cnt, off_t off, long off_hi, int flags);
+long sys_pwritev2(int fd, const struct kiovec *iov, int cnt, off_t off, long off_hi, int flags);
 
 /* syscalls/fs.c */
 long sys_open(const char *path, int flags, int mode);

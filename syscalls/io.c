@@ -81,6 +81,7 @@ static long k_rwv(int fd, const struct kiovec *iov, int cnt, off_t off, bool pos
 	if (!f)
 		return -EBADF;
 	long done = 0;
+	file_rw_batch(f, false, write, 0);
 	for (int i = 0; i < cnt; i++) {
 		size_t len = MIN(iov[i].iov_len, MAX_RW_COUNT - (size_t)done);
 		if (!len)
@@ -99,6 +100,7 @@ static long k_rwv(int fd, const struct kiovec *iov, int cnt, off_t off, bool pos
 		if ((size_t)r < len || (size_t)done >= MAX_RW_COUNT)
 			break;
 	}
+	file_rw_batch(f, true, write, done);
 	if (cnt == 0) {   /* still report a bad fd mode as Linux does */
 		if (write ? (f->flags & O_ACCMODE) == O_RDONLY : (f->flags & O_ACCMODE) == O_WRONLY)
 			done = -EBADF;
@@ -176,6 +178,8 @@ long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 		goto done;
 	}
 	count = MIN(count, MAX_RW_COUNT);
+	file_rw_batch(in, false, false, 0);   /* inotify hears the call once: ACCESS, then MODIFY */
+	file_rw_batch(out, false, true, 0);
 	while ((size_t)r < count) {
 		size_t want = MIN(count - (size_t)r, PAGE_SIZE);
 		long got = offset ? file_pread(in, buf, want, *offset) : file_read(in, buf, want);
@@ -200,6 +204,8 @@ long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 		if (put < got)
 			break;
 	}
+	file_rw_batch(in, true, false, r);
+	file_rw_batch(out, true, true, r);
 done:
 	kfree(buf);
 	file_put(in);
@@ -302,4 +308,66 @@ long sys_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 	if (offset && !uptr_ok(offset, sizeof(*offset)))
 		return -EFAULT;
 	return k_sendfile(out_fd, in_fd, offset, count);
+}
+
+/* ---- preadv2/pwritev2: the per-call flags ---- */
+
+#define RWF_HIPRI 0x01
+#define RWF_DSYNC 0x02
+#define RWF_SYNC 0x04
+
+/* The flags we honour: HIPRI is a polling hint, DSYNC/SYNC make one write
+ * O_DSYNC/O_SYNC. Others (NOWAIT, APPEND, NOAPPEND, ATOMIC, DONTCACHE) are
+ * refused with -EOPNOTSUPP, Linux's answer for a flag a file cannot do. */
+static long rwf_check(int flags)
+{
+	if (flags & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC)) {
+		klog_once("rwf", "uninode: preadv2/pwritev2: flags 0x%x not supported\n", (unsigned)flags);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* The fd must exist before anything else is looked at (Linux's fdget). */
+static long fd_exists(int fd)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+/* x86-64 passes the whole offset in OFF (OFF_HI is for 32-bit ABIs); -1
+ * means the file position, as readv. */
+long sys_preadv2(int fd, const struct kiovec *iov, int cnt, off_t off, long off_hi, int flags)
+{
+	(void)off_hi;
+	long err = fd_exists(fd);
+	if (!err)
+		err = iov_check(iov, cnt, true);
+	if (!err)
+		err = rwf_check(flags);
+	if (err)
+		return err;
+	return off == -1 ? k_readv(fd, iov, cnt, 0, false) : sys_preadv(fd, iov, cnt, off);
+}
+
+long sys_pwritev2(int fd, const struct kiovec *iov, int cnt, off_t off, long off_hi, int flags)
+{
+	(void)off_hi;
+	long err = fd_exists(fd);
+	if (!err)
+		err = iov_check(iov, cnt, true);
+	if (!err)
+		err = rwf_check(flags);
+	if (err)
+		return err;
+	long r = off == -1 ? k_writev(fd, iov, cnt, 0, false) : sys_pwritev(fd, iov, cnt, off);
+	if (r > 0 && (flags & (RWF_DSYNC | RWF_SYNC))) {
+		int e = k_fsync(fd);
+		if (e)
+			r = e;
+	}
+	return r;
 }

@@ -37,6 +37,10 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 			return -EACCES;
 		if (acc == O_WRONLY)
 			return -EACCES;
+		/* Directories, pipes, sockets and the like have no pages to map. */
+		uint32_t mode = file_mode(f);
+		if (!S_ISREG(mode) && !S_ISCHR(mode))
+			return -ENODEV;
 		/* Where the fs cannot hand out its pages, file pages are copies, which
 		 * a shared writable mapping must not be: refuse it honestly. */
 		if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !file_mappable(f)) {

@@ -54,8 +54,21 @@ __noreturn void proc_fatal_signal(int sig, const char *what, uint64_t addr, cons
 		kprintf("  #%d %#lx %s\n", depth, ret, where);
 		rbp = fp[0];
 	}
+	proc_sync_at_death();
 	kprintf("uninode:signal %d\n", sig);
 	arch_halt_exit(1);
+}
+
+/* A program that dies of a signal has its written data kept, as Linux's
+ * page cache would write it back after the process is gone: the volumes are
+ * committed and closed clean before the VM ends. Interrupts on, because
+ * the disk completes by interrupt; vfs_sync_all refuses (the journal then
+ * replays at the next mount) when the death came from inside the VFS. */
+void proc_sync_at_death(void)
+{
+	irq_enable();
+	vfs_sync_all();
+	irq_disable();
 }
 
 long sys_exit_group(int status) { proc_exit(status); }

@@ -58,7 +58,7 @@ bool signal_pending(struct thread *t)
 /* The program ends because of SIG (its default action). */
 static __noreturn void die_of(int sig)
 {
-	irq_disable();
+	proc_sync_at_death();
 	kprintf("uninode: %s: terminated by %s (signal %d)\n", proc_exe_path(),
 		signal_name(sig) ? signal_name(sig) : "a signal", sig);
 	kprintf("uninode:signal %d\n", sig);

@@ -141,6 +141,8 @@ long sys_umask();
 long sys_unlink();
 long sys_unlinkat();
 long sys_utimensat();
+long sys_preadv2();
+long sys_pwritev2();
 long sys_chown();
 long sys_fchown();
 long sys_fchownat();
@@ -506,8 +508,8 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[324] = { NULL, "membarrier", { 0 }, 0 },
 	[325] = { NULL, "mlock2", { 0 }, 0 },
 	[326] = { NULL, "copy_file_range", { 0 }, 0 },
-	[327] = { NULL, "preadv2", { 0 }, 0 },
-	[328] = { NULL, "pwritev2", { 0 }, 0 },
+	[327] = { (syscall_fn)sys_preadv2, "preadv2", { A_FD, A_PTR, A_INT, A_INT, A_INT, A_HEX }, 6 },
+	[328] = { (syscall_fn)sys_pwritev2, "pwritev2", { A_FD, A_PTR, A_INT, A_INT, A_INT, A_HEX }, 6 },
 	[329] = { NULL, "pkey_mprotect", { 0 }, 0 },
 	[330] = { (syscall_fn)sys_pkey_alloc, "pkey_alloc", { A_HEX, A_HEX }, 2 },
 	[331] = { NULL, "pkey_free", { 0 }, 0 },

@@ -280,7 +280,9 @@ static int vol_sync(struct mount *m)
 	return fs->rw ? ext2_commit(fs) : 0;
 }
 
-static const struct fs_type ext2_vol_type = { .name = "ext4", .statfs = ext2_statfs, .sync = vol_sync };
+/* O_DIRECT is taken (through the page cache: the alignment rules are
+ * ext4's on a 512-byte-sector disk; durability is fsync's, as on Linux). */
+static const struct fs_type ext2_vol_type = { .name = "ext4", .statfs = ext2_statfs, .sync = vol_sync, .direct_io = true };
 
 /* The last reference: an inode whose links are gone (so it is on the
  * orphan list) is freed on disk now. */
@@ -348,6 +350,15 @@ int ext2_mount_volume(const char *source, bool ro, uint64_t dev, struct mount **
 		kprintf("uninode: volume %s: the disk is read-only\n", source);
 		return -EROFS;
 	}
+	vfs_lock();
+	bool busy = false;
+	for (struct ext2_fs *v = volumes; v; v = v->vnext)
+		busy |= v->rw && v->dev == d;
+	vfs_unlock();
+	if (busy) {
+		kprintf("uninode: volume %s is mounted read-write already\n", source);
+		return -EBUSY;
+	}
 	struct ext2_fs *fs = kzalloc(sizeof(*fs));
 	struct mount *m = mount_new(&ext2_vol_type, dev, ro);
 	int err = -ENOMEM;
@@ -356,6 +367,7 @@ int ext2_mount_volume(const char *source, bool ro, uint64_t dev, struct mount **
 	fs->dev = d;
 	fs->mnt = m;
 	m->priv = fs;
+	m->dio_align = BLK_SECTOR;
 	if ((err = read_geometry(fs, source, ro)))
 		goto fail;
 	vfs_lock();

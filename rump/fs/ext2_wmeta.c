@@ -112,6 +112,15 @@ int ext2_write_inode(struct inode *ino)
 	if (err)
 		return err;
 	uint8_t *raw = (uint8_t *)p->data + off;
+	if (S_ISCHR(ino->mode) || S_ISBLK(ino->mode)) {
+		/* the device number lives in i_block: old encoding when it fits, as Linux */
+		uint32_t ma = dev_major(ino->rdev), mi = dev_minor(ino->rdev);
+		memset(ii->block, 0, sizeof ii->block);
+		if (ma < 256 && mi < 256)
+			ii->block[0] = ma << 8 | mi;
+		else
+			ii->block[1] = (mi & 0xff) | ma << 8 | (mi & ~0xffu) << 12;
+	}
 	put16(raw + 0, ino->mode);
 	put16(raw + 2, ino->uid);
 	put16(raw + 120, ino->uid >> 16);
@@ -136,6 +145,14 @@ int ext2_write_inode(struct inode *ino)
 	if (ino->has_btime && isize >= 152)
 		put_time(raw, isize, 144, 148, ino->btime);
 	ext2_meta_put(fs, p);
+	/* a file of 2 GiB or more needs large_file, which Linux turns on itself */
+	if (S_ISREG(ino->mode) && ino->size >= 1ULL << 31 && !(fs->ro_compat & EXT2_ROCOMPAT_LARGE_FILE)) {
+		if ((err = ext2_meta_get(fs, 0, false, &p)))
+			return err;
+		fs->ro_compat |= EXT2_ROCOMPAT_LARGE_FILE;
+		put32((uint8_t *)p->data + SB_OFF + 100, le32((uint8_t *)p->data + SB_OFF + 100) | EXT2_ROCOMPAT_LARGE_FILE);
+		ext2_meta_put(fs, p);
+	}
 	return 0;
 }
 
@@ -522,7 +539,10 @@ int ext2_delete_inode(struct inode *ino)
 	struct ext2_fs *fs = ext2_sb(ino);
 	struct ext2_inode_info *ii = ext2_ii(ino);
 	int err = ext2_orphan_add(ino);
-	if (!err && !(S_ISLNK(ino->mode) && ino->size < 60 && ino->blocks == 0))
+	/* only these have a block map: a fast symlink's or a device's i_block holds other things */
+	bool mapped = S_ISREG(ino->mode) || S_ISDIR(ino->mode) ||
+		      (S_ISLNK(ino->mode) && !(ino->size < 60 && ino->blocks == 0));
+	if (!err && mapped)
 		err = ext2_truncate_blocks(ino, 0);
 	if (!err && ii->file_acl)
 		err = release_xattr(ino);

@@ -167,7 +167,7 @@ uint32_t file_mode(struct file *f)
 off_t file_lseek(struct file *f, off_t off, int whence)
 {
 	if (is_stream(f))
-		return -ESPIPE;
+		return (f->ops->flags & FOPS_NOOP_SEEK) ? 0 : -ESPIPE;
 	if (f->flags & O_PATH)
 		return -EBADF;
 	mutex_lock(&f->lock);
@@ -230,6 +230,22 @@ unsigned file_poll(struct file *f)
 	return EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM;
 }
 
+/* Enter or leave a vectored call on F; leaving reports it to inotify once. */
+void file_rw_batch(struct file *f, bool end, bool write, long done)
+{
+	__atomic_add_fetch(&f->rw_batch, end ? -1 : 1, __ATOMIC_ACQ_REL);
+	if (end && done > 0 && f->inode)
+		write ? notify_modify(f) : notify_access(f);
+}
+
+/* An inotify event for data moved through F, unless a readv/writev reports it. */
+static void rw_event(struct file *f, bool write)
+{
+	if (__atomic_load_n(&f->rw_batch, __ATOMIC_ACQUIRE))
+		return;
+	write ? notify_modify(f) : notify_access(f);
+}
+
 /* ---- regular files and directories of any fs ---- */
 
 /* Data moves without the VFS lock: BUF may be app memory (see fs.h). */
@@ -241,7 +257,7 @@ static long ifile_read(struct file *f, void *buf, size_t n, off_t *pos)
 	r = iop_read(f->inode, buf, n, *pos);
 	if (r > 0) {
 		*pos += r;
-		notify_access(f);
+		rw_event(f, false);
 	}
 	return r;
 }
@@ -254,8 +270,6 @@ static long ifile_write(struct file *f, const void *buf, size_t n, off_t *pos)
 	if (r)
 		return r;
 	r = iop_write(f->inode, buf, n, pos, (f->flags & O_APPEND) != 0);
-	if (r > 0)
-		notify_modify(f);
 	if (r > 0 && (f->flags & O_DSYNC)) {
 		vfs_lock();
 		int err = iop_fsync(f->inode);
@@ -263,6 +277,8 @@ static long ifile_write(struct file *f, const void *buf, size_t n, off_t *pos)
 		if (err)
 			r = err;
 	}
+	if (r > 0)
+		rw_event(f, true);         /* after the sync, as Linux's vfs_write: not if it failed */
 	return r;
 }
 

@@ -5,7 +5,8 @@
 /* Whether F's pages can be mapped directly (its fs implements map_page). */
 bool file_mappable(struct file *f)
 {
-	return f->inode && S_ISREG(f->inode->mode) && f->inode->ops->map_page;
+	struct inode *i = f->inode;
+	return i && S_ISREG(i->mode) && i->ops->map_page && (!i->ops->can_map || i->ops->can_map(i));
 }
 
 /* A region started (+1) or stopped (-1) mapping F: a truncate of a mapped
@@ -26,6 +27,12 @@ int file_map_page(struct file *f, uint64_t pgoff, bool write, paddr_t *out)
 	int r = iop_map_page(f->inode, pgoff, write, out);
 	vfs_unlock();
 	return r;
+}
+
+/* Whether F's fs wants to hear of pages stored to through mappings (put_page). */
+bool file_tracks_dirty(struct file *f)
+{
+	return f->inode && f->inode->ops->put_page;
 }
 
 /* Tell F's fs that a mapping of page PGOFF stored to it (DIRTY) or is gone (UNMAP). */

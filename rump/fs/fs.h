@@ -62,9 +62,17 @@ struct inode_ops {
 	 * (truncate): take neither. A disk fs marks the page dirty and drops a
 	 * pin; tmpfs needs nothing. */
 	void (*put_page)(struct inode *ino, uint64_t pgoff, bool dirty, bool unmap);
+	/* Optional, with map_page: whether map_page can serve INO's pages now
+	 * (the overlay: only once the file has its upper copy; until then its
+	 * mappings copy). Missing: always. */
+	bool (*can_map)(struct inode *ino);
 	/* fallocate(2) MODE over [OFF, OFF+LEN) of a regular file (checked);
 	 * missing: -EOPNOTSUPP. */
 	int (*fallocate)(struct inode *ino, int mode, off_t off, off_t len);
+	/* A "magic" symlink (/proc/self/fd/N), followed to the inode it stands
+	 * for rather than through its text: 0 with *OUT referenced and its path
+	 * in PATH (PATH_MAX bytes); 1 to follow the text after all; or -errno. */
+	int (*jump_link)(struct inode *link, struct inode **out, char *path);
 };
 
 struct inode {
@@ -185,7 +193,7 @@ long iop_write(struct inode *ino, const void *buf, size_t n, off_t *pos, bool ap
 int iop_truncate(struct inode *ino, off_t size);
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
-int iop_setattr_event(struct inode *ino, uint32_t inotify_event);
+int iop_setattr_event(struct inode *ino, uint32_t inotify_event);   /* 0: none */
 int iop_fsync(struct inode *ino);
 int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target);
 int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out);

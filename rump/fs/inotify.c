@@ -211,7 +211,7 @@ static void in_release(struct file *f)
 
 static const struct file_ops inotify_ops = {
 	.read = in_read, .poll = in_poll, .ioctl = in_ioctl, .release = in_release,
-	.anon_name = "inotify", .flags = FOPS_STREAM,
+	.anon_name = "inotify", .flags = FOPS_STREAM | FOPS_NOOP_SEEK,
 };
 
 /* inotify_init1: a new instance; FLAGS IN_NONBLOCK, IN_CLOEXEC. */

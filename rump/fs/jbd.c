@@ -16,8 +16,10 @@
  * back file data first (every dirty page that is not PC_JMETA: ordered mode),
  * then the revoke, descriptor and copy blocks, flushes, writes the commit
  * block and flushes again: the commit block can only be durable after all it
- * vouches for. After the commit the pages are ordinary dirty pages that the
- * cache may write in place whenever it likes.
+ * vouches for. After the commit the pages are dirty pages the cache may
+ * write in place whenever it likes (eviction does), marked PC_JCKPT so that
+ * the next commit's data pass leaves them to the checkpoint: a bitmap changed
+ * by every transaction is not also rewritten in place at every commit.
  *
  * Checkpoint is lazy: a committed transaction stays in the log until the log
  * lacks room for the next one (jbd_start) or the journal is closed; then every
@@ -104,6 +106,7 @@ struct journal {
 	struct bset logged;            /* blocks copied into the log since the checkpoint */
 };
 
+/* Big-endian fields, as jbd2 stores every number. */
 static uint32_t get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -134,8 +137,6 @@ static bool seq_after(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
-static int bset_reserve(struct bset *s, uint32_t n);
-
 /* Slot of KEY in S (its own or the empty one it would take). */
 static uint32_t bset_slot(const struct bset *s, uint32_t key)
 {
@@ -143,6 +144,32 @@ static uint32_t bset_slot(const struct bset *s, uint32_t key)
 	while (s->key[i] && s->key[i] != key + 1)
 		i = (i + 1) & (s->cap - 1);
 	return i;
+}
+
+/* Make room for N more keys so that bset_put cannot fail. */
+static int bset_reserve(struct bset *s, uint32_t n)
+{
+	while (2 * (s->n + n) > s->cap) {
+		struct bset g = { NULL, NULL, s->cap ? s->cap * 2 : 64, 0 };
+		g.key = kzalloc(g.cap * sizeof(uint32_t));
+		g.val = kzalloc(g.cap * sizeof(uint32_t));
+		if (!g.key || !g.val) {
+			kfree(g.key);
+			kfree(g.val);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < s->cap; i++)
+			if (s->key[i]) {
+				uint32_t k = bset_slot(&g, s->key[i] - 1);
+				g.key[k] = s->key[i];
+				g.val[k] = s->val[i];
+				g.n++;
+			}
+		kfree(s->key);
+		kfree(s->val);
+		*s = g;
+	}
+	return 0;
 }
 
 /* Add KEY with VAL (the larger sequence kept if present). 0 or -ENOMEM. */
@@ -174,32 +201,7 @@ static bool bset_get(const struct bset *s, uint32_t key, uint32_t *val)
 	return true;
 }
 
-/* Make room for N more keys so that bset_put cannot fail. */
-static int bset_reserve(struct bset *s, uint32_t n)
-{
-	while (2 * (s->n + n) > s->cap) {
-		struct bset g = { NULL, NULL, s->cap ? s->cap * 2 : 64, 0 };
-		g.key = kzalloc(g.cap * sizeof(uint32_t));
-		g.val = kzalloc(g.cap * sizeof(uint32_t));
-		if (!g.key || !g.val) {
-			kfree(g.key);
-			kfree(g.val);
-			return -ENOMEM;
-		}
-		for (uint32_t i = 0; i < s->cap; i++)
-			if (s->key[i]) {
-				uint32_t k = bset_slot(&g, s->key[i] - 1);
-				g.key[k] = s->key[i];
-				g.val[k] = s->val[i];
-				g.n++;
-			}
-		kfree(s->key);
-		kfree(s->val);
-		*s = g;
-	}
-	return 0;
-}
-
+/* Empty S, keeping its room. */
 static void bset_clear(struct bset *s)
 {
 	if (s->cap) {
@@ -208,6 +210,7 @@ static void bset_clear(struct bset *s)
 	}
 }
 
+/* Empty S and free its room. */
 static void bset_free(struct bset *s)
 {
 	kfree(s->key);
@@ -235,29 +238,31 @@ static int jrw(struct journal *j, bool write, uint32_t jb, void *buf)
 	return blk_rw(j->dev, write, (uint64_t)j->blocks[jb] * (JBD_BS / BLK_SECTOR), &seg, 1);
 }
 
-/* Batches log writes into one request per run of consecutive fs blocks. */
-struct logw {
+/* Moves journal blocks in one request per run of consecutive fs blocks. */
+struct jrun {
 	struct journal *j;
+	bool write;
 	uint64_t start;                /* fs block of segs[0] */
 	struct blk_seg segs[BLK_MAX_SEGS];
 	int n;
 };
 
-static int logw_flush(struct logw *w)
+/* Transfer the queued run. */
+static int jrun_flush(struct jrun *w)
 {
 	if (!w->n)
 		return 0;
-	int err = blk_rw(w->j->dev, true, w->start * (JBD_BS / BLK_SECTOR), w->segs, w->n);
+	int err = blk_rw(w->j->dev, w->write, w->start * (JBD_BS / BLK_SECTOR), w->segs, w->n);
 	w->n = 0;
 	return err;
 }
 
-/* Queue BUF (valid until logw_flush) for log block JB. */
-static int logw_add(struct logw *w, uint32_t jb, void *buf)
+/* Queue BUF (valid until jrun_flush) for journal block JB. */
+static int jrun_add(struct jrun *w, uint32_t jb, void *buf)
 {
 	uint64_t fsb = w->j->blocks[jb];
 	if (w->n && (fsb != w->start + (uint64_t)w->n || w->n == BLK_MAX_SEGS)) {
-		int err = logw_flush(w);
+		int err = jrun_flush(w);
 		if (err)
 			return err;
 	}
@@ -320,7 +325,7 @@ static int abort_journal(struct journal *j, int err)
 /* Write the running transaction's revoke blocks, descriptors and copies
  * through W starting at log block J->head; PAGES collects the buffers made,
  * SRC (TAGS_PER_DESC entries) is scratch. */
-static int write_tx_body(struct journal *j, struct logw *w, void **pages, uint32_t *npages, void **src)
+static int write_tx_body(struct journal *j, struct jrun *w, void **pages, uint32_t *npages, void **src)
 {
 	uint32_t jb = j->head;
 	for (uint32_t i = 0; i < j->nrev; i += REVOKES_PER_BLOCK) {
@@ -333,7 +338,7 @@ static int write_tx_body(struct journal *j, struct logw *w, void **pages, uint32
 		for (uint32_t r = 0; r < k; r++)
 			put_be32(b + REVOKE_HDR + 4 * r, j->revokes[i + r]);
 		put_be32(b + HDR_BYTES, REVOKE_HDR + 4 * k);
-		int err = logw_add(w, jb, b);
+		int err = jrun_add(w, jb, b);
 		if (err)
 			return err;
 		jb = jnext(j, jb);
@@ -372,16 +377,16 @@ static int write_tx_body(struct journal *j, struct logw *w, void **pages, uint32
 				t += 16;
 			}
 		}
-		int err = logw_add(w, jb, d);
+		int err = jrun_add(w, jb, d);
 		jb = jnext(j, jb);
 		for (uint32_t m = 0; m < k && !err; m++) {
-			err = logw_add(w, jb, src[m]);
+			err = jrun_add(w, jb, src[m]);
 			jb = jnext(j, jb);
 		}
 		if (err)
 			return err;
 	}
-	return logw_flush(w);
+	return jrun_flush(w);
 }
 
 int jbd_commit(struct journal *j)
@@ -408,7 +413,7 @@ int jbd_commit(struct journal *j)
 	if (!pages)
 		return -ENOMEM;
 	uint32_t npages = 0;
-	struct logw *w = kmalloc(sizeof(*w));
+	struct jrun *w = kmalloc(sizeof(*w));
 	void **src = kmalloc(TAGS_PER_DESC * sizeof(void *));
 	if (!w || !src) {
 		kfree(pages);
@@ -417,6 +422,7 @@ int jbd_commit(struct journal *j)
 		return -ENOMEM;
 	}
 	w->j = j;
+	w->write = true;
 	w->n = 0;
 	err = write_tx_body(j, w, pages, &npages, src);
 	if (!err && j->sb_empty) {
@@ -485,16 +491,18 @@ int jbd_start(struct journal *j, unsigned credits)
 		return -EINVAL;
 	}
 	uint32_t want = j->nmeta + credits;
-	if (tx_blocks(want, 0) + revoke_reserve(j) > cap - j->used || want > j->max_meta) {
+	bool fits = tx_blocks(want, 0) + revoke_reserve(j) <= cap - j->used;
+	if ((j->nmeta || j->nrev) && (!fits || want > j->max_meta)) {
 		int err = jbd_commit(j);
 		if (err)
 			return err;
 		want = credits;
-		if (tx_blocks(want, 0) + revoke_reserve(j) > cap - j->used) {
-			err = checkpoint(j);
-			if (err)
-				return abort_journal(j, err);
-		}
+		fits = tx_blocks(want, 0) + revoke_reserve(j) <= cap - j->used;
+	}
+	if (!fits) {
+		int err = checkpoint(j);     /* the running transaction is empty here */
+		if (err)
+			return abort_journal(j, err);
 	}
 	/* so that the commit can record every copy it logs */
 	if (bset_reserve(&j->logged, want))
@@ -511,6 +519,7 @@ int jbd_start(struct journal *j, unsigned credits)
 	return 0;
 }
 
+/* Operations need no bookkeeping at their end: the VFS lock keeps them whole. */
 void jbd_stop(struct journal *j)
 {
 	j->credits = 0;
@@ -529,6 +538,8 @@ static void cancel_revoke(struct journal *j, uint32_t blk)
 void jbd_dirty_meta(struct journal *j, struct pc_page *p)
 {
 	assert(p->dev == j->dev && !j->ro);
+	/* freed and reused in this transaction: its new contents must replay */
+	cancel_revoke(j, (uint32_t)p->index);
 	if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) & PC_JMETA)
 		return;                /* already in the running transaction */
 	if (++j->op_dirtied > j->credits)
@@ -543,7 +554,6 @@ void jbd_dirty_meta(struct journal *j, struct pc_page *p)
 	}
 	pcache_jmeta(p, true);
 	j->meta[j->nmeta++] = p;
-	cancel_revoke(j, (uint32_t)p->index);
 }
 
 void jbd_forget(struct journal *j, uint32_t blk)
@@ -577,11 +587,15 @@ void jbd_forget(struct journal *j, uint32_t blk)
 
 enum pass { P_SCAN, P_REVOKE, P_REPLAY };
 
+#define REPLAY_RUN 32          /* copies read in one go */
+
 struct replay {
 	uint32_t start, seq;       /* the log as the superblock names it */
 	uint32_t end;              /* first sequence without a commit */
 	struct bset revoked;
-	uint8_t *buf, *data;
+	uint8_t *buf;              /* the block being looked at */
+	uint8_t *run[REPLAY_RUN];  /* copies being replayed */
+	struct jrun *io;
 };
 
 /* Whether descriptor B (sequence SEQ) is sound: tags end in a LAST_TAG and
@@ -604,6 +618,37 @@ static bool desc_ok(const struct journal *j, const uint8_t *b, uint32_t *ntags)
 		}
 	}
 	return false;
+}
+
+/* Write in place the copies that descriptor R->buf (sequence SEQ, NTAGS
+ * sound tags) introduces at log block JB, except revoked ones. */
+static int replay_desc(struct journal *j, struct replay *r, uint32_t seq, uint32_t jb, uint32_t ntags)
+{
+	uint32_t off = HDR_BYTES;
+	for (uint32_t i = 0; i < ntags; i += REPLAY_RUN) {
+		uint32_t k = MIN((uint32_t)REPLAY_RUN, ntags - i);
+		int err = 0;
+		for (uint32_t m = 0; m < k && !err; m++, jb = jnext(j, jb))
+			err = jrun_add(r->io, jb, r->run[m]);
+		if (err || (err = jrun_flush(r->io)))
+			return err;
+		for (uint32_t m = 0; m < k; m++) {
+			uint32_t blk = get_be32(r->buf + off), rseq;
+			uint16_t flags = get_be16(r->buf + off + 6);
+			off += TAG_BYTES + ((flags & TAG_SAME_UUID) ? 0 : 16);
+			if (bset_get(&r->revoked, blk, &rseq) && !seq_after(seq, rseq))
+				continue;
+			if (flags & TAG_ESCAPE)
+				put_be32(r->run[m], JBD_MAGIC);
+			struct pc_page *p;       /* wholly rewritten: not read first */
+			if ((err = pcache_get_new(j->dev, blk, &p)))
+				return err;
+			memcpy(p->data, r->run[m], JBD_BS);
+			pcache_dirty(p);
+			pcache_put(p);
+		}
+	}
+	return 0;
 }
 
 /* One pass over the log (see the header comment). */
@@ -635,28 +680,11 @@ static int walk(struct journal *j, enum pass pass, struct replay *r)
 		} else if (type == JT_DESC) {
 			if (!desc_ok(j, r->buf, &ntags))
 				break;
-			uint32_t off = HDR_BYTES;
 			jb = jnext(j, jb);
-			for (uint32_t i = 0; i < ntags; i++, jb = jnext(j, jb)) {
-				uint32_t blk = get_be32(r->buf + off);
-				uint16_t flags = get_be16(r->buf + off + 6);
-				off += TAG_BYTES + ((flags & TAG_SAME_UUID) ? 0 : 16);
-				uint32_t rseq;
-				if (pass != P_REPLAY || (bset_get(&r->revoked, blk, &rseq) && !seq_after(seq, rseq)))
-					continue;
-				err = jrw(j, false, jb, r->data);
-				if (err)
-					return err;
-				if (flags & TAG_ESCAPE)
-					put_be32(r->data, JBD_MAGIC);
-				struct pc_page *p;
-				err = pcache_get(j->dev, blk, &p);
-				if (err)
-					return err;
-				memcpy(p->data, r->data, JBD_BS);
-				pcache_dirty(p);
-				pcache_put(p);
-			}
+			if (pass == P_REPLAY && (err = replay_desc(j, r, seq, jb, ntags)))
+				return err;
+			for (uint32_t i = 0; i < ntags; i++)
+				jb = jnext(j, jb);
 		} else {
 			break;
 		}
@@ -667,11 +695,18 @@ static int walk(struct journal *j, enum pass pass, struct replay *r)
 /* Replay the log the superblock names; *REPLAYED gets the transactions. */
 static int replay(struct journal *j, unsigned *replayed)
 {
-	struct replay r = { get_be32(j->sb + SB_START), get_be32(j->sb + SB_SEQUENCE), 0, { 0 }, NULL, NULL };
-	r.end = r.seq;
+	struct replay r;
+	memset(&r, 0, sizeof(r));
+	r.start = get_be32(j->sb + SB_START);
+	r.end = r.seq = get_be32(j->sb + SB_SEQUENCE);
 	r.buf = page_alloc(1);
-	r.data = page_alloc(1);
-	int err = r.buf && r.data ? 0 : -ENOMEM;
+	r.io = kzalloc(sizeof(*r.io));
+	int err = r.buf && r.io ? 0 : -ENOMEM;
+	for (int i = 0; i < REPLAY_RUN && !err; i++)
+		if (!(r.run[i] = page_alloc(1)))
+			err = -ENOMEM;
+	if (r.io)
+		r.io->j = j;
 	if (!err)
 		err = walk(j, P_SCAN, &r);
 	if (!err && r.end != r.seq)
@@ -689,8 +724,10 @@ static int replay(struct journal *j, unsigned *replayed)
 	}
 	if (r.buf)
 		page_free(r.buf, 1);
-	if (r.data)
-		page_free(r.data, 1);
+	for (int i = 0; i < REPLAY_RUN; i++)
+		if (r.run[i])
+			page_free(r.run[i], 1);
+	kfree(r.io);
 	bset_free(&r.revoked);
 	*replayed = r.end - r.seq;
 	return err;
@@ -700,7 +737,8 @@ static int replay(struct journal *j, unsigned *replayed)
 static const char *refuse(const uint8_t *sb, bool ro)
 {
 	if (get_be32(sb + 4) == JT_SB_V1)
-		return NULL;
+		/* version 1 has no revoke records, which our commits need */
+		return ro ? NULL : "version 1 (no revoke records)";
 	static const char *const incompat[] = { "revoke", "64bit", "async_commit", "checksum v2", "checksum v3", "fast_commit" };
 	uint32_t in = get_be32(sb + SB_INCOMPAT) & ~INCOMPAT_REVOKE;
 	for (unsigned b = 0; b < 32; b++)
@@ -713,6 +751,7 @@ static const char *refuse(const uint8_t *sb, bool ro)
 	return NULL;
 }
 
+/* Free J and what it owns (not the pages of a failed transaction). */
 static void jbd_free(struct journal *j)
 {
 	if (j->sb)
@@ -778,7 +817,7 @@ int jbd_open(struct blk_dev *d, const uint32_t *blocks, uint32_t n, bool ro, str
 		err = -EROFS;
 		goto fail;
 	}
-	if (!j->ro && type == JT_SB_V2)
+	if (!j->ro)
 		put_be32(j->sb + SB_INCOMPAT, get_be32(j->sb + SB_INCOMPAT) | INCOMPAT_REVOKE);
 	if (start) {
 		err = replay(j, replayed);

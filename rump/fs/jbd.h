@@ -18,18 +18,23 @@ struct journal;
  * journal order: the journal inode's block map) on D. If it holds committed
  * transactions they are replayed: written in place and flushed, the journal
  * then marked empty; *REPLAYED gets how many. With RO nothing is written and
- * a journal that needs replay is -EROFS. */
+ * a journal that needs replay is -EROFS. A journal feature we do not write
+ * (64bit, checksums, async commit, fast commit) is -EINVAL, logged by name. */
 int jbd_open(struct blk_dev *d, const uint32_t *blocks, uint32_t n, bool ro, struct journal **out,
 	     unsigned *replayed);
 /* Begin an operation that changes at most CREDITS metadata blocks; the
- * running transaction is committed first if it could not take them. */
+ * running transaction is committed first if it could not take them.
+ * -EINVAL if CREDITS could never fit the journal, -EIO once a journal write
+ * has failed (the journal is then stopped). */
 int jbd_start(struct journal *j, unsigned credits);
 void jbd_stop(struct journal *j);
 /* Page P (a metadata block of the fs on the journal's disk, pinned by the
- * caller) was changed by the running operation. */
+ * caller) was changed by the running operation. It stays in the cache and is
+ * not written in place before the transaction commits. */
 void jbd_dirty_meta(struct journal *j, struct pc_page *p);
 /* Fs block BLK was freed: if it held journaled metadata, a replay must not
- * write that old metadata over whatever the block holds next (a revoke). */
+ * write that old metadata over whatever the block holds next (a revoke).
+ * The fs must not reuse BLK for file data before that transaction commits. */
 void jbd_forget(struct journal *j, uint32_t blk);
 /* Make every operation stopped so far durable (file data, then metadata). */
 int jbd_commit(struct journal *j);

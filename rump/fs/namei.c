@@ -184,10 +184,25 @@ static int walk_rest(struct nameidata *nd, const char *path, unsigned flags)
 			break;
 		if (S_ISLNK(child->mode) && (!last || trailing || (flags & WALK_FOLLOW))) {
 			char *target;
+			struct inode *jumped;
+			int j = 1;
 			if (++nd->nlinks > SYMLOOP_MAX)
 				err = -ELOOP;
+			else if (child->ops->jump_link && (j = child->ops->jump_link(child, &jumped, nd->path)) <= 0)
+				err = j;
 			else
 				err = read_link_target(child, &target);
+			if (!err && j == 0) {          /* a magic link: where it leads, no text */
+				inode_put(child);
+				inode_put(nd->ino);
+				nd->ino = jumped;
+				nd->plen = strlen(nd->path);
+				if (trailing && !S_ISDIR(jumped->mode)) {
+					err = -ENOTDIR;
+					break;
+				}
+				continue;
+			}
 			inode_put(child);
 			if (err)
 				break;

@@ -389,7 +389,7 @@ int k_mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)
 		if (!err) {
 			if (type == S_IFCHR || type == S_IFBLK) {
 				ino->rdev = dev;
-				err = iop_setattr(ino);
+				err = iop_setattr_event(ino, 0);   /* part of the creation: no IN_ATTRIB (vfs_mknod) */
 			}
 			inode_put(ino);
 		}

@@ -79,7 +79,7 @@ static int open_tmpfile(int dirfd, const char *path, int flags, int mode, struct
 		err = path_append(nd.path, &nd.plen, name, n);
 	}
 	if (!err) {
-		unsigned keep = (unsigned)flags & ~(unsigned)(O_TMPFILE_ONLY | O_DIRECTORY | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+		unsigned keep = (unsigned)flags & ~(unsigned)(O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);   /* F_GETFL shows O_TMPFILE */
 		*out = file_open_inode(ino, keep, nd.path);
 		if (!*out)
 			err = -ENOMEM;
@@ -136,9 +136,13 @@ int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **o
 		err = -EISDIR;
 	else if (flags & O_PATH)
 		err = 0;
-	else if ((S_ISCHR(ino->mode) && !ino->fops) || S_ISBLK(ino->mode) ||
-		 (ino->mode & S_IFMT) == S_IFIFO || (ino->mode & S_IFMT) == S_IFSOCK)
-		err = -ENXIO;   /* device nodes and FIFOs on disk: no drivers behind them yet */
+	else if ((ino->mode & S_IFMT) == S_IFIFO) {
+		/* Linux opens a FIFO as a pipe shared by its openers; ours are
+		 * created (mknod, mkfifo) but cannot be opened yet */
+		klog_once("fifo-open", "uninode: open of a FIFO (named pipe) is not supported yet\n");
+		err = -ENXIO;
+	} else if ((S_ISCHR(ino->mode) && !ino->fops) || S_ISBLK(ino->mode) || (ino->mode & S_IFMT) == S_IFSOCK)
+		err = -ENXIO;   /* device nodes without a driver, socket files: as Linux */
 	else if (ino->mnt->rdonly && (S_ISREG(ino->mode) || S_ISDIR(ino->mode)) &&
 		 (acc != O_RDONLY || (flags & O_TRUNC)))
 		err = -EROFS;
@@ -390,10 +394,17 @@ int k_fstatfs(int fd, struct kstatfs *sf)
 		err = mount_statfs(f->inode->mnt, &k);
 		vfs_unlock();
 	} else {
-		memset(&k, 0, sizeof(k));   /* pipes, sockets: an anonymous fs */
+		/* pipes, sockets, eventfd/epoll: Linux's pipefs, sockfs, anon_inodefs */
+		struct kstat st;
+		memset(&k, 0, sizeof(k));
+		err = file_stat(f, &st);
+		uint32_t type = st.st_mode & S_IFMT;
+		k.f_type = type == S_IFIFO ? 0x50495045 : type == S_IFSOCK ? 0x534f434b : 0x09041934;
 		k.f_bsize = k.f_frsize = 4096;
 		k.f_namelen = NAME_MAX;
 		k.f_flags = ST_VALID;
+		k.f_fsid[0] = (int32_t)(st.st_dev & 0xffffffff);
+		k.f_fsid[1] = (int32_t)(st.st_dev >> 32);
 	}
 	file_put(f);
 	if (!err)
@@ -445,6 +456,8 @@ int k_utimensat(int dirfd, const char *path, const struct ktimespec *times, int 
 	if (!path) {
 		if (dirfd == AT_FDCWD)
 			return -EFAULT;
+		if (flags)
+			return -EINVAL;    /* Linux's do_utimes_fd: no flags on an fd */
 		struct file *f = fd_file(dirfd);
 		if (!f)
 			return -EBADF;

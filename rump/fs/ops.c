@@ -146,7 +146,7 @@ int iop_truncate(struct inode *ino, off_t size)
 	/* Pages wholly past the new end leave every mapping first (an access
 	 * there is then SIGBUS, as on Linux), so the fs may free them. */
 	if (__atomic_load_n(&ino->nmaps, __ATOMIC_ACQUIRE))
-		vm_unmap_file(ino, ((uint64_t)size + PAGE_SIZE - 1) / PAGE_SIZE);
+		vm_unmap_file(ino, ((uint64_t)size + PAGE_SIZE - 1) / PAGE_SIZE, UINT64_MAX);
 	int err = ino->ops->truncate(ino, size);
 	if (!err && notify_active())
 		notify_inode(ino, IN_MODIFY);
@@ -165,7 +165,7 @@ int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 int iop_setattr_event(struct inode *ino, uint32_t event)
 {
 	int err = ino->ops->setattr ? ino->ops->setattr(ino) : 0;
-	if (!err && notify_active())
+	if (!err && event && notify_active())
 		notify_inode(ino, event);
 	return err;
 }

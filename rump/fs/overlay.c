@@ -8,14 +8,15 @@
  * st_ino: a lower object keeps its lower inode number, also after copy-up (a
  * table remembers the origin); an object only the upper layer has gets
  * UPPER_TAG | its tmpfs number. All report the overlay's st_dev.
- * Unlike Linux's overlayfs, which copies up at open for writing, the copy is
- * made at the first write (or truncate, chmod, utimes, rename): every
- * description of a file shares one overlay inode, so one opened read-only
- * before the copy-up reads the new data afterwards, as on a plain fs. */
+ * As in Linux's overlayfs, opening a file for writing copies it up (so do
+ * truncate, chmod, utimes, rename and link). Unlike there, every description
+ * of a file shares one overlay inode, so one opened read-only before the
+ * copy-up reads the new data afterwards, as on a plain fs. */
 #include "overlay.h"
 
 static const struct inode_ops ovl_iops;
 static const struct fs_type ovl_type;
+static const struct file_ops ovl_file_ops;
 
 static bool is_dot(const char *name, size_t len)
 {
@@ -90,6 +91,8 @@ static int instantiate(struct inode *dir, const char *name, size_t len, struct i
 	n->name = nm;
 	i->priv = n;
 	ovl_sync(i);
+	if (S_ISREG(i->mode))
+		i->fops = &ovl_file_ops;
 	icache_insert(i);
 	*out = i;
 	return 0;
@@ -363,24 +366,6 @@ static int ovl_rmdir(struct inode *dir, const char *name, size_t len)
 
 /* ---- rename ---- */
 
-/* RENAME_EXCHANGE: both names stay occupied, so no whiteouts are needed;
- * both objects are copied up and swapped in the upper layer. */
-static int exchange(struct inode *odir, const char *on, size_t ol, struct inode *src,
-		    struct inode *ndir, const char *nn, size_t nl, struct inode *dst)
-{
-	if ((S_ISDIR(src->mode) && ON(src)->lower) || (S_ISDIR(dst->mode) && ON(dst)->lower))
-		return -EXDEV;
-	int err;
-	if ((err = ovl_copy_up(src, true)) || (err = ovl_copy_up(dst, true)) ||
-	    (err = ovl_copy_up(odir, false)) || (err = ovl_copy_up(ndir, false)))
-		return err;
-	if ((err = iop_rename(ON(odir)->upper, on, ol, ON(ndir)->upper, nn, nl, RENAME_EXCHANGE)))
-		return err;
-	ovl_sync(odir);
-	ovl_sync(ndir);
-	return 0;
-}
-
 /* Point the moved node at its new place (for a later copy-up of its children). */
 static int renamed(struct inode *ino, struct inode *ndir, const char *nn, size_t nl)
 {
@@ -395,6 +380,37 @@ static int renamed(struct inode *ino, struct inode *ndir, const char *nn, size_t
 	inode_get(ndir);
 	inode_put(n->parent);
 	n->parent = ndir;
+	return 0;
+}
+
+/* RENAME_EXCHANGE: both names stay occupied, so no whiteouts are needed;
+ * both objects are copied up and swapped in the upper layer. */
+static int exchange(struct inode *odir, const char *on, size_t ol, struct inode *src,
+		    struct inode *ndir, const char *nn, size_t nl, struct inode *dst)
+{
+	if ((S_ISDIR(src->mode) && ON(src)->lower) || (S_ISDIR(dst->mode) && ON(dst)->lower))
+		return -EXDEV;
+	int err;
+	if ((err = ovl_copy_up(src, true)) || (err = ovl_copy_up(dst, true)) ||
+	    (err = ovl_copy_up(odir, false)) || (err = ovl_copy_up(ndir, false)))
+		return err;
+	/* a directory landing where the lower layer has the name must hide it */
+	struct ovl_sb *sb = OSB(odir);
+	bool so = S_ISDIR(src->mode) && lower_has(ndir, nn, nl), dopq = S_ISDIR(dst->mode) && lower_has(odir, on, ol);
+	struct ovl_uinfo *xs = so ? ovl_uinfo(sb, ON(src)->upper->ino, true) : NULL;
+	struct ovl_uinfo *xd = dopq ? ovl_uinfo(sb, ON(dst)->upper->ino, true) : NULL;
+	if ((so && !xs) || (dopq && !xd))
+		return -ENOMEM;
+	if ((err = iop_rename(ON(odir)->upper, on, ol, ON(ndir)->upper, nn, nl, RENAME_EXCHANGE)))
+		return err;
+	if (xs)
+		xs->opaque = true;
+	if (xd)
+		xd->opaque = true;
+	renamed(src, ndir, nn, nl);
+	renamed(dst, odir, on, ol);
+	ovl_sync(odir);
+	ovl_sync(ndir);
 	return 0;
 }
 
@@ -477,6 +493,42 @@ out:
 	return err;
 }
 
+/* A new name for TARGET: its upper copy is linked in work and renamed into
+ * place (so it replaces a whiteout in one step). Linked names of a copied-up
+ * file share its origin, and so its st_ino. */
+static int ovl_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	struct ovl_sb *sb = OSB(dir);
+	if (ON(dir)->removed)
+		return -ENOENT;
+	int err = ovl_copy_up(target, true);
+	if (!err)
+		err = ovl_copy_up(dir, false);
+	if (err)
+		return err;
+	char tmp[24];
+	size_t tlen = (size_t)snprintf(tmp, sizeof(tmp), "#%lx", (unsigned long)sb->tmp_seq++);
+	if ((err = iop_link(sb->work, tmp, tlen, ON(target)->upper)))
+		return err;
+	if ((err = place(dir, name, len, tmp, tlen)))
+		iop_unlink(sb->work, tmp, tlen);
+	ovl_sync(target);
+	ovl_sync(dir);
+	return err;
+}
+
+/* O_TMPFILE: a nameless upper file; linkat gives it a name later. */
+static int ovl_tmpfile(struct inode *dir, uint32_t mode, struct inode **out)
+{
+	if (ON(dir)->removed)
+		return -ENOENT;
+	int err = ovl_copy_up(dir, false);
+	struct inode *u;
+	if (err || (err = iop_tmpfile(ON(dir)->upper, mode, &u)))
+		return err;
+	return instantiate(dir, "", 0, u, NULL, out);
+}
+
 /* ---- data and attributes ---- */
 
 static long ovl_readlink(struct inode *ino, char *buf, size_t n)
@@ -524,11 +576,12 @@ static int ovl_truncate(struct inode *ino, off_t size)
 	return err;
 }
 
-/* The VFS changed INO's mode, owner or times: copy up (which may drop the
+/* The VFS changed INO's mode, owner, times or device number: copy up (which may drop the
  * VFS lock), then carry the new values over. */
 static int ovl_setattr(struct inode *ino)
 {
 	uint32_t mode = ino->mode, uid = ino->uid, gid = ino->gid;
+	uint64_t rdev = ino->rdev;       /* mknod sets it after create */
 	struct ktimespec at = ino->atime, mt = ino->mtime, ct = ino->ctime;
 	int err = ovl_copy_up(ino, true);
 	if (err) {
@@ -539,6 +592,7 @@ static int ovl_setattr(struct inode *ino)
 	u->mode = (u->mode & S_IFMT) | (mode & 07777);
 	u->uid = uid;
 	u->gid = gid;
+	u->rdev = rdev;
 	u->atime = at;
 	u->mtime = mt;
 	u->ctime = ct;
@@ -546,6 +600,71 @@ static int ovl_setattr(struct inode *ino)
 	ovl_sync(ino);
 	return err;
 }
+
+/* Shared mappings use the upper copy's pages (tmpfs's); a file that has
+ * none yet is mapped by copies, and any description open for writing made
+ * the copy at open. */
+static bool ovl_can_map(struct inode *ino)
+{
+	return __atomic_load_n(&ON(ino)->upper, __ATOMIC_ACQUIRE) != NULL;
+}
+
+static int ovl_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out)
+{
+	struct inode *u = ON(ino)->upper;
+	return u ? iop_map_page(u, pgoff, write, out) : -ENODEV;
+}
+
+static void ovl_put_page(struct inode *ino, uint64_t pgoff, bool dirty, bool unmap)
+{
+	struct inode *u = __atomic_load_n(&ON(ino)->upper, __ATOMIC_ACQUIRE);
+	if (u && u->ops->put_page)
+		u->ops->put_page(u, pgoff, dirty, unmap);
+}
+
+/* What the upper copy's fs does (the descriptor, open for writing, made it). */
+static int ovl_fallocate(struct inode *ino, int mode, off_t off, off_t len)
+{
+	int err = ovl_copy_up(ino, true);
+	struct inode *u = ON(ino)->upper;
+	if (!err)
+		err = u->ops->fallocate ? u->ops->fallocate(u, mode, off, len) : -EOPNOTSUPP;
+	ovl_sync(ino);
+	return err;
+}
+
+static int ovl_fsync(struct inode *ino)
+{
+	struct inode *u = ON(ino)->upper;
+	return u ? iop_fsync(u) : 0;
+}
+
+/* ---- open files: as any inode's, but a description opened for writing
+ * copies the file up first, as Linux's overlayfs does (so ENOSPC shows at
+ * open, and a shared writable mapping has the upper pages to share). ---- */
+
+static int ofile_open(struct file *f)
+{
+	if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_RDONLY)
+		return 0;
+	vfs_lock();
+	int err = ovl_copy_up(f->inode, true);
+	vfs_unlock();
+	return err;
+}
+
+static long ofile_read(struct file *f, void *buf, size_t n, off_t *pos) { return inode_file_ops.read(f, buf, n, pos); }
+static long ofile_write(struct file *f, const void *buf, size_t n, off_t *pos) { return inode_file_ops.write(f, buf, n, pos); }
+static long ofile_ioctl(struct file *f, unsigned long cmd, unsigned long arg) { return inode_file_ops.ioctl(f, cmd, arg); }
+static int ofile_fsync(struct file *f) { return inode_file_ops.fsync(f); }
+
+static const struct file_ops ovl_file_ops = {
+	.open = ofile_open,
+	.read = ofile_read,
+	.write = ofile_write,
+	.ioctl = ofile_ioctl,
+	.fsync = ofile_fsync,
+};
 
 /* ---- readdir ----
  * Cookies: 0 ".", 1 "..", then 2 + the lower directory's own cookie while its
@@ -670,7 +789,8 @@ static int ovl_statfs(struct mount *m, struct kstatfs *sf)
 	return err;
 }
 
-static const struct fs_type ovl_type = { .name = "overlay", .statfs = ovl_statfs };
+/* O_DIRECT as the upper tmpfs takes it (any alignment): overlayfs passes it to its layers. */
+static const struct fs_type ovl_type = { .name = "overlay", .statfs = ovl_statfs, .direct_io = true };
 
 static const struct inode_ops ovl_iops = {
 	.lookup = ovl_lookup,
@@ -686,7 +806,14 @@ static const struct inode_ops ovl_iops = {
 	.truncate = ovl_truncate,
 	.readdir = ovl_readdir,
 	.setattr = ovl_setattr,
+	.fsync = ovl_fsync,
 	.evict = ovl_evict,
+	.link = ovl_link,
+	.tmpfile = ovl_tmpfile,
+	.map_page = ovl_map_page,
+	.put_page = ovl_put_page,
+	.can_map = ovl_can_map,
+	.fallocate = ovl_fallocate,
 };
 
 /* The directory NAME in the upper tmpfs's root, made and referenced. */

@@ -332,11 +332,34 @@ static long proc_readlink(struct inode *ino, char *buf, size_t n)
 	return len;
 }
 
+/* /proc/self/fd/N leads to the open file itself, as Linux's magic links
+ * (a deleted or O_TMPFILE file too); files without an inode (pipes,
+ * sockets) are followed by their text. VFS lock held. */
+static int proc_jump_link(struct inode *ino, struct inode **out, char *path)
+{
+	struct pino *pi = ino->priv;
+	if (nodes[pi->node].dyn != DYN_FD || nodes[pi->node].kind != PK_LINK)
+		return 1;
+	struct file *f = fd_file(pi->ctx.fd);
+	if (!f)
+		return -ENOENT;
+	int r = 1;
+	if (f->inode) {
+		inode_get(f->inode);
+		*out = f->inode;
+		strlcpy(path, f->path ? f->path : "/", PATH_MAX);
+		r = 0;
+	}
+	file_put_locked(f);
+	return r;
+}
+
 static const struct inode_ops proc_iops = {
 	.lookup = proc_lookup,
 	.readdir = proc_readdir,
 	.readlink = proc_readlink,
 	.evict = proc_evict,
+	.jump_link = proc_jump_link,
 };
 
 /* ---- generated files ---- */

@@ -42,6 +42,7 @@ struct v9fs_node {
 static const struct inode_ops v9fs_iops;
 static const struct fs_type v9fs_type;
 
+/* The 9P part of an inode, and of its mount. */
 static struct v9fs_node *VN(struct inode *i) { return i->priv; }
 static struct v9fs_sb *VSB(struct inode *i) { return i->mnt->priv; }
 
@@ -128,6 +129,7 @@ static int walk_to(struct inode *dir, const char *name, size_t len, struct inode
 	return inode_for(dir->mnt, fid, &a, out);
 }
 
+/* inode_ops.lookup: Twalk and Tgetattr, every time (attributes re-read). */
 static int v9fs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	if (len == 1 && name[0] == '.') {
@@ -210,6 +212,7 @@ static int mknod(struct inode *dir, const char *name, size_t len, uint32_t mode,
 	return walk_to(dir, name, len, out);
 }
 
+/* inode_ops.create: Tlcreate (O_EXCL), keeping the opened fid for I/O; other types by Tmknod. */
 static int v9fs_create(struct inode *dir, const char *name, size_t len, uint32_t mode, struct inode **out)
 {
 	if (!S_ISREG(mode))
@@ -258,6 +261,7 @@ static void dir_changed(struct inode *dir)
 		dir->mtime = dir->ctime = time_now();
 }
 
+/* inode_ops.mkdir: Tmkdir. */
 static int v9fs_mkdir(struct inode *dir, const char *name, size_t len, uint32_t mode)
 {
 	struct p9_msg t;
@@ -273,6 +277,7 @@ static int v9fs_mkdir(struct inode *dir, const char *name, size_t len, uint32_t 
 	return err;
 }
 
+/* inode_ops.symlink: Tsymlink. */
 static int v9fs_symlink(struct inode *dir, const char *name, size_t len, const char *target)
 {
 	size_t tlen = strlen(target);
@@ -338,16 +343,19 @@ static int unlinkat(struct inode *dir, const char *name, size_t len, uint32_t fl
 	return err;
 }
 
+/* inode_ops.unlink: Tunlinkat. */
 static int v9fs_unlink(struct inode *dir, const char *name, size_t len)
 {
 	return unlinkat(dir, name, len, 0);
 }
 
+/* inode_ops.rmdir: Tunlinkat with AT_REMOVEDIR (the server says ENOTEMPTY). */
 static int v9fs_rmdir(struct inode *dir, const char *name, size_t len)
 {
 	return unlinkat(dir, name, len, DOTL_AT_REMOVEDIR);
 }
 
+/* inode_ops.rename: Trenameat; the server's fids follow the file. */
 static int v9fs_rename(struct inode *odir, const char *on, size_t ol, struct inode *ndir, const char *nn, size_t nl, unsigned flags)
 {
 	if (flags)
@@ -374,6 +382,7 @@ static int v9fs_rename(struct inode *odir, const char *on, size_t ol, struct ino
 	return err;
 }
 
+/* inode_ops.link: Tlink, then TARGET's link count as the host has it. */
 static int v9fs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
 {
 	struct p9_msg t;
@@ -393,6 +402,7 @@ static int v9fs_link(struct inode *dir, const char *name, size_t len, struct ino
 	return 0;
 }
 
+/* inode_ops.readlink: Treadlink, at most N bytes. */
 static long v9fs_readlink(struct inode *ino, char *buf, size_t n)
 {
 	struct p9_msg t, r;
@@ -420,6 +430,7 @@ static int io_check(struct inode *ino)
 	return -EINVAL;
 }
 
+/* inode_ops.read: Treads of at most msize, through a kernel buffer; unlocked. */
 static long v9fs_read(struct inode *ino, void *buf, size_t n, off_t off)
 {
 	struct v9fs_sb *sb = VSB(ino);
@@ -454,6 +465,7 @@ static long v9fs_read(struct inode *ino, void *buf, size_t n, off_t off)
 	return done ? (long)done : err;
 }
 
+/* inode_ops.write: Twrites of at most msize at *POS (the host's end if APPEND); unlocked. */
 static long v9fs_write(struct inode *ino, const void *buf, size_t n, off_t *pos, bool append)
 {
 	struct v9fs_sb *sb = VSB(ino);
@@ -523,12 +535,14 @@ static int setattr(struct inode *ino, uint32_t valid, uint64_t size, struct ktim
 	return err ? err : e2;
 }
 
+/* inode_ops.truncate: Tsetattr of the size. */
 static int v9fs_truncate(struct inode *ino, off_t size)
 {
 	struct ktimespec z = { 0, 0 };
 	return setattr(ino, P9_SETATTR_SIZE, (uint64_t)size, z, z);
 }
 
+/* Same instant? */
 static bool ts_eq(struct ktimespec a, struct ktimespec b) { return a.sec == b.sec && a.nsec == b.nsec; }
 
 /* Send what the VFS changed in INO since the host last told us its attributes. */
@@ -551,6 +565,7 @@ static int v9fs_setattr(struct inode *ino)
 	return setattr(ino, valid, 0, ino->atime, ino->mtime);
 }
 
+/* inode_ops.readdir: Treaddir from *POS (the server's cookies), until C is full or the end. */
 static int v9fs_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 {
 	struct v9fs_sb *sb = VSB(dir);
@@ -610,6 +625,7 @@ static int v9fs_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 	}
 }
 
+/* inode_ops.fsync: Tfsync of the fid written through. */
 static int v9fs_fsync(struct inode *ino)
 {
 	struct v9fs_sb *sb = VSB(ino);
@@ -731,6 +747,7 @@ static int attach(struct v9fs_sb *sb)
 	return p9_rpc_simple(sb, &t);
 }
 
+/* Mount the share of the virtio-9p device tagged TAG (fs.h). */
 int v9fs_mount_tag(const char *tag, bool ro, uint64_t dev, struct mount **out)
 {
 	struct p9_chan *c = p9_chan_find(tag);
@@ -749,6 +766,7 @@ int v9fs_mount_tag(const char *tag, bool ro, uint64_t dev, struct mount **out)
 	sb->msize = c->max_msize;
 	sb->root_fid = 0;
 	sb->next_fid = 1;
+	sb->fid_alloc = (struct spinlock)SPINLOCK_INIT("v9fs-fid-alloc");
 	sb->tag_lock = (struct spinlock)SPINLOCK_INIT("v9fs-tags");
 	sb->tag_wq = (struct waitq)WAITQ_INIT("v9fs-tags");
 	sb->fid_lock = (struct mutex)MUTEX_INIT("v9fs-fids");

@@ -50,7 +50,10 @@ struct v9fs_attr {
 struct v9fs_sb {
 	struct p9_chan *chan;
 	uint32_t msize;              /* negotiated by Tversion */
-	uint32_t next_fid;           /* atomic; fids are never reused */
+	struct spinlock fid_alloc;   /* guards the three below */
+	uint32_t next_fid;           /* never handed out yet from here on */
+	uint32_t *free_fids;         /* clunked numbers, handed out again first */
+	uint32_t nfree, free_cap;
 	uint32_t root_fid;
 	struct spinlock tag_lock;    /* guards tags */
 	uint64_t tags[4];            /* tags in flight, a bit each */
@@ -91,7 +94,7 @@ int p9_rpc(struct v9fs_sb *sb, struct p9_msg *t, struct p9_msg *r, size_t rcap);
 int p9_rpc_simple(struct v9fs_sb *sb, struct p9_msg *t);
 
 /* ---- v9fs_fid.c ---- */
-uint32_t v9fs_fid_new(struct v9fs_sb *sb);
+uint32_t v9fs_fid_new(struct v9fs_sb *sb);   /* a number no live fid has */
 /* Walk NAME (LEN bytes; none: clone) from FID to NEWFID; QID (may be NULL) of the result. */
 int v9fs_walk(struct v9fs_sb *sb, uint32_t fid, uint32_t newfid, const char *name, size_t len, struct p9_qid *qid);
 int v9fs_clunk(struct v9fs_sb *sb, uint32_t fid);

@@ -6,6 +6,7 @@
 static struct p9_chan *chans;        /* registered channels; guarded by chans_lock */
 static struct spinlock chans_lock = SPINLOCK_INIT("p9chans");
 
+/* p9.h: register C (never removed). */
 int p9_chan_register(struct p9_chan *c)
 {
 	spin_lock(&chans_lock);
@@ -15,6 +16,7 @@ int p9_chan_register(struct p9_chan *c)
 	return 0;
 }
 
+/* p9.h: the channel tagged TAG, or NULL. */
 struct p9_chan *p9_chan_find(const char *tag)
 {
 	spin_lock(&chans_lock);
@@ -25,6 +27,7 @@ struct p9_chan *p9_chan_find(const char *tag)
 	return c;
 }
 
+/* v9fs.h: a T-message's header, its size and tag filled in when sent. */
 int p9_begin(struct p9_msg *m, uint8_t type, size_t cap)
 {
 	m->buf = kmalloc(cap);
@@ -40,6 +43,7 @@ int p9_begin(struct p9_msg *m, uint8_t type, size_t cap)
 	return 0;
 }
 
+/* Free a message's buffer (NULL is fine). */
 void p9_free(struct p9_msg *m)
 {
 	kfree(m->buf);
@@ -66,11 +70,13 @@ static void put_le(struct p9_msg *m, uint64_t v, size_t n)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* Fixed-size fields, little-endian. */
 void p9_put8(struct p9_msg *m, uint8_t v) { put_le(m, v, 1); }
 void p9_put16(struct p9_msg *m, uint16_t v) { put_le(m, v, 2); }
 void p9_put32(struct p9_msg *m, uint32_t v) { put_le(m, v, 4); }
 void p9_put64(struct p9_msg *m, uint64_t v) { put_le(m, v, 8); }
 
+/* A string: len[2] then its bytes. */
 void p9_putstr(struct p9_msg *m, const char *s, size_t len)
 {
 	if (len > 0xffff) {
@@ -81,6 +87,7 @@ void p9_putstr(struct p9_msg *m, const char *s, size_t len)
 	p9_putdata(m, s, len);
 }
 
+/* Raw bytes. */
 void p9_putdata(struct p9_msg *m, const void *p, size_t len)
 {
 	uint8_t *d = room(m, len);
@@ -110,11 +117,13 @@ static uint64_t get_le(struct p9_msg *m, size_t n)
 	return v;
 }
 
+/* Fixed-size fields of R, little-endian (0 past its end, R marked bad). */
 uint8_t p9_get8(struct p9_msg *m) { return (uint8_t)get_le(m, 1); }
 uint16_t p9_get16(struct p9_msg *m) { return (uint16_t)get_le(m, 2); }
 uint32_t p9_get32(struct p9_msg *m) { return (uint32_t)get_le(m, 4); }
 uint64_t p9_get64(struct p9_msg *m) { return get_le(m, 8); }
 
+/* v9fs.h: a string of R, in place. */
 const char *p9_getstr(struct p9_msg *m, size_t *len)
 {
 	*len = p9_get16(m);
@@ -124,6 +133,7 @@ const char *p9_getstr(struct p9_msg *m, size_t *len)
 	return s ? s : "";
 }
 
+/* A qid: type[1] version[4] path[8]. */
 void p9_getqid(struct p9_msg *m, struct p9_qid *q)
 {
 	q->type = p9_get8(m);
@@ -147,6 +157,7 @@ static uint16_t tag_get(struct v9fs_sb *sb)
 	}
 }
 
+/* Give TAG back and wake one waiter. */
 static void tag_put(struct v9fs_sb *sb, uint16_t tag)
 {
 	spin_lock(&sb->tag_lock);
@@ -155,6 +166,7 @@ static void tag_put(struct v9fs_sb *sb, uint16_t tag)
 	waitq_wake(&sb->tag_wq, 1);
 }
 
+/* v9fs.h: one round trip; Rlerror becomes -errno, anything malformed -EIO. */
 int p9_rpc(struct v9fs_sb *sb, struct p9_msg *t, struct p9_msg *r, size_t rcap)
 {
 	r->buf = NULL;
@@ -205,6 +217,7 @@ int p9_rpc(struct v9fs_sb *sb, struct p9_msg *t, struct p9_msg *r, size_t rcap)
 	return err;
 }
 
+/* p9_rpc for replies with nothing to read. */
 int p9_rpc_simple(struct v9fs_sb *sb, struct p9_msg *t)
 {
 	struct p9_msg r;

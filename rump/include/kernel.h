@@ -92,6 +92,8 @@ const char *syscall_name(long nr);
 __noreturn void proc_exit(int status);
 /* The app died of signal SIG (a fault it caused): report WHAT, then exit. */
 __noreturn void proc_fatal_signal(int sig, const char *what, uint64_t addr, const struct intr_frame *f);
+/* Commit and close the volumes before the program's death ends the VM; returns with interrupts off. */
+void proc_sync_at_death(void);
 
 /* dev/random.c: RDRAND/RDSEED where the CPU has them, else a TSC-seeded mix. */
 void random_bytes(void *buf, size_t n);

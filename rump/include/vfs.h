@@ -205,6 +205,7 @@ struct file_ops {
 	unsigned flags;
 };
 #define FOPS_STREAM 1u  /* no offset: lseek/pread/pwrite answer -ESPIPE */
+#define FOPS_NOOP_SEEK 2u  /* with FOPS_STREAM: lseek answers 0 and moves nothing (Linux's noop_llseek) */
 
 struct file {
 	int refs;                    /* atomic */
@@ -216,6 +217,7 @@ struct file {
 	void *priv;                  /* the file kind's */
 	struct mutex lock;            /* guards pos (held across a read or write) */
 	struct pollhead poll;         /* readiness waiters (epoll items, poll()); the kind calls poll_notify */
+	int rw_batch;                 /* >0 inside a readv/writev: inotify hears the call once, at the end */
 };
 
 /* rump/fs/file.c */
@@ -232,6 +234,9 @@ uint32_t file_mode(struct file *f);                              /* the inode's 
 off_t file_lseek(struct file *f, off_t off, int whence);
 int file_stat(struct file *f, struct kstat *st);
 unsigned file_poll(struct file *f);
+/* Around the segments of one readv/writev: END reports DONE bytes moved to
+ * inotify once (IN_ACCESS or IN_MODIFY), as Linux does per call. */
+void file_rw_batch(struct file *f, bool end, bool write, long done);
 
 /* rump/fs/fmap.c: what the address space (rump/mm/vm.c) asks of a mapped file. */
 bool file_mappable(struct file *f);                 /* its fs hands out its own pages */
@@ -240,6 +245,7 @@ void file_map_count(struct file *f, int delta);      /* regions mapping it, +1/-
  * -ENOSPC, -ENODEV. Caller holds vm_lock, not the VFS lock. */
 int file_map_page(struct file *f, uint64_t pgoff, bool write, paddr_t *out);
 void file_put_page(struct file *f, uint64_t pgoff, bool dirty, bool unmap);
+bool file_tracks_dirty(struct file *f);             /* put_page wants DIRTY reports */
 int file_fsync(struct file *f);
 
 /* Open PATH (absolute, or relative to the process cwd) with Linux O_* flags. */

@@ -54,9 +54,10 @@ void vm_set_name(vaddr_t start, const char *name);
 #define MS_SYNC 4
 /* msync: MS_SYNC writes shared file regions back through their fs's fsync. */
 int vm_msync(vaddr_t addr, size_t len, int flags);
-/* Truncate: unmap file pages from PGOFF on of INO from every region. The
- * caller holds vm_regions_lock() and the VFS lock (iop_truncate). */
-void vm_unmap_file(struct inode *ino, uint64_t pgoff);
+/* Truncate (END = UINT64_MAX) or a punched hole: unmap INO's file pages
+ * [PGOFF, END) from every region. The caller holds vm_regions_lock() and the
+ * VFS lock (iop_truncate). */
+void vm_unmap_file(struct inode *ino, uint64_t pgoff, uint64_t end);
 /* ELF loading: zero ADDR's page from ADDR on (a segment's .bss), in a page of
  * the region's own (never the file's page). */
 int vm_zero_tail(vaddr_t addr);

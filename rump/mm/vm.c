@@ -332,6 +332,47 @@ static int move_ptes(vaddr_t from, vaddr_t to, size_t len)
 #define MREMAP_FIXED 2
 #define MREMAP_DONTUNMAP 4
 
+/* mremap with an old size of 0: a second mapping, NEW_LEN long, of the file
+ * pages V shows from OLD on (Linux allows it for shared mappings only).
+ * vm_lock held. */
+static long dup_shared(struct vma *v, vaddr_t old, size_t new_len, int flags, vaddr_t new_addr)
+{
+	if (!vma_shared(v))
+		return -EINVAL;
+	if (!vma_direct(v)) {
+		/* shared anonymous memory is the process's own here: no second view */
+		klog_once("mremap-dup", "uninode: mremap: duplicating a shared mapping is supported for files on tmpfs only\n");
+		return -EINVAL;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	vaddr_t to;
+	if (flags & MREMAP_FIXED) {
+		if (new_addr + new_len > USER_TOP || (old > new_addr && new_addr + new_len > old))
+			return -EINVAL;
+		int r = unmap_locked(new_addr, new_addr + new_len);
+		if (r)
+			return r;
+		to = new_addr;
+		v = vm_find(old);   /* unmapping may have split it */
+		if (!v)
+			return -EFAULT;
+	} else if (!(to = find_gap(new_len))) {
+		return -ENOMEM;
+	}
+	struct vma *n = kmalloc(sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	*n = *v;
+	n->start = to;
+	n->end = to + new_len;
+	n->off = v->off + (off_t)(old - v->start);
+	vma_hold(n);
+	insert(n);
+	merge_around(n);
+	return (long)to;
+}
+
 long vm_mremap(vaddr_t old, size_t old_len, size_t new_len, int flags, vaddr_t new_addr)
 {
 	if ((old & ~PAGE_MASK) || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)))
@@ -344,13 +385,15 @@ long vm_mremap(vaddr_t old, size_t old_len, size_t new_len, int flags, vaddr_t n
 	}
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
 	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	if (!old_len) /* duplicating a shared mapping: not with private copies */
-		return -EINVAL;
 	mutex_lock(&vm_lock);
 	struct vma *v = vm_find(old);
 	long r;
 	if (!v || old + old_len > v->end) {
 		r = -EFAULT;
+		goto out;
+	}
+	if (!old_len) {
+		r = dup_shared(v, old, new_len, flags, new_addr);
 		goto out;
 	}
 	if (!(flags & MREMAP_FIXED) && new_len <= old_len) {
@@ -444,6 +487,11 @@ int vm_mprotect(vaddr_t addr, size_t len, int prot)
 		if (v->end > addr && (prot & PROT_WRITE) && !v->maywrite) {
 			mutex_unlock(&vm_lock);
 			return -EACCES;
+		} else if (v->end > addr && (prot & PROT_WRITE) && v->file && vma_shared(v) && !vma_direct(v)) {
+			/* its pages are copies: writable they would quietly diverge (see sys_mmap) */
+			klog_once("mprotect-shared-write", "uninode: mprotect: shared mappings of files on this filesystem cannot become writable\n");
+			mutex_unlock(&vm_lock);
+			return -EACCES;
 		}
 	for (struct vma *v = vmas; v && v->start < end; v = v->next) {
 		if (v->end <= addr)
@@ -464,11 +512,12 @@ int vm_mprotect(vaddr_t addr, size_t len, int prot)
 			}
 			if (*pte & (PTE_P | PTE_KEPT)) {
 				/* PROT_NONE keeps the contents: the frame stays, not present. A
-				 * file's page gains write access only by a write fault (a private
-				 * copy, or the fs told the page will be stored to). */
+				 * file's page (and a shared region's stand-in copy) gains write
+				 * access only by a write fault (a private copy, or the fs told
+				 * the page will be stored to). */
 				uint64_t keep = *pte & (PTE_ADDR | PTE_FILE | PTE_D);
 				uint64_t f = pte_flags(prot);
-				if ((*pte & PTE_FILE) && !(*pte & PTE_W))
+				if (((*pte & PTE_FILE) || (vma_shared(v) && vma_direct(v))) && !(*pte & PTE_W))
 					f &= ~PTE_W;
 				*pte = prot == 0 ? keep | PTE_KEPT : keep | PTE_P | f;
 				invlpg(va);
@@ -596,6 +645,16 @@ static int map_file_page(struct vma *v, vaddr_t va, pte_t *pte, bool write)
 	bool shared = vma_shared(v);
 	paddr_t pa;
 	int r = file_map_page(v->file, vma_pgoff(v, va), write && shared, &pa);
+	if (r == -ENODEV && !(write && shared)) {
+		/* This file has no page of its own yet (an overlay file still only in
+		 * the read-only layer): a copy, read-only in a shared region so that
+		 * a store comes back here for the real page (shared_copy_write). */
+		if ((r = own_copy(v, va, pte, 0)))
+			return r;
+		if (shared)
+			*pte &= ~PTE_W;
+		return 0;
+	}
 	if (r)
 		return map_error(r);
 	if (write && !shared) {
@@ -630,6 +689,22 @@ static int file_page_write(struct vma *v, vaddr_t va, pte_t *pte)
 	return 0;
 }
 
+/* A store to a copy a shared region holds read-only (map_file_page's
+ * fallback): the file's own page now (the fs makes one for WRITE) replaces
+ * it, freed once no CPU can use it. */
+static int shared_copy_write(struct vma *v, vaddr_t va, pte_t *pte)
+{
+	pte_t old = *pte;
+	int r = map_file_page(v, va, pte, true);
+	if (r)
+		return r;
+	invlpg(va);
+	tlb_shootdown(va, va + PAGE_SIZE);
+	frame_free(old & PTE_ADDR);
+	mem_count(MEM_APP, -1);
+	return 0;
+}
+
 /* Resolve a fault at page VA of V (a store if WRITE): the access checks are
  * done. vm_lock held. */
 static int fault_in(struct vma *v, vaddr_t va, bool write, bool exec)
@@ -640,6 +715,8 @@ static int fault_in(struct vma *v, vaddr_t va, bool write, bool exec)
 	if (*pte & PTE_P) {
 		if (write && !(*pte & PTE_W) && (*pte & PTE_FILE) && (v->prot & PROT_WRITE))
 			return file_page_write(v, va, pte);
+		if (write && !(*pte & PTE_W) && (v->prot & PROT_WRITE) && vma_shared(v) && vma_direct(v))
+			return shared_copy_write(v, va, pte);
 		/* Present but the access was refused: a real protection fault, unless
 		 * another thread just mapped it (then the access now succeeds). */
 		uint64_t need = write ? PTE_W : 0;
@@ -690,7 +767,7 @@ int vm_zero_tail(vaddr_t addr)
 	return r;
 }
 
-void vm_unmap_file(struct inode *ino, uint64_t pgoff)
+void vm_unmap_file(struct inode *ino, uint64_t pgoff, uint64_t end)
 {
 	if (!mutex_held(&vm_lock)) {
 		/* Cannot happen through iop_truncate's callers; refusing to walk
@@ -702,9 +779,11 @@ void vm_unmap_file(struct inode *ino, uint64_t pgoff)
 		if (!v->file || v->file->inode != ino)
 			continue;
 		uint64_t first = vma_pgoff(v, v->start), pages = (v->end - v->start) / PAGE_SIZE;
-		if (first + pages <= pgoff)
+		if (first + pages <= pgoff || end <= first)
 			continue;
-		unmap_frames(v, v->start + (pgoff > first ? (pgoff - first) * PAGE_SIZE : 0), v->end);
+		vaddr_t lo = v->start + (pgoff > first ? (pgoff - first) * PAGE_SIZE : 0);
+		vaddr_t hi = end < first + pages ? v->start + (end - first) * PAGE_SIZE : v->end;
+		unmap_frames(v, lo, hi);
 	}
 }
 
@@ -712,6 +791,8 @@ void vm_unmap_file(struct inode *ino, uint64_t pgoff)
  * since the last look (the CPU's dirty bits), clearing them. vm_lock held. */
 static void harvest_dirty(struct vma *v, vaddr_t start, vaddr_t end)
 {
+	if (!file_tracks_dirty(v->file))
+		return;   /* tmpfs: the page is the file, nothing to write back */
 	for (vaddr_t va = start; va < end;) {
 		pte_t *pte = pte_lookup(va, false);
 		if (!pte) {

@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import { describeHolder, type VolumeHolder } from "../vm/volume-locks.js";
 import {
   DEFAULT_VOLUME_SIZE,
+  checkRemovable,
   checkVolumeName,
   createVolume,
   findVolume,
@@ -119,6 +120,9 @@ async function inspect(args: ParsedArgs, name: string, ctx: CommandContext): Pro
     ["created", s.volume.record.created],
     ["format", sb ? `ext4, ${sb.blockSize}-byte blocks, features ${sb.features.join(" ")}` : "not an ext4 file system"],
     ...(sb ? ([["used", `${formatSize((sb.blocks - sb.freeBlocks) * sb.blockSize)} of ${formatSize(sb.blocks * sb.blockSize)}, ${sb.inodes - sb.freeInodes} of ${sb.inodes} inodes (as of the last unmount)`]] as [string, string][]) : []),
+    ...(sb?.needsRecovery && s.holders.length === 0
+      ? ([["journal", "waits to be replayed (its VM stopped without unmounting it); attach it read-write once"]] as [string, string][])
+      : []),
     ...(sb?.foreign.length ? ([["problem", `not a uninode volume: ${sb.foreign.join(", ")}`]] as [string, string][]) : []),
     ["attached", attachedTo(s.holders)],
   ];
@@ -127,8 +131,8 @@ async function inspect(args: ParsedArgs, name: string, ctx: CommandContext): Pro
 }
 
 async function remove(args: ParsedArgs, names: string[], ctx: CommandContext): Promise<number> {
-  // Every name is checked before any volume is removed, so a typo removes nothing.
-  for (const name of names) await findVolume(name, ctx.env);
+  // Every name is checked before any volume is removed, so a typo or a volume in use removes nothing.
+  for (const name of names) await checkRemovable(name, ctx.env);
   for (const name of names) {
     await removeVolume(name, ctx.env);
     if (!flag(args, "json")) ctx.stdout.write(`${name}\n`);

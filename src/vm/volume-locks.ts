@@ -12,7 +12,7 @@
 // changing under its cache, so it is refused here, as QEMU's own image locks would refuse it.)
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, readdir, rename, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { UninodeError, errnoCode } from "../errors.js";
 
@@ -58,6 +58,12 @@ export async function volumeHolders(volumeDir: string, except?: string): Promise
   const names = await readdir(dir).catch(() => [] as string[]);
   const out: VolumeHolder[] = [];
   for (const name of names.sort()) {
+    if (name.endsWith(`${LOCK_SUFFIX}.tmp`)) {
+      // A lock never renamed into place: its writer died in between. Litter after a minute.
+      const st = await stat(path.join(dir, name)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > 60_000) await unlink(path.join(dir, name)).catch(() => undefined);
+      continue;
+    }
     if (!name.endsWith(LOCK_SUFFIX) || name === except) continue;
     const file = path.join(dir, name);
     let h: VolumeHolder;

@@ -221,17 +221,26 @@ export async function listVolumes(env: NodeJS.ProcessEnv = process.env): Promise
 /** Removes a volume that no VM uses. It is first renamed away, so a `run` that starts meanwhile
  * finds no volume rather than half of one; if a holder appeared, it is renamed back. */
 export async function removeVolume(name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const v = await findVolume(name, env);
-  const inUse = (holders: VolumeHolder[]) =>
-    new VolumeInUseError("VOLUME_IN_USE", `The volume ${name} is in use by ${holders.map(describeHolder).join(" and ")}; stop ${holders.length === 1 ? "it" : "them"} first.`);
-  const before = await volumeHolders(v.dir);
-  if (before.length > 0) throw inUse(before);
+  const v = await checkRemovable(name, env);
   const away = path.join(volumesDir(env), `.rm-${name}-${randomBytes(4).toString("hex")}`);
   await rename(v.dir, away);
   const after = await volumeHolders(away);
   if (after.length > 0) {
     await rename(away, v.dir);
-    throw inUse(after);
+    throw inUse(name, after);
   }
   await rm(away, { recursive: true, force: true });
 }
+
+function inUse(name: string, holders: VolumeHolder[]): VolumeInUseError {
+  return new VolumeInUseError("VOLUME_IN_USE", `The volume ${name} is in use by ${holders.map(describeHolder).join(" and ")}; stop ${holders.length === 1 ? "it" : "them"} first.`);
+}
+
+/** The volume `name` if it exists and no VM uses it; else the sentence `volume rm` would say. */
+export async function checkRemovable(name: string, env: NodeJS.ProcessEnv = process.env): Promise<Volume> {
+  const v = await findVolume(name, env);
+  const holders = await volumeHolders(v.dir);
+  if (holders.length > 0) throw inUse(name, holders);
+  return v;
+}
+

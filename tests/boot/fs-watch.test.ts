@@ -1,5 +1,6 @@
-// fs.watch in a VM: Node's watcher over inotify sees a file created in /tmp and then changed,
-// the same events, in the same order, as the same script on the host. Boots the real kernel.
+// fs.watch in a VM: Node's watcher over inotify sees a file created in /tmp (and on the root's
+// writable layer, and on a volume) and then changed, the same events, in the same order, as the same script on the
+// host. Boots the real kernel.
 
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -55,24 +56,28 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+const expected = ["rename a.txt", "change a.txt", "change a.txt", "rename a.txt", "rename b.txt", "rename b.txt", "watches true"];
+
 describe("fs.watch", () => {
-  it("sees a file in /tmp created, written, chmodded, renamed and removed, as on the host", async () => {
-    const host = await execa("node", [join(work, "watch.js"), work], { reject: false });
-    expect(host.stdout.split("\n")).toEqual([
-      "rename a.txt",
-      "change a.txt",
-      "change a.txt",
-      "rename a.txt",
-      "rename b.txt",
-      "rename b.txt",
-      "watches true",
-    ]);
-    const r = await execa("node", [cli, "run", "--timeout", "300", "--exec", "node", "--", "watch.js", "/tmp"], {
-      cwd: work,
-      reject: false,
+  // tmpfs on /tmp, the writable layer over the image's root, and an ext4 volume.
+  for (const dir of ["/tmp", "/", "/srv/vol"]) {
+    it(`sees a file in ${dir} created, written, chmodded, renamed and removed, as on the host`, async () => {
+      const host = await execa("node", [join(work, "watch.js"), work], { reject: false });
+      expect(host.stdout.split("\n")).toEqual(expected);
+      const env = { ...process.env, XDG_DATA_HOME: join(work, "data"), PATH: `${process.env.PATH}:/usr/sbin:/sbin` };
+      const volume = dir === "/srv/vol" ? ["-v", "watched:/srv/vol"] : [];
+      if (volume.length) {
+        const made = await execa("node", [cli, "volume", "create", "watched", "--size", "64M"], { env, reject: false });
+        expect(made.exitCode).toBe(0);
+      }
+      const r = await execa("node", [cli, "run", "--timeout", "300", ...volume, "--exec", "node", "--", "watch.js", dir], {
+        cwd: work,
+        env,
+        reject: false,
+      });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(host.stdout);
+      expect(r.exitCode).toBe(0);
     });
-    expect(r.stderr).toBe("");
-    expect(r.stdout).toBe(host.stdout);
-    expect(r.exitCode).toBe(0);
-  });
+  }
 });

@@ -3,7 +3,8 @@
 // must agree on stdout, stderr and exit status.
 
 import { execa } from "execa";
-import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { cpSync } from "node:fs";
+import { chmod, mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -15,6 +16,16 @@ const modes: Record<string, string[]> = { static: ["-static"], "static-pie": ["-
 let work: string;
 let tree: string;
 let known: string;
+let mapped: string;
+let layerTree: string;
+let layerCopies = 0;
+
+/** A new copy of the tree root_layer changes, for each host run. */
+function freshLayerTree(): string {
+  const dir = join(work, `layer-${layerCopies++}`);
+  cpSync(layerTree, dir, { recursive: true, verbatimSymlinks: true });
+  return dir;
+}
 const bins = new Map<string, string>();
 
 async function compile(name: string, mode: string, libs: string[] = []): Promise<string> {
@@ -29,6 +40,8 @@ async function compile(name: string, mode: string, libs: string[] = []): Promise
 
 interface Case {
   name: string;
+  /** The test's title when one program runs in several places (default: name). */
+  title?: string;
   hostArgs?: () => string[];
   imageArgs?: () => string[];
   adds?: () => string[];
@@ -36,6 +49,7 @@ interface Case {
   volumes?: () => string[];
   env?: Record<string, string>;
   memory?: string;
+  title?: string;    // the test's name when one program runs more than once
   libs?: string[];   // linked after the source: Debian's -dev packages (scripts/setup)
 }
 
@@ -55,11 +69,26 @@ const cases: Case[] = [
   { name: "tcp_teardown" },
   { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  { name: "sqlite_db", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
   { name: "inotify", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "shared_mmap", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
+  // The same on the writable root (the overlay over the image's ext2), with a file the image carries.
+  {
+    name: "shared_mmap", title: "shared_mmap on the writable root", hostArgs: () => [join(work, "scratch"), mapped],
+    imageArgs: () => ["/app", "/data/mapped.txt"], adds: () => [`${mapped}:/data/mapped.txt`],
+  },
   { name: "shared_mmap_race", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   // SQLite's WAL index is a shared writable mapping of the -shm file (libsqlite3-dev).
   { name: "sqlite_wal", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },
+  // ... and on an ext4 volume the kernel writes (named volume "confvol", made in beforeAll).
+  { name: "shared_mmap", title: "shared_mmap on an ext4 volume", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/vol"], volumes: () => ["confvol:/vol"] },
+  { name: "sqlite_wal", title: "sqlite_wal on an ext4 volume", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/vol"], volumes: () => ["confvol:/vol"], libs: ["-lsqlite3", "-lm"] },
+  // LMDB maps its lock file shared read-write and its data file shared (MDB_WRITEMAP: writable) (liblmdb-dev).
+  { name: "lmdb_maps", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-llmdb"] },
+  // Changes to files the image has (the writable layer over its root); on the host, a fresh copy.
+  { name: "root_layer", hostArgs: () => [freshLayerTree()], imageArgs: () => ["/data/layer"], adds: () => [`${layerTree}:/data/layer`] },
+  // The same, with the database beside the app's files: on the root's writable layer.
+  { name: "sqlite_wal", title: "sqlite_wal on the root layer", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/app"], libs: ["-lsqlite3", "-lm"] },
   // The same operations in a host directory: on the host directly, in the image over virtio-9p.
   { name: "dir_ops", hostArgs: () => [join(work, "dir-host")], imageArgs: () => ["/tmp/share"], volumes: () => [`${join(work, "dir-vm")}:/tmp/share`] },
 ];
@@ -71,6 +100,8 @@ beforeAll(async () => {
   await mkdir(join(work, "dir-vm"));
   known = join(work, "known.txt");
   await writeFile(known, Array.from({ length: 3000 }, (_, i) => `known line ${i}\n`).join(""));
+  mapped = join(work, "mapped.txt");
+  await writeFile(mapped, Array.from({ length: 1000 }, (_, i) => `mapped line ${i}\n`).join(""));
   tree = join(work, "tree");
   await mkdir(join(tree, "a/b/c"), { recursive: true });
   await mkdir(join(tree, "empty"));
@@ -80,6 +111,21 @@ beforeAll(async () => {
   await writeFile(join(tree, "a/b/big.bin"), Buffer.alloc(5 << 20, 1));
   for (let i = 0; i < 300; i++) await writeFile(join(tree, "a/b", `f${String(i).padStart(3, "0")}`), `${i}\n`);
   await symlink("a/b/c/deep.txt", join(tree, "link-to-deep"));
+  // Named volumes live under XDG_DATA_HOME: a private one for this file's runs.
+  process.env.XDG_DATA_HOME = join(work, "data");
+  await execa("node", [cli, "volume", "create", "confvol", "--size", "64M"]);
+  layerTree = join(work, "layer");
+  await mkdir(join(layerTree, "dir/sub"), { recursive: true });
+  await mkdir(join(layerTree, "empty"));
+  await mkdir(join(layerTree, "many"));
+  await writeFile(join(layerTree, "file.txt"), "lower data\n");
+  await writeFile(join(layerTree, "mode600"), "secret\n");
+  await chmod(join(layerTree, "mode600"), 0o600);
+  await writeFile(join(layerTree, "db.json"), '{"n":1}');
+  await symlink("file.txt", join(layerTree, "link"));
+  await writeFile(join(layerTree, "dir/inner.txt"), "inner\n");
+  await writeFile(join(layerTree, "dir/sub/deep.txt"), "deep\n");
+  for (let i = 0; i < 50; i++) await writeFile(join(layerTree, "many", `f${String(i).padStart(2, "0")}`), `${i}\n`);
 });
 
 afterAll(async () => {
@@ -103,7 +149,7 @@ function imageRun(bin: string, c: Case) {
 for (const mode of Object.keys(modes)) {
   describe(`C programs, ${mode}`, () => {
     for (const c of cases) {
-      test(c.name, async () => {
+      test(c.title ?? c.name, async () => {
         const bin = await compile(c.name, mode, c.libs);
         const host = await execa(bin, c.hostArgs?.() ?? [], { reject: false, stripFinalNewline: false, env: c.env });
         const image = await imageRun(bin, c);
@@ -129,3 +175,9 @@ for (const mode of Object.keys(modes)) {
     });
   });
 }
+
+test("the ext4 volume the programs wrote through mappings is clean for e2fsck -fn", async () => {
+  const fsck = await execa("e2fsck", ["-fn", join(work, "data/uninode/volumes/confvol/disk.img")], { reject: false });
+  expect(fsck.stdout + fsck.stderr).toMatch(/confvol: \d+\/\d+ files/);
+  expect(fsck.exitCode).toBe(0);
+});

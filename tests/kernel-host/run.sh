@@ -27,11 +27,11 @@ for s in "${srcs[@]}"; do
 	gcc $kflags -c "$s" -o "$o"
 	kobjs+=("$o")
 done
-for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_ext2w test_proc test_locks test_notify test_jbd test_overlay; do
+for s in shim blkfile host test_vfs test_ext2 test_tmpfs test_fd test_ext2w test_proc test_locks test_notify test_jbd test_overlay test_v9fs; do
 	gcc -std=gnu11 -O1 -g -Wall -Werror -Wno-unused-parameter -Wno-format-truncation $san -I"$repo" -c "$here/$s.c" -o "$work/t_$s.o"
 done
 t() { for s in "$@"; do echo "$work/t_$s.o"; done; }
-gcc $san "${kobjs[@]}" $(t shim blkfile host test_vfs test_ext2 test_ext2w test_tmpfs test_fd test_proc test_locks test_notify test_overlay) -o "$work/khost"
+gcc $san "${kobjs[@]}" $(t shim blkfile host test_vfs test_ext2 test_ext2w test_tmpfs test_fd test_proc test_locks test_notify test_overlay test_v9fs) -o "$work/khost"
 # the journal's tests: their own volumes, made and checked with e2fsprogs
 gcc $san "${kobjs[@]}" $(t shim blkfile host test_jbd) -o "$work/jhost"
 
@@ -101,14 +101,15 @@ expect="$work/debugfs.txt"
 debugfs -f "$work/cmds" "$img" >"$expect" 2>/dev/null
 
 # ---- writable volumes, made exactly as the CLI makes them (test_ext2w.c) ----
-mkvol() { # IMAGE SIZE
+mkvol() { # IMAGE SIZE [FEATURES]
 	truncate -s "$2" "$1"
-	mke2fs -q -F -t ext4 -b 4096 -I 256 -O none,has_journal,filetype,sparse_super,large_file \
+	mke2fs -q -F -t ext4 -b 4096 -I 256 -O "${3:-none,has_journal,filetype,sparse_super,large_file}" \
 		-E lazy_itable_init=0,lazy_journal_init=0 "$1" >"$work/mke2fs.log" 2>&1 || { cat "$work/mke2fs.log" >&2; exit 2; }
 }
 export EXT2W_IMG="$work/vol.img" EXT2W_SMALL="$work/small-vol.img" EXT2W_WORK="$work"
 mkvol "$EXT2W_IMG" 64M
-mkvol "$EXT2W_SMALL" 16M
+# without large_file: the first file of 2 GiB turns it on
+mkvol "$EXT2W_SMALL" 16M none,has_journal,filetype,sparse_super
 
 sum_before="$(md5sum <"$img")"
 status=0

@@ -263,8 +263,9 @@ struct inode *shim_unmapped_ino;
 uint64_t shim_unmapped_pgoff;
 int shim_unmap_calls;
 
-void vm_unmap_file(struct inode *ino, uint64_t pgoff)
+void vm_unmap_file(struct inode *ino, uint64_t pgoff, uint64_t end)
 {
+	(void)end;
 	shim_unmapped_ino = ino;
 	shim_unmapped_pgoff = pgoff;
 	shim_unmap_calls++;

@@ -40,5 +40,6 @@ void suite_overlay(void);
 void suite_locks(void);
 void suite_notify(void);
 void suite_ext2w(void);
+void suite_v9fs(void);
 void run_test(const char *name, void (*fn)(void));
 #define RUN(fn) run_test(#fn, fn)

@@ -179,6 +179,8 @@ static int kchgrp(const char *path, uint32_t gid)
 static void test_mount_and_small_files(void)
 {
 	CHECK_EQ(mount_vol(dev_vol, "/tmp/vol", false), 0);
+	struct mount *again;
+	CHECK_EQ(ext2_mount_volume(dev_vol, false, 0, &again), -EBUSY);
 	struct kstatfs sf0, sf1;
 	CHECK_EQ(sys_statfs("/tmp/vol", &sf0), 0);
 	CHECK_EQ(sys_mkdir("/tmp/vol/many", 0755), 0);
@@ -488,6 +490,14 @@ static void test_tmpfile_and_mapping(void)
 	sys_statfs("/tmp/vol", &b);
 	CHECK_EQ(b.f_ffree, a.f_ffree - 1);
 	CHECK_EQ(b.f_bfree, a.f_bfree - 1);
+	/* device nodes and FIFOs: the device number in i_block, no blocks to free */
+	CHECK_EQ(sys_mknod("/tmp/vol/null", S_IFCHR | 0666, (unsigned)makedev64(1, 3)), 0);
+	CHECK_EQ(sys_mknod("/tmp/vol/big-dev", S_IFBLK | 0600, (unsigned)makedev64(259, 300)), 0);
+	CHECK_EQ(sys_mknod("/tmp/vol/fifo", S_IFIFO | 0644, 0), 0);
+	CHECK_EQ(sys_mknod("/tmp/vol/fifo2", S_IFIFO | 0644, 0), 0);
+	CHECK_EQ(sys_unlink("/tmp/vol/fifo2"), 0);
+	CHECK_EQ(sys_lstat("/tmp/vol/big-dev", &st), 0);
+	CHECK_EQ(st.st_rdev, makedev64(259, 300));
 	/* a mapped page: a sparse file's hole gets its block at the fault */
 	fd = (int)sys_open("/tmp/vol/mapped", O_RDWR | O_CREAT | O_TRUNC, 0644);
 	CHECK_EQ(sys_ftruncate(fd, 3 * 4096), 0);
@@ -561,6 +571,10 @@ static void test_crash_copy(void)
 static void test_enospc(void)
 {
 	CHECK_EQ(mount_vol(dev_small, "/tmp/small", false), 0);
+	CHECK_EQ(sh("dumpe2fs -h '%s' 2>/dev/null | grep -q large_file", small_img), 1);
+	int sp = (int)sys_open("/tmp/small/past-2g", O_WRONLY | O_CREAT, 0644);
+	CHECK_EQ(sys_pwrite64(sp, "x", 1, 3LL << 30), 1);
+	sys_close(sp);
 	size_t chunk = 65536;
 	unsigned char *d = pattern(chunk, 3);
 	long total[2] = { 0, 0 };
@@ -600,6 +614,7 @@ static void test_close_and_fsck(void)
 	CHECK_EQ(put_file("/tmp/vol/after", "x", 1), -EROFS);
 	CHECK_EQ(fsck_clean(vol_img), 0);
 	CHECK_EQ(fsck_clean(small_img), 0);
+	CHECK_EQ(sh("dumpe2fs -h '%s' 2>/dev/null | grep -q large_file", small_img), 0);
 	/* debugfs sees every file of the model, byte for byte */
 	int bad = 0;
 	for (int i = 0; i < nmodel; i++) {
@@ -624,6 +639,8 @@ static void test_close_and_fsck(void)
 	CHECK_EQ(sh("debugfs -R 'stat /d0/h2' '%s' 2>/dev/null | grep -q 'mtime: 0x47868c00:eb79a2c4'", vol_img), 0);
 	CHECK_EQ(sh("debugfs -R 'stat /d0/h2' '%s' 2>/dev/null | grep -q 'Mode:  0600'", vol_img), 0);
 	CHECK_EQ(sh("debugfs -R 'stat /fast' '%s' 2>/dev/null | grep -q 'Fast link dest: \"deep.txt\"'", vol_img), 0);
+	CHECK_EQ(sh("debugfs -R 'stat /null' '%s' 2>/dev/null | grep -q 'Device major/minor number: 01:03'", vol_img), 0);
+	CHECK_EQ(sh("debugfs -R 'stat /big-dev' '%s' 2>/dev/null | grep -q 'Device major/minor number: 259:300'", vol_img), 0);
 	/* needs_recovery is clear after the clean close */
 	CHECK(sh("dumpe2fs -h '%s' 2>/dev/null | grep -q needs_recovery", vol_img) != 0, "needs_recovery cleared");
 	/* the crash copy: needs_recovery set; it mounts, frees its orphan, closes clean */

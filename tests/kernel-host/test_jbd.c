@@ -240,12 +240,35 @@ static void test_commit_and_replay_interop(void)
 	CHECK(!has(a, F[1], 1), "metadata written in place at commit: the checkpoint should be lazy");
 	cp(a, wp("a1.img"));                    /* crash after the commit */
 	cp(a, wp("a1keep.img"));
+	/* the log as e2fsprogs reads it: escaped copies flagged, magic zeroed */
+	int escaped = 0;
+	char cmd[4096], line[512];
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'logdump -a' '%s' 2>/dev/null", wp("a1keep.img"));
+	FILE *ld = popen(cmd, "r");
+	while (ld && fgets(line, sizeof(line), ld)) {
+		unsigned fsb, jblk, flags;
+		if (sscanf(line, " FS block %u logged at journal block %u (flags 0x%x)", &fsb, &jblk, &flags) != 3 || fsb == 0)
+			continue;                  /* block 0: the superblock, not a pattern */
+		uint8_t b[BS], want[BS];
+		rdblk(wp("a1keep.img"), g_jb[jblk], b);
+		fill(want, 1, fsb);
+		CHECK(!!(flags & 1) == (fsb % 7 == 0), "block %u: flags %#x", fsb, flags);
+		if (fsb % 7 == 0) {
+			escaped++;
+			memset(want, 0, 4);
+		}
+		CHECK(!memcmp(b, want, BS), "the log's copy of block %u", fsb);
+	}
+	if (ld)
+		pclose(ld);
+	CHECK(escaped >= 1, "no escaped block in the log");
 	uint32_t two[] = { F[0], F[1], F[2], F[8], F[9], F[14] };
 	CHECK_EQ(op(j, two, 6, 2, "two"), 0);
 	CHECK_EQ(jbd_commit(j), 0);
 	CHECK_EQ(op(j, F + 20, 3, 3, "three"), 0);   /* never committed before the crash */
 	cp(a, wp("a2.img"));
 	cp(a, wp("a2e.img"));
+	cp(a, wp("a2keep.img"));
 	CHECK_EQ(umount_vol(j, false), 0);
 	char lab[17];
 	label_of(a, lab);
@@ -361,6 +384,16 @@ static void test_refusals(void)
 		CHECK(strstr(msg, feats[i].name) != NULL, "message \"%s\" does not name %s", msg, feats[i].name);
 		CHECK_EQ(sh("cmp -s '%s' '%s'", r, wp("r0.img")), 0);
 	}
+	/* a version 1 journal (no revokes) is refused read-write, nothing written */
+	cp(wp("base.img"), r);
+	uint8_t v1[4] = { 0, 0, 0, 3 };
+	wrbytes(r, (long)g_jb[0] * BS + 4, v1, 4);
+	cp(r, wp("r0.img"));
+	use(r);
+	bool rw = false;
+	CHECK_EQ(with_stderr(msg, sizeof(msg), open_rw, &rw), -EINVAL);
+	CHECK(strstr(msg, "version 1") != NULL, "message \"%s\"", msg);
+	CHECK_EQ(sh("cmp -s '%s' '%s'", r, wp("r0.img")), 0);
 	/* a journal needing replay, opened read-only: refused, nothing written */
 	cp(wp("a1keep.img"), r);
 	cp(r, wp("r0.img"));
@@ -373,6 +406,14 @@ static void test_refusals(void)
 	CHECK_EQ(mount_vol(r, true, &j, &rep), 0);
 	CHECK_EQ(jbd_start(j, 1), -EROFS);
 	CHECK_EQ(umount_vol(j, true), 0);
+	/* an operation larger than the journal is refused, not half-logged */
+	CHECK_EQ(mount_vol(r, false, &j, &rep), 0);
+	CHECK_EQ(jbd_start(j, 1100), -EINVAL);
+	CHECK_EQ(jbd_start(j, 1000), 0);
+	jbd_stop(j);
+	CHECK_EQ(umount_vol(j, false), 0);
+	CHECK(fsck_clean(r), "after a refused operation");
+	cp(wp("base.img"), r);
 	CHECK_EQ(sh("cmp -s '%s' '%s'", r, wp("base.img")), 0);
 	/* not a journal */
 	use(r);
@@ -486,6 +527,15 @@ static void test_fill_and_revoke(void)
 	fill(data, 51, R);
 	CHECK_EQ(pcache_write(g_dev, (uint64_t)R * BS, data, BS), 0);
 	CHECK_EQ(jbd_commit(j), 0);          /* ordered: the data is on disk now */
+	/* freed and reallocated as metadata within one transaction: the revoke
+	 * is cancelled, the new contents replay */
+	uint32_t B = g_free[591];
+	CHECK_EQ(op(j, &B, 1, 60, "b60"), 0);
+	CHECK_EQ(jbd_commit(j), 0);
+	CHECK_EQ(op(j, &B, 1, 61, "b61"), 0);
+	jbd_forget(j, B);
+	CHECK_EQ(op(j, &B, 1, 62, "b62"), 0);
+	CHECK_EQ(jbd_commit(j), 0);
 	cp(f, wp("f2.img"));
 	cp(f, wp("f2e.img"));
 	CHECK_EQ(umount_vol(j, false), 0);
@@ -508,9 +558,11 @@ static void test_fill_and_revoke(void)
 	CHECK_EQ(mount_vol(wp("f2.img"), false, &j, &rep), 0);
 	CHECK_EQ(umount_vol(j, false), 0);
 	CHECK(has(wp("f2.img"), R, 51), "replay wrote revoked metadata over the block's data");
+	CHECK(has(wp("f2.img"), B, 62), "a block freed and journaled again in one transaction did not replay");
 	int rc = sh("e2fsck -fy '%s' >/dev/null 2>&1", wp("f2e.img"));
 	CHECK(rc == 0 || rc == 1, "e2fsck -fy exit %d", rc);
 	CHECK(has(wp("f2e.img"), R, 51), "e2fsck's replay does not honour our revoke");
+	CHECK(has(wp("f2e.img"), B, 62), "e2fsck's replay of a cancelled revoke");
 }
 
 /* ---- crash points ---- */
@@ -586,13 +638,15 @@ static void test_crash_points(void)
 	struct journal *j;
 	unsigned rep;
 	pcache_init(128);                    /* evictions, and transactions of at most 32 pages */
+	struct pcache_stats st0, st1;
+	pcache_get_stats(&st0);
 	CHECK_EQ(mount_vol(k, false, &j, &rep), 0);
 	FILE *f = fopen(k, "rb");
 	CHECK(f && fread(base, 1, VOL_BYTES, f) == VOL_BYTES, "read base");
 	fclose(f);
 	blkfile_log_start(g_dev);
 	memset(model[0], 0, sizeof(model[0]));
-	uint32_t seed = 12345;
+	uint32_t seed = getenv("JHOST_SEED") ? (uint32_t)strtoul(getenv("JHOST_SEED"), NULL, 0) : 12345;
 	int freed = -1;                      /* pool index freed by the previous tx */
 	for (int t = 1; t <= NTX; t++) {
 		memcpy(model[t], model[t - 1], sizeof(model[t]));
@@ -641,6 +695,9 @@ static void test_crash_points(void)
 		tx_done[t] = blkfile_log.n;
 	}
 	CHECK_EQ(umount_vol(j, false), 0);
+	pcache_get_stats(&st1);
+	CHECK(st1.evictions > st0.evictions + 100, "only %llu evictions under the workload",
+	      (unsigned long long)(st1.evictions - st0.evictions));
 	pcache_init(8192);
 	size_t nlog = blkfile_log.n;
 	/* the ring wrapped inside some transaction */
@@ -698,8 +755,71 @@ static void test_crash_points(void)
 	blkfile_log_stop();
 }
 
-/* JHOST_QUICK=1 skips the crash points; JHOST_KEEP=1 stops at the first
- * wrong crash state, leaving it (before replay) in WORKDIR/state0.img. */
+/* ---- a crash during the replay itself: replaying again finishes it ---- */
+
+static void test_crash_during_replay(void)
+{
+	const char *r = wp("rr.img");
+	cp(wp("a2keep.img"), r);             /* two committed transactions, one not */
+	uint8_t *base = malloc(VOL_BYTES), *img = malloc(VOL_BYTES);
+	FILE *f = fopen(r, "rb");
+	CHECK(f && fread(base, 1, VOL_BYTES, f) == VOL_BYTES, "read");
+	if (f)
+		fclose(f);
+	use(r);
+	blkfile_log_start(g_dev);
+	struct journal *j;
+	unsigned rep;
+	CHECK_EQ(jbd_open(g_dev, g_jb, g_jn, false, &j, &rep), 0);
+	CHECK_EQ(rep, 2);
+	CHECK_EQ(jbd_close(j), 0);
+	size_t nlog = blkfile_log.n;
+	int states = 0;
+	uint32_t seed = 99;
+	uint8_t keep[4096];
+	const uint32_t *F = g_free;
+	for (size_t fpos = 0, prev = 0; fpos <= nlog; fpos++) {
+		if (fpos < nlog && !blkfile_log.e[fpos].flush)
+			continue;
+		for (int v = -1; v < 2; v++) {
+			size_t len = fpos - prev;
+			if (v >= 0 && (len < 2 || len > sizeof(keep)))
+				break;
+			for (size_t i = 0; v >= 0 && i < len; i++) {
+				seed = seed * 1103515245u + 12345u;
+				keep[i] = (seed >> 12) & 1;
+			}
+			if (v < 0)
+				build(img, base, fpos, fpos, NULL, false);
+			else
+				build(img, base, prev, fpos, keep, v == 1);
+			const char *st = wp("rstate.img");
+			FILE *o = fopen(st, "wb");
+			fwrite(img, 1, VOL_BYTES, o);
+			fclose(o);
+			CHECK_EQ(mount_vol(st, false, &j, &rep), 0);
+			CHECK_EQ(umount_vol(j, false), 0);
+			char lab[17];
+			label_of(st, lab);
+			CHECK(!strcmp(lab, "two"), "state %zu/%d: label %s", fpos, v, lab);
+			for (int i = 0; i < 24; i++)
+				CHECK(has(st, F[i], i <= 2 || i == 8 || i == 9 || i == 14 ? 2 : i < 8 ? 1 : 0),
+				      "state %zu/%d: block %u", fpos, v, F[i]);
+			if (v < 0)
+				CHECK(fsck_clean(st), "state %zu", fpos);
+			states++;
+		}
+		prev = fpos + 1;
+	}
+	printf("     states of an interrupted replay checked: %d (log of %zu)\n", states, nlog);
+	blkfile_log_stop();
+	free(base);
+	free(img);
+}
+
+/* JHOST_QUICK=1 skips the crash points; JHOST_SEED=N runs them with another
+ * workload; JHOST_KEEP=1 stops at the first wrong crash state, leaving it
+ * (before replay) in WORKDIR/state0.img. */
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -750,6 +870,7 @@ int main(int argc, char **argv)
 	RUN(test_refusals);
 	RUN(test_corrupt_descriptor);
 	RUN(test_fill_and_revoke);
+	RUN(test_crash_during_replay);
 	if (!getenv("JHOST_QUICK")) RUN(test_crash_points);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

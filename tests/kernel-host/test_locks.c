@@ -241,8 +241,44 @@ static void test_chown_mknod_sync(void)
 	sys_unlink("/tmp/fifo"); sys_unlink("/tmp/dev"); sys_unlink("/tmp/reg");
 }
 
+/* The O_DIRECT alignment a volume asks for (mount dio_align), on a tmpfs
+ * mount made to ask for 512 for the test. */
+static void test_direct_alignment(void)
+{
+	int fd = (int)sys_open("/tmp/dio", O_CREAT | O_RDWR | O_DIRECT, 0644);
+	CHECK(fd >= 0, "open O_DIRECT %d", fd);
+	struct file *f = fd_file(fd);
+	struct mount *m = f->inode->mnt;
+	static char buf[4096] __attribute__((aligned(4096)));
+	struct kstatx stx;
+	CHECK_EQ(sys_statx(fd, "", AT_EMPTY_PATH, 0x2000, &stx), 0);
+	CHECK_EQ(stx.stx_mask & 0x2000, 0);              /* tmpfs: no alignment to report */
+	CHECK_EQ(sys_pwrite64(fd, buf + 1, 100, 3), 100);
+	m->dio_align = 512;
+	CHECK_EQ(sys_pwrite64(fd, buf, 512, 0), 512);
+	CHECK_EQ(sys_pwrite64(fd, buf + 1, 512, 0), -EINVAL);
+	CHECK_EQ(sys_pwrite64(fd, buf, 511, 0), -EINVAL);
+	CHECK_EQ(sys_pwrite64(fd, buf, 512, 100), -EINVAL);
+	CHECK_EQ(sys_pread64(fd, buf, 1024, 512), 0);     /* aligned, past the end */
+	CHECK_EQ(sys_pread64(fd, buf + 8, 512, 0), -EINVAL);
+	CHECK_EQ(sys_statx(AT_FDCWD, "/tmp/dio", 0, 0x2000, &stx), 0);
+	CHECK(stx.stx_mask & 0x2000, "DIOALIGN reported");
+	CHECK_EQ(stx.stx_dio_mem_align, 512);
+	CHECK_EQ(stx.stx_dio_offset_align, 512);
+	CHECK_EQ(sys_statx(AT_FDCWD, "/tmp/dio", 0, STATX_BASIC_STATS, &stx), 0);
+	CHECK_EQ(stx.stx_mask & 0x2000, 0);              /* only when asked */
+	int plain = (int)sys_open("/tmp/dio", O_RDWR, 0);
+	CHECK_EQ(sys_pwrite64(plain, buf + 1, 3, 1), 3);  /* without O_DIRECT: any alignment */
+	m->dio_align = 0;
+	file_put(f);
+	sys_close(plain);
+	sys_close(fd);
+	sys_unlink("/tmp/dio");
+}
+
 void suite_locks(void)
 {
+	RUN(test_direct_alignment);
 	RUN(test_link_counts);
 	RUN(test_tmpfile);
 	RUN(test_record_locks);

@@ -359,6 +359,57 @@ static void test_rename(void)
 	CHECK_EQ(sys_renameat2(AT_FDCWD, "/modes/x", AT_FDCWD, "/modes/suid", RENAME_EXCHANGE), 0);
 	CHECK(!strcmp(rd("/modes/suid"), "x") && !strcmp(rd("/modes/x"), "s"), "exchanged");
 	CHECK_EQ(sys_renameat2(AT_FDCWD, "/hello.txt", AT_FDCWD, "/chain3", RENAME_NOREPLACE), -EEXIST);
+	/* a directory of the layer exchanged with an image file: it must not merge with the image's */
+	CHECK_EQ(sys_mkdir("/xdir2", 0755), 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, "/xdir2", AT_FDCWD, "/a/b/c/d/e", RENAME_EXCHANGE), 0);
+	CHECK_EQ(list("/a/b/c/d/e", names, 4096, 4096, NULL), 0);    /* not the image's deep.txt */
+	CHECK_EQ(st_of("/a/b/c/d/e/deep.txt").st_ino, 0);
+	CHECK_EQ(list("/xdir2", names, 4096, 4096, NULL), 1);        /* "fresh" went along */
+	CHECK(!strcmp(rd("/xdir2/fresh"), "f"), "%s", rd("/xdir2/fresh"));
+	CHECK_EQ(sys_mkdir("/xdir", 0755), 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, "/xdir", AT_FDCWD, "/ln", RENAME_EXCHANGE), -EXDEV);   /* /ln: the image's */
+	CHECK_EQ(sys_rename("/sizes/s49152", "/sizes_file"), 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, "/xdir", AT_FDCWD, "/sizes_file", RENAME_EXCHANGE), 0);
+	CHECK(S_ISDIR(st_of("/sizes_file").st_mode) && S_ISREG(st_of("/xdir").st_mode), "exchanged kinds");
+	CHECK_EQ(list("/sizes_file", names, 4096, 4096, NULL), 0);
+}
+
+static void test_links(void)
+{
+	/* a hard link to an image file: copied up, then linked; one st_ino */
+	struct kstat a = st_of("/sizes/s4095");
+	CHECK_EQ(sys_link("/sizes/s4095", "/sizes/link"), 0);
+	struct kstat b = st_of("/sizes/link"), a2 = st_of("/sizes/s4095");
+	CHECK_EQ(b.st_ino, a.st_ino);
+	CHECK_EQ(a2.st_ino, a.st_ino);
+	CHECK_EQ(b.st_nlink, 2);
+	CHECK_EQ(wr("/sizes/link", "via link", O_TRUNC), 8);
+	CHECK(!strcmp(rd("/sizes/s4095"), "via link"), "%s", rd("/sizes/s4095"));
+	CHECK_EQ(sys_unlink("/sizes/s4095"), 0);
+	CHECK_EQ(st_of("/sizes/link").st_nlink, 1);
+	CHECK(!strcmp(rd("/sizes/link"), "via link"), "%s", rd("/sizes/link"));
+	/* over a whiteout */
+	CHECK_EQ(sys_link("/sizes/link", "/sizes/s4095"), 0);
+	CHECK(!strcmp(rd("/sizes/s4095"), "via link"), "%s", rd("/sizes/s4095"));
+	CHECK_EQ(sys_link("/sizes/link", "/hello.txt"), -EEXIST);
+	CHECK_EQ(sys_link("/a", "/a2"), -EPERM);
+	/* O_TMPFILE in an image directory, named later with linkat */
+	int fd = (int)sys_open("/app", O_TMPFILE | O_RDWR, 0600);
+	CHECK(fd >= 0, "O_TMPFILE %d", fd);
+	CHECK_EQ(sys_write(fd, "anon", 4), 4);
+	int n = list("/app", names, 4096, 4096, NULL), before = n;
+	CHECK_EQ(sys_linkat(fd, "", AT_FDCWD, "/app/named", AT_EMPTY_PATH), 0);
+	sys_close(fd);
+	CHECK(!strcmp(rd("/app/named"), "anon"), "%s", rd("/app/named"));
+	/* device nodes and FIFOs made in the layer (a device 0/0 would be a whiteout) */
+	CHECK_EQ(sys_mknod("/app/null", S_IFCHR | 0666, (unsigned)makedev64(240, 17)), 0);
+	CHECK_EQ(sys_mknod("/app/fifo", S_IFIFO | 0600, 0), 0);
+	struct kstat nst = st_of("/app/null");
+	CHECK_EQ(nst.st_mode, S_IFCHR | 0644);             /* umask 022 */
+	CHECK_EQ(nst.st_rdev, makedev64(240, 17));
+	CHECK_EQ(st_of("/app/fifo").st_mode, S_IFIFO | 0600);
+	n = list("/app", names, 4096, 4096, NULL);
+	CHECK_EQ(n, before + 3);
 }
 
 static void test_enospc(void)
@@ -367,8 +418,9 @@ static void test_enospc(void)
 	CHECK_EQ(sys_statfs("/", &sf), 0);
 	/* memory runs out: a copy-up fails whole and leaves the image's file */
 	shim_frame_limit = shim_frames_allocated + 8;
-	int fd = (int)sys_open("/sizes/s49153", O_WRONLY, 0);
-	CHECK_EQ(sys_write(fd, "z", 1), -ENOSPC);
+	CHECK_EQ(sys_open("/sizes/s49153", O_WRONLY, 0), -ENOSPC);   /* the copy-up at open */
+	int fd = (int)sys_open("/sizes/s49153", O_RDONLY, 0);
+	CHECK(fd >= 0, "read-only opens need no copy");
 	sys_close(fd);
 	fd = (int)sys_open("/fill", O_WRONLY | O_CREAT, 0644);
 	char page[4096];
@@ -429,6 +481,7 @@ void suite_overlay(void)
 	RUN(test_opaque_dirs);
 	RUN(test_readdir_merge);
 	RUN(test_rename);
+	RUN(test_links);
 	RUN(test_enospc);
 	RUN(test_tmp_seeded);
 	RUN(test_read_only_root);

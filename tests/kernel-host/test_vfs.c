@@ -268,6 +268,7 @@ int main(int argc, char **argv)
 		suite_locks();
 		suite_notify();
 		suite_ext2w();
+		suite_v9fs();
 	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -3,7 +3,7 @@
 // gets: one sentence, exit status 2 or 1, nothing changed.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync, openSync, writeSync, closeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync, openSync, writeSync, closeSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSuperblock } from "../../src/vm/superblock.js";
@@ -210,10 +210,11 @@ describe("locks", () => {
       expect(o.status, v).toBe(1);
       expect(o.stderr, v).toMatch(/^uninode: The volume dbdata is in use \(read-write\) by the VM db-1; stop it first \(uninode stop db-1\): .*\.\n$/);
     }
-    const rm = await cli(["volume", "rm", "dbdata"]);
+    const rm = await cli(["volume", "rm", "site", "dbdata"]);
     expect(rm.status).toBe(1);
     expect(rm.stderr).toBe("uninode: The volume dbdata is in use by the VM db-1; stop it first.\n");
     expect(existsSync(volFile("dbdata"))).toBe(true);
+    expect(existsSync(volFile("site"))).toBe(true); // named first, but nothing goes while one is in use
     const ls = await cli(["volume", "ls"]);
     expect(ls.stdout).toMatch(/^dbdata\s+64M\s+\S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+the VM db-1$/m);
     const insp = JSON.parse((await cli(["volume", "inspect", "dbdata", "--json"])).stdout);
@@ -250,6 +251,12 @@ describe("locks", () => {
     writeFileSync(path.join(dir, "locks", `${dead.pid}-0000.lock`), JSON.stringify({ vm: "gone", label: "x", pid: dead.pid, start: "1", readOnly: false }));
     // A live pid whose start time differs is a reused pid, not the holder.
     writeFileSync(path.join(dir, "locks", `${sleeper.pid}-0001.lock`), JSON.stringify({ vm: "reused", label: "x", pid: sleeper.pid, start: "1", readOnly: false }));
+    // A lock whose writer died before renaming it into place: ignored, and removed once old.
+    const tmpLock = path.join(dir, "locks", "1-0002.lock.tmp");
+    writeFileSync(tmpLock, "{");
+    expect(await volumeHolders(dir)).toEqual([]);
+    expect(readdirSync(path.join(dir, "locks"))).toEqual(["1-0002.lock.tmp"]);
+    utimesSync(tmpLock, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     expect(await volumeHolders(dir)).toEqual([]);
     expect(readdirSync(path.join(dir, "locks"))).toEqual([]);
     const lock = await VolumeLock.take("site", dir, { label: "me", pid: process.pid, start: (await processStart(process.pid))!, readOnly: false });
@@ -292,6 +299,7 @@ describe("a volume whose journal waits to be replayed", () => {
     await cli(["run", "--accel", "tcg", "-v", "dirty:/d", "--exec", hello], p);
     expect(qemu.ran()).toBe(true);
     expect(JSON.parse((await cli(["volume", "inspect", "--json", "dirty"])).stdout).filesystem.needsRecovery).toBe(true);
+    expect((await cli(["volume", "inspect", "dirty"])).stdout).toContain("\njournal   waits to be replayed (its VM stopped without unmounting it); attach it read-write once\n");
   });
 });
 

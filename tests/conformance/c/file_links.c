@@ -8,9 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <utime.h>
@@ -217,6 +224,32 @@ static void syncs(void)
 	struct stat st;
 	stat(P(0, "s"), &st);
 	printf("size %ld\n", (long)st.st_size);
+	/* preadv2/pwritev2 and their per-call flags */
+	fd = open(P(0, "s"), O_RDWR);
+	char b1[4] = "ABCD", b2[8];
+	struct iovec iov = { b1, 4 };
+	printf("pwritev2 at 1: %zd\n", pwritev2(fd, &iov, 1, 1, 0));
+	ssize_t put = pwritev2(fd, &iov, 1, -1, RWF_DSYNC);
+	printf("pwritev2 at -1 (position): %zd pos=%ld\n", put, (long)lseek(fd, 0, SEEK_CUR));
+	printf("pwritev2 RWF_SYNC: %zd\n", pwritev2(fd, &iov, 1, 10, RWF_SYNC));
+	printf("pwritev2 unknown flag: %s\n", res(pwritev2(fd, &iov, 1, 0, 0x40000000)));
+	printf("pwritev2 at -2: %s\n", res(pwritev2(fd, &iov, 1, -2, 0)));
+	printf("pwritev2 bad fd: %s\n", res(pwritev2(999, &iov, 1, 0, 0x40000000)));
+	struct iovec riov = { b2, 8 };
+	memset(b2, 0, sizeof b2);
+	ssize_t got = preadv2(fd, &riov, 1, 0, RWF_HIPRI);
+	printf("preadv2 HIPRI: %zd %.8s\n", got, b2);
+	lseek(fd, 2, SEEK_SET);
+	got = preadv2(fd, &riov, 1, -1, 0);
+	printf("preadv2 at -1: %zd %.8s pos=%ld\n", got, b2, (long)lseek(fd, 0, SEEK_CUR));
+	int pp[2];
+	pipe(pp);
+	printf("pwritev2 pipe at 0: %s\n", res(pwritev2(pp[1], &iov, 1, 0, 0)));
+	printf("pwritev2 pipe at -1: %s\n", res(pwritev2(pp[1], &iov, 1, -1, 0)));
+	close(pp[0]); close(pp[1]);
+	close(fd);
+	stat(P(0, "s"), &st);
+	printf("size %ld\n", (long)st.st_size);
 	unlink(P(0, "s"));
 }
 
@@ -249,6 +282,10 @@ static void times(void)
 	printf(" now: %d\n", st.st_mtime >= now - 5 && st.st_mtime <= now + 5);
 	printf("utimes NULL: %s\n", res(utimes(f, NULL)));
 	printf("utime missing: %s\n", res(utime(P(1, "missing"), &ub)));
+	int tfd = open(f, O_RDONLY);
+	printf("utimensat fd NULL path, flags: %s\n", res(syscall(SYS_utimensat, tfd, NULL, NULL, AT_SYMLINK_NOFOLLOW)));
+	printf("utimensat fd NULL path: %s\n", res(syscall(SYS_utimensat, tfd, NULL, NULL, 0)));
+	close(tfd);
 	unlink(f);
 }
 
@@ -264,7 +301,7 @@ static void tmpfiles(void)
 	printf("O_TMPFILE: %s\n", res(fd));
 	struct stat st;
 	fstat(fd, &st);
-	printf("nlink=%ld mode=%o\n", (long)st.st_nlink, st.st_mode);
+	printf("nlink=%ld mode=%o F_GETFL=%o\n", (long)st.st_nlink, st.st_mode, fcntl(fd, F_GETFL));
 	write(fd, "temporary", 9);
 	printf("link it: %s", res(linkat(fd, "", AT_FDCWD, P(0, "named"), AT_EMPTY_PATH)));
 	fstat(fd, &st);
@@ -277,7 +314,37 @@ static void tmpfiles(void)
 	printf("named reads: %s\n", text);
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_EXCL, 0600);
 	printf("O_TMPFILE|O_EXCL: %s link: %s\n", res(fd), res(linkat(fd, "", AT_FDCWD, P(0, "never"), AT_EMPTY_PATH)));
+	char magic[64];
+	snprintf(magic, sizeof magic, "/proc/self/fd/%d", fd);
+	printf("O_TMPFILE|O_EXCL through /proc: %s\n", res(linkat(AT_FDCWD, magic, AT_FDCWD, P(0, "never"), AT_SYMLINK_FOLLOW)));
 	close(fd);
+	/* the way linkat(2) suggests: through /proc/self/fd with AT_SYMLINK_FOLLOW */
+	fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+	write(fd, "via proc", 8);
+	snprintf(magic, sizeof magic, "/proc/self/fd/%d", fd);
+	printf("linkat /proc/self/fd follow: %s\n", res(linkat(AT_FDCWD, magic, AT_FDCWD, P(0, "viaproc"), AT_SYMLINK_FOLLOW)));
+	struct stat st2;
+	fstat(fd, &st2);
+	printf("nlink=%ld\n", (long)st2.st_nlink);
+	close(fd);
+	memset(text, 0, sizeof text);
+	fd = open(P(0, "viaproc"), O_RDONLY);
+	read(fd, text, sizeof text - 1);
+	close(fd);
+	printf("viaproc reads: %s\n", text);
+	/* an unlinked file reopened through /proc/self/fd */
+	fd = open(P(0, "gone"), O_CREAT | O_RDWR | O_TRUNC, 0600);
+	write(fd, "still here", 10);
+	unlink(P(0, "gone"));
+	snprintf(magic, sizeof magic, "/proc/self/fd/%d", fd);
+	int fd2 = open(magic, O_RDONLY);
+	memset(text, 0, sizeof text);
+	printf("reopen unlinked: %s", res(fd2));
+	read(fd2, text, sizeof text - 1);
+	printf(" reads: %s\n", text);
+	close(fd2);
+	close(fd);
+	unlink(P(0, "viaproc"));
 	unlink(P(0, "named")); unlink(P(0, "plain"));
 }
 
@@ -306,6 +373,36 @@ static void direct(void)
 	unlink(f);
 }
 
+static void statfs_of(const char *what, int fd)
+{
+	struct statfs sf;
+	int r = fstatfs(fd, &sf);
+	printf("fstatfs %s: %s type=%lx bsize=%ld namelen=%ld flags=%lx blocks=%lu\n", what, res(r), (long)sf.f_type,
+	       (long)sf.f_bsize, (long)sf.f_namelen, (long)sf.f_flags, (unsigned long)sf.f_blocks);
+	close(fd);
+}
+
+static void statfss(void)
+{
+	int p[2];
+	pipe(p);
+	close(p[1]);
+	statfs_of("pipe", p[0]);
+	statfs_of("socket", socket(AF_UNIX, SOCK_STREAM, 0));
+	statfs_of("eventfd", eventfd(0, 0));
+	statfs_of("epoll", epoll_create1(0));
+	struct statfs a, b;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int r1 = statfs(dir, &a), r2 = fstatfs(fd, &b);
+	close(fd);
+	printf("statfs = fstatfs: %s %s %d\n", res(r1), res(r2), !memcmp(&a, &b, sizeof a) || (a.f_type == b.f_type && a.f_blocks == b.f_blocks));
+	printf("writable dir: rdonly=%d valid=%d\n", (int)(a.f_flags & ST_RDONLY), (int)((a.f_flags & 0x20) != 0));
+	r1 = statfs("/proc", &a);
+	printf("statfs /proc: %s type=%lx rdonly=%d\n", res(r1), (long)a.f_type, (int)(a.f_flags & ST_RDONLY));
+	printf("statfs missing: %s\n", res(statfs("/nonexistent-dir/x", &a)));
+	printf("fstatfs bad fd: %s\n", res(fstatfs(999, &a)));
+}
+
 int main(int argc, char **argv)
 {
 	dir = argc > 1 ? argv[1] : "/tmp";
@@ -317,5 +414,6 @@ int main(int argc, char **argv)
 	times();
 	tmpfiles();
 	direct();
+	statfss();
 	return 0;
 }

@@ -73,6 +73,7 @@ static void flocks(void)
 	printf("flock bad op: %s\n", res(flock(b, 0)));
 	printf("flock LOCK_SH|LOCK_EX: %s\n", res(flock(b, LOCK_SH | LOCK_EX)));
 	printf("flock bad fd: %s\n", res(flock(999, LOCK_SH)));
+	printf("flock LOCK_MAND, bad fd: %s\n", res(flock(999, 32 | LOCK_SH)));
 	getlk("record locks do not see flock", b, F_OFD_GETLK, F_RDLCK, 0, 0);
 	printf("downgrade a: %s\n", res(flock(a, LOCK_SH | LOCK_NB)));
 	printf("SH b: %s\n", res(flock(b, LOCK_SH | LOCK_NB)));

@@ -221,6 +221,15 @@ static void modes(const char *dir)
 	munmap(w, pg);
 	munmap(r, pg);
 	munmap(pr, pg);
+	int d = open(dir, O_RDONLY | O_DIRECTORY), pp[2];
+	check("mmap a directory", (long)mmap(NULL, pg, PROT_READ, MAP_PRIVATE, d, 0));
+	pipe(pp);
+	check("mmap a pipe", (long)mmap(NULL, pg, PROT_READ, MAP_SHARED, pp[0], 0));
+	check("mmap a pipe's write end", (long)mmap(NULL, pg, PROT_READ, MAP_SHARED, pp[1], 0));
+	check("mmap a closed fd", (long)mmap(NULL, pg, PROT_READ, MAP_SHARED, 1000, 0));
+	close(d);
+	close(pp[0]);
+	close(pp[1]);
 	close(ro);
 	close(wo);
 	close(rw);
@@ -247,7 +256,54 @@ static void remap(const char *dir)
 	printf("grown mapping sees write: %.10s\n", b);
 	char *c = mremap(b, 3 * pg, pg, 0);
 	printf("shrunk in place: %d, %.10s\n", c == b, c);
+	// An old size of 0 makes a second mapping of the same pages.
+	check("duplicate without MREMAP_MAYMOVE", (long)mremap(c, 0, pg, 0));
+	char *d = mremap(c, 0, 2 * pg, MREMAP_MAYMOVE);
+	check("duplicate a shared mapping", (long)d);
+	if (d != MAP_FAILED) {
+		printf("duplicate is elsewhere: %d, shows: %.10s\n", d != c, d);
+		d[pg] = 'D';
+		pread(fd, buf, 1, pg);
+		printf("store through the duplicate's second page reaches the file: %c\n", buf[0]);
+		d[0] = 'f';
+		printf("the original sees the duplicate's store: %.5s\n", c);
+		munmap(d, 2 * pg);
+	}
+	char *p = map(fd, pg, PROT_READ, MAP_PRIVATE);
+	check("duplicate a private mapping", (long)mremap(p, 0, pg, MREMAP_MAYMOVE));
+	munmap(p, pg);
 	munmap(c, pg);
+	close(fd);
+}
+
+// A file that already exists (in the image: in the read-only layer under the
+// writable root, not yet copied up): read through a shared mapping, then
+// stored to, then written; put back as found, for the next run.
+static void existing(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	if (fd < 0) {
+		printf("%s: %s\n", path, strerror(errno));
+		return;
+	}
+	char *a = map(fd, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED);
+	char *r = map(fd, 2 * pg, PROT_READ, MAP_SHARED);
+	char head[8], buf[8] = {0};
+	memcpy(head, a, 7);
+	char second = a[pg];
+	printf("existing file reads: %.7s, %.7s\n", a, r + pg);
+	a[0] = 'X';
+	pread(fd, buf, 1, 0);
+	printf("a store reaches read: %c, the other mapping: %c\n", buf[0], r[0]);
+	pwrite(fd, "Y", 1, 1);
+	printf("a write reaches the mapping: %c\n", a[1]);
+	a[pg] = 'Z';
+	pread(fd, buf, 1, pg);
+	printf("second page: %c\n", buf[0]);
+	memcpy(a, head, 7);
+	a[pg] = second;
+	munmap(a, 2 * pg);
+	munmap(r, 2 * pg);
 	close(fd);
 }
 
@@ -298,6 +354,8 @@ int main(int argc, char **argv)
 	private_vs_writes(argv[1]);
 	modes(argv[1]);
 	remap(argv[1]);
+	if (argc > 2)
+		existing(argv[2]);
 	posix_shm();
 	return 0;
 }
