@@ -12,6 +12,11 @@ export const KERNEL_PACKAGE = "linux-image-cloud-amd64";
 /** What the guest needs: virtio-pci and virtio-net (the NIC). The root is the initramfs. */
 export const WANTED_MODULES = ["virtio_pci", "virtio_net"];
 
+/** The storage phase's microVM also mounts an ext4 volume on virtio-blk. Debian's cloud kernel
+ * builds ext4, jbd2, mbcache, crc16 and crc32c in; whichever of these a kernel builds in
+ * (modules.builtin) is skipped, the rest come with their dependencies. */
+export const STORAGE_MODULES = [...WANTED_MODULES, "virtio_blk", "ext4", "crc32c_generic"];
+
 export interface LinuxKernel {
   /** The real package the metapackage depends on, e.g. linux-image-6.1.0-56-cloud-amd64. */
   packageName: string;
@@ -20,6 +25,8 @@ export interface LinuxKernel {
   vmlinuzSize: number;
   /** Host paths of the modules to load, in load order. */
   modules: string[];
+  /** The same for the storage phase's microVM (modules plus the disk and ext4). */
+  storageModules: string[];
 }
 
 /** The package linux-image-cloud-amd64 depends on (apt-cache depends). */
@@ -58,13 +65,28 @@ export async function ensureLinuxKernel(cacheDir: string, log: (s: string) => vo
   if (vmlinuz === undefined) throw new Error(`${deb} holds no vmlinuz`);
   const version = vmlinuz.slice("vmlinuz-".length);
   const modDir = path.join(root, "lib", "modules", version, "kernel");
+  const builtin = parseBuiltin(await readFile(path.join(root, "lib", "modules", version, "modules.builtin"), "utf8").catch(() => ""));
   return {
     packageName: deb.split("_")[0] ?? deb,
     version,
     vmlinuz: path.join(root, "boot", vmlinuz),
     vmlinuzSize: (await stat(path.join(root, "boot", vmlinuz))).size,
     modules: await moduleLoadOrder(modDir, WANTED_MODULES),
+    storageModules: await moduleLoadOrder(
+      modDir,
+      STORAGE_MODULES.filter((m) => !builtin.has(canonical(m))),
+    ),
   };
+}
+
+/** Module names a kernel builds in, from modules.builtin (`kernel/fs/ext4/ext4.ko` lines). */
+export function parseBuiltin(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split("\n")) {
+    const m = /([^/]+)\.ko$/.exec(line.trim());
+    if (m) names.add(canonical(m[1]!));
+  }
+  return names;
 }
 
 /** `depends=a,b` from a module's .modinfo strings (empty when it depends on nothing). */

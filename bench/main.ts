@@ -1,10 +1,11 @@
-// npm run bench [-- --quick] [-- --dry-run] [-- --only load] [-- --results FILE] [-- --note TEXT]
+// npm run bench [-- --quick] [-- --dry-run] [-- --only load|storage] [-- --results FILE] [-- --note TEXT]
 //
 // Measures express-hello and `node -e` three ways on this machine (a host process, a minimal
 // Linux microVM, the uninode image), prints one table and writes it to bench/RESULTS.md.
 // --quick is the ~2-minute subset; --dry-run runs the bench's own code paths (argument
 // building, the cpio writer, parsers, one host run, the report) without setup or long runs;
-// --only load runs just the load run (issue 4's pass/fail conditions).
+// --only load runs just the load run (issue 4's pass/fail conditions); --only storage just the
+// storage phase (issue 10: fsync, sequential and random I/O on a volume).
 
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -12,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { detectAccel } from "../src/vm/accel.js";
+import { planMounts } from "../src/vm/mounts.js";
 import { treeEntries, writeCpio } from "./cpio.js";
 import { parseWrk, summarize, waitQuiet, type LoadSeen } from "./measure.js";
 import { benchCache, repoRoot } from "./paths.js";
@@ -32,7 +34,8 @@ import {
   type PhaseContext,
 } from "./phases.js";
 import { mergeResults, renderTable, type Results, type SizeBreakdown } from "./report.js";
-import { MEMINFO_PATH, prepare, WORKLOADS, type Prepared, type Workload } from "./setup.js";
+import { MEMINFO_PATH, prepare, STORAGE_DIR, WORKLOADS, type Prepared, type StoragePlan, type Workload } from "./setup.js";
+import { describeStorage, parseStorageOutput, storagePhase } from "./storage.js";
 import { startTarget, TARGETS, VM_TARGETS, type TargetName, type VmTargetName } from "./targets.js";
 import { microvmCmdline, vmArgs } from "./vm.js";
 
@@ -42,16 +45,22 @@ export interface BenchOptions {
   /** Where the Markdown goes; default bench/RESULTS.md (a dry run writes nowhere unless told). */
   results?: string;
   /** Run one phase only; its section of RESULTS.md is its own. */
-  only?: "load";
+  only?: Phase;
   /** The operator's words about the run (e.g. what else the machine was doing), added to the notes. */
   note?: string;
   log?: (s: string) => void;
 }
 
-export const USAGE = `usage: npm run bench [-- --quick] [-- --dry-run] [-- --only load] [-- --results FILE] [-- --note TEXT]
+/** The phases --only can pick. */
+export const ONLY_PHASES = ["load", "storage"] as const;
+export type Phase = (typeof ONLY_PHASES)[number];
+
+export const USAGE = `usage: npm run bench [-- --quick] [-- --dry-run] [-- --only load|storage] [-- --results FILE] [-- --note TEXT]
   --quick     the short subset (about 2 minutes once set up)
   --dry-run   check the bench's own code paths without setup or long runs
   --only load only the load run: wrk at 50 connections, errors, non-2xx and guest memory, PASS/FAIL
+  --only storage
+              only the storage phase: fsync, sequential and random I/O on a volume, each VM booted twice
   --results   write the Markdown there instead of bench/RESULTS.md
   --note      a sentence about the run for the notes (what else the machine was doing)`;
 
@@ -70,8 +79,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | "help" {
     else if (a === "--note") o.note = value(++i, "a sentence");
     else if (a === "--only") {
       const v = value(++i, "a phase name");
-      if (v !== "load") throw new Error(`--only knows one phase, load; not ${v}`);
-      o.only = v;
+      if (!(ONLY_PHASES as readonly string[]).includes(v)) throw new Error(`--only knows the phases ${ONLY_PHASES.join(" and ")}; not ${v}`);
+      o.only = v as Phase;
     } else if (a === "-h" || a === "--help") return "help";
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
@@ -91,6 +100,7 @@ export interface Plan {
   insnRequests: boolean;
   quietWaitMs: number;
   load: LoadPlan;
+  storage: StoragePlan;
 }
 
 export function planFor(quick: boolean): Plan {
@@ -107,6 +117,7 @@ export function planFor(quick: boolean): Plan {
         insnRequests: false,
         quietWaitMs: 3_000,
         load: { conns: 50, warmupSeconds: 5, seconds: 5 },
+        storage: { fsyncs: 50, seqMiB: 16, randSync: 100, randBuffered: 1024, seconds: 20, volumeMiB: 64 },
       }
     : {
         reps: 5,
@@ -123,6 +134,7 @@ export function planFor(quick: boolean): Plan {
         // generation for the first tens of seconds of load (guest used memory +6.5 % after a 5 s
         // warm-up, then within ±5 % over five further runs, no trend), which is not a leak.
         load: { conns: 50, warmupSeconds: 30, seconds: 30 },
+        storage: { fsyncs: 200, seqMiB: 64, randSync: 500, randBuffered: 4096, seconds: 60, volumeMiB: 256 },
       };
 }
 
@@ -191,7 +203,8 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   if (o.dryRun) return dryRun(o, plan, choice.accel, choice.reason, log);
 
   log(`bench: ${o.quick ? "quick" : "full"} run${o.only ? ` of the ${o.only} phase only` : ""}, accelerator ${choice.accel.toUpperCase()} (${choice.reason})`);
-  const prepared = await prepare(log);
+  const wantsStorage = o.only === undefined || o.only === "storage";
+  const prepared = await prepare(log, { main: o.only !== "storage", ...(wantsStorage ? { storage: plan.storage } : {}) });
   const root = repoRoot();
   const workDir = path.join(benchCache(root), "runs");
   await rm(workDir, { recursive: true, force: true });
@@ -229,6 +242,21 @@ export async function runBench(o: BenchOptions): Promise<Results> {
       for (const t of VM_TARGETS) results.floor[t] = await memoryFloor(ctx, t, 16, MEMORY_MIB, 8);
     }
   }
+  if (wantsStorage) {
+    await phase("storage");
+    results.storage = await storagePhase(ctx, plan.storage);
+  }
+  if (o.only === undefined || o.only === "load") await loadPhases(o, plan, ctx, results, phase);
+  if (o.only === undefined) addNotes(results, prepared);
+  if (results.storage) addStorageNotes(results);
+  addLoadNotes(results, o.note);
+  await rm(workDir, { recursive: true, force: true });
+  await emit(results, o, root, log);
+  return results;
+}
+
+/** The load run over the user network, and over a tap (full run): also wrk over the tap when every phase runs. */
+async function loadPhases(o: BenchOptions, plan: Plan, ctx: PhaseContext, results: Results, phase: (name: string) => Promise<void>): Promise<void> {
   const load: NonNullable<Results["load"]> = { plan: plan.load, runs: [] };
   results.load = load;
   await phase("load user");
@@ -259,11 +287,17 @@ export async function runBench(o: BenchOptions): Promise<Results> {
       process.off("SIGTERM", onSignal);
     }
   }
-  if (o.only === undefined) addNotes(results, prepared);
-  addLoadNotes(results, o.note);
-  await rm(workDir, { recursive: true, force: true });
-  await emit(results, o, root, log);
-  return results;
+}
+
+function addStorageNotes(r: Results): void {
+  const p = r.storage?.plan;
+  if (p === undefined) return;
+  r.notes.push(
+    `Storage phase (issue 10): bench/c/storage.c, the same binary in all three targets, in one directory: on the host a temp dir on the file system holding the volume files; in each VM a fresh ${p.volumeMiB} MiB volume made by \`uninode volume create\` (ext4 with the feature set uninode's kernel supports: has_journal, filetype, sparse_super, large_file; no extents), attached with the options \`uninode run -v NAME:${STORAGE_DIR}\` gives it (virtio-blk with write-cache=on, so the guest has a flush to send; QEMU's writeback cache, cache.direct=off, where each guest flush becomes an fdatasync of the volume file on the host). uninode mounts it from its mount= token; the microVM's /init mounts it as ext4 (data=ordered, Linux's defaults) and unmounts it when the program ends. Each test stops after its count or ${p.seconds} s, whichever comes first.`,
+    "Sequential read: each VM boots a second time on the same volume and reads the file the first boot wrote, so the guest's page cache has never held it (O_DIRECT was not used: the point is the file system's own read path). Between the two boots the bench drops the volume file from the host's page cache (fdatasync, then posix_fadvise(POSIX_FADV_DONTNEED), by the same program), since QEMU reads it through that cache; on the host the program does the same to its file before reading it. So all three reads come from the host's disk.",
+    "Device flushes: a third boot per VM runs the write program again on a fresh volume with QEMU's blklogwrites driver under it (the crash tests' recorder; its timings are not kept) and counts the flush requests the disk received. At least one per fsync/fdatasync call means each call reached the device (a flush is what makes the host fdatasync the volume file); more than one per call is the journal: a commit flushes before its commit block is written and after it. The calls: one fsync per append, one for the sequential file, one fdatasync per durable random write, one fsync after the buffered ones, and two directory fsyncs.",
+    "Random writes land at 4 KiB-aligned offsets of the sequential file (already allocated: overwrites), from the same xorshift sequence in every target. fsync latency: each sample is one 4 KiB O_APPEND write plus fsync, so the file grows and every fsync commits metadata (its size) as well as data.",
+  );
 }
 
 function addNotes(r: Results, p: Prepared): void {
@@ -347,6 +381,16 @@ async function dryRun(o: BenchOptions, plan: Plan, accel: "kvm" | "tcg", reason:
     const dryLoad = { conns: 50, warmupSeconds: 1, seconds: 1 };
     const hostLoad = await loadRun(ctx, "host", dryLoad);
     if ("na" in hostLoad) throw new Error(`the load run on the host failed: ${hostLoad.na}`);
+    // The storage phase's host part with the real program, small; the VMs' disk arguments as data.
+    const storageBin = path.join(tmp, "storage-program");
+    await execa("gcc", ["-O2", "-o", storageBin, path.join(root, "bench", "c", "storage.c")]);
+    const dryStorage: StoragePlan = { fsyncs: 5, seqMiB: 2, randSync: 5, randBuffered: 20, seconds: 5, volumeMiB: 16 };
+    const storage = await storagePhase({ ...ctx, prepared: { ...ctx.prepared, storage: storageBin } }, dryStorage, ["host"], "dry run", false);
+    if ("na" in storage.write.host || "na" in storage.read.host) throw new Error(`the storage phase on the host failed: ${describeStorage(storage.write.host, storage.read.host)}`);
+    parseStorageOutput("storage seq_read mib=2.00 sec=0.1 mib_per_s=20.0\n");
+    const disk = planMounts([{ kind: "volume", name: "bench", file: "v.img", target: STORAGE_DIR, readOnly: false }]);
+    const withDisk = vmArgs({ target: "linux-microvm", kernel: "vmlinuz", cmdline: microvmCmdline(undefined), initrd: "t.cpio", volumes: disk.volumes }, { memory: "512M", accel, workDir: tmp });
+    if (!withDisk.includes("virtio-blk-pci,drive=vol0,write-cache=on")) throw new Error("the storage phase's microVM lacks the volume's disk");
     const seen = await waitQuiet(0);
     const results: Results = {
       machine: await machineFacts(accel, reason, "(dry run)"),
@@ -367,6 +411,7 @@ async function dryRun(o: BenchOptions, plan: Plan, accel: "kvm" | "tcg", reason:
           { net: "user", target: "uninode", cell: na("dry run") },
         ],
       },
+      storage,
       notes: [`dry run: cpio writer ${cpioSize} bytes, ${args.length} QEMU command lines built, one host run of node -e, one load run on the host with wrk's sample output`],
     };
     await emit(results, o, root, log);

@@ -45,7 +45,7 @@ async function why(s: Started, fallback: string): Promise<string> {
 }
 
 /** How a program ended, or a reason once `ms` have passed (then QEMU or the process is killed). */
-async function endWithin(s: Started, ms: number): Promise<VmEnd> {
+export async function endWithin(s: Started, ms: number): Promise<VmEnd> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
   const end = await Promise.race([s.done, late]);

@@ -4,6 +4,7 @@
 
 import { socketErrorTotal, type LoadSeen, type Summary, type WrkResult } from "./measure.js";
 import { MEMORY_DRIFT_LIMIT_PCT, passFail, type Cell, type ExpressBoot, type InsnCounts, type LoadPlan, type LoadRun, type SyscallCost, type WrkCell } from "./phases.js";
+import type { StorageResults } from "./storage.js";
 import { TARGETS, type TargetName, type VmTargetName } from "./targets.js";
 
 export interface Machine {
@@ -28,7 +29,7 @@ export interface Results {
   mode: "full" | "quick";
   dryRun: boolean;
   /** Set when only one phase ran (`--only load`): its section of RESULTS.md is its own. */
-  only?: "load";
+  only?: "load" | "storage";
   loads: [string, LoadSeen][];
   nodeE?: Record<TargetName, Cell<Summary>>;
   express?: ExpressBoot;
@@ -38,6 +39,7 @@ export interface Results {
   insns?: InsnCounts;
   wrk: { net: "user" | "tap"; target: TargetName; cells: WrkCell[] }[];
   load?: { plan: LoadPlan; runs: { net: "user" | "tap"; target: TargetName; cell: Cell<LoadRun> }[] };
+  storage?: StorageResults;
   notes: string[];
 }
 
@@ -144,6 +146,58 @@ function loadRows(load: NonNullable<Results["load"]>): string[] {
   return out;
 }
 
+/** A figure's cell: the value, then (in a VM) ×N of the host's, and for uninode ×N of the microVM's. */
+function storageCell<T>(rec: Record<TargetName, Cell<T>>, t: TargetName, value: (v: T) => number, text: (v: T) => string): string {
+  const c = rec[t];
+  if (c === undefined) return "not run";
+  if ("na" in c) return naText(c.na);
+  const v = value(c.ok);
+  const ratio = (of: TargetName, label: string) => {
+    const b = rec[of];
+    return b && "ok" in b && value(b.ok) > 0 ? `×${(v / value(b.ok)).toFixed(2)} of ${label}` : undefined;
+  };
+  const ratios = t === "host" ? [] : [ratio("host", "host"), t === "uninode" ? ratio("linux-microvm", "microVM") : undefined].filter((x) => x !== undefined);
+  return ratios.length > 0 ? `${text(c.ok)} (${ratios.join(", ")})` : text(c.ok);
+}
+
+/** The storage phase's rows: each figure of c/storage.c, per target, with its ratios. */
+function storageRows(st: StorageResults): string[] {
+  const p = st.plan;
+  const us = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} ms` : `${v.toFixed(0)} µs`);
+  return [
+    row([
+      `storage: fsync after each 4 KiB append, median (${p.fsyncs} appends)`,
+      ...TARGETS.map((t) => storageCell(st.write, t, (w) => w.fsyncMedianUs, (w) => `${us(w.fsyncMedianUs)}${w.fsyncs < p.fsyncs ? ` (${w.fsyncs} done in ${p.seconds} s)` : ""}`)),
+    ]),
+    row([`storage: fsync after each 4 KiB append, p99`, ...TARGETS.map((t) => storageCell(st.write, t, (w) => w.fsyncP99Us, (w) => us(w.fsyncP99Us)))]),
+    row([
+      `storage: sequential write, ${p.seqMiB} MiB in 1 MiB writes then fsync (time includes it)`,
+      ...TARGETS.map((t) => storageCell(st.write, t, (w) => w.seqWriteMiBps, (w) => `${w.seqWriteMiBps.toFixed(1)} MiB/s${w.seqWriteMiB < p.seqMiB ? ` (${w.seqWriteMiB} MiB in ${p.seconds} s)` : ""}`)),
+    ]),
+    row([
+      `storage: sequential read of that file in 1 MiB reads, not in the page cache (VM: a second boot)`,
+      ...TARGETS.map((t) => storageCell(st.read, t, (r) => r.mibps, (r) => `${r.mibps.toFixed(1)} MiB/s`)),
+    ]),
+    row([
+      `storage: 4 KiB random writes, each followed by fdatasync (${p.randSync})`,
+      ...TARGETS.map((t) => storageCell(st.write, t, (w) => w.randSyncIops, (w) => `${w.randSyncIops.toFixed(0)} IOPS${w.randSyncOps < p.randSync ? ` (${w.randSyncOps} in ${p.seconds} s)` : ""}`)),
+    ]),
+    row([
+      `storage: 4 KiB random writes, buffered, one fsync at the end (${p.randBuffered})`,
+      ...TARGETS.map((t) => storageCell(st.write, t, (w) => w.randBufferedIops, (w) => `${w.randBufferedIops.toFixed(0)} IOPS${w.randBufferedOps < p.randBuffered ? ` (${w.randBufferedOps} in ${p.seconds} s)` : ""}`)),
+    ]),
+    ...(st.flushes
+      ? [
+          row([
+            `storage: device flushes the write boot sent / its fsync + fdatasync calls (a third boot, QEMU's blklogwrites recording)`,
+            ...TARGETS.map((t) => (t === "host" ? "—" : numCell(st.flushes?.[t as VmTargetName], (f) => `${f.flushes} / ${f.syncCalls}`))),
+          ]),
+        ]
+      : []),
+    row([`storage: e2fsck -fn of the volume after both boots`, ...TARGETS.map((t) => (t === "host" ? "—" : (st.fsck[t] ?? "not run").replace(/\|/g, "/")))]),
+  ];
+}
+
 export function renderTable(r: Results): string {
   const lines: string[] = [];
   lines.push(row(["measurement", ...TARGETS]));
@@ -212,6 +266,7 @@ export function renderTable(r: Results): string {
       lines.push(row([label, ...TARGETS.map((t) => (net === "tap" && t === "host" ? "— (no VM)" : wrkCell(of(t), hostRef, t === "host")))]));
     }
   }
+  if (r.storage) lines.push(...storageRows(r.storage));
   if (r.load) lines.push(...loadRows(r.load));
   return lines.join("\n");
 }
@@ -247,7 +302,7 @@ export function renderSection(r: Results): string {
 const HEAD = `# uninode benchmark results
 
 Written by \`npm run bench\` (the full run), \`npm run bench -- --quick\` (the subset) and
-\`npm run bench -- --only load\` (one phase); each replaces its own section below. See
+\`npm run bench -- --only load\` or \`--only storage\` (one phase); each replaces its own section below. See
 [README.md](README.md) for what is measured and how.
 
 Timings: median (min–max) over the repetitions, ×N = median over the host's median in the same

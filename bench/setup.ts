@@ -14,7 +14,30 @@ import { ensureLinuxKernel, type LinuxKernel } from "./linux-kernel.js";
 import { benchCache, repoRoot } from "./paths.js";
 
 export const WORKLOADS = ["node-e", "express", "syscalls", "probe-listen", "probe-1000", "probe-serve"] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
+/** The storage phase's two boots of one volume: c/storage.c writing, then reading. */
+export const STORAGE_WORKLOADS = ["storage-write", "storage-read"] as const;
+export type StorageWorkloadName = (typeof STORAGE_WORKLOADS)[number];
+export type WorkloadName = (typeof WORKLOADS)[number] | StorageWorkloadName;
+
+/** Where a VM mounts the storage phase's volume. */
+export const STORAGE_DIR = "/data";
+
+/** The storage phase's counts (c/storage.c's arguments) and the volume it runs on. */
+export interface StoragePlan {
+  fsyncs: number;
+  seqMiB: number;
+  randSync: number;
+  randBuffered: number;
+  /** Each of c/storage.c's four tests stops after this long, whatever its count. */
+  seconds: number;
+  volumeMiB: number;
+}
+
+/** c/storage.c's arguments for one mode, in directory `dir`. */
+export function storageArgs(mode: "write" | "read", dir: string, plan: StoragePlan, dropCache = false): string[] {
+  if (mode === "read") return ["read", dir, ...(dropCache ? ["drop"] : [])];
+  return ["write", dir, ...[plan.fsyncs, plan.seqMiB, plan.randSync, plan.randBuffered, plan.seconds].map(String)];
+}
 
 /** The port express-hello listens on in every target. */
 export const APP_PORT = 3000;
@@ -43,7 +66,16 @@ export interface Prepared {
   linux: LinuxKernel;
   plugin: string;
   wrk: string | undefined;
+  /** Only the workloads prepare() was asked for are present (an --only run prepares its own). */
   workloads: Record<WorkloadName, Workload>;
+  /** c/storage.c, compiled for the host. */
+  storage: string;
+}
+
+/** What prepare() builds: the workloads of the phases other than storage, and storage's. */
+export interface PrepareWhat {
+  main: boolean;
+  storage?: StoragePlan;
 }
 
 export async function newer(out: string, inputs: readonly string[]): Promise<boolean> {
@@ -67,7 +99,7 @@ export async function ensureWrk(log: (s: string) => void): Promise<string | unde
   return again.exitCode === 0 ? again.stdout.trim() : undefined;
 }
 
-export async function compileHelpers(root: string, cache: string): Promise<{ init: string; syscalls: string; plugin: string }> {
+export async function compileHelpers(root: string, cache: string): Promise<{ init: string; syscalls: string; plugin: string; storage: string }> {
   const bin = path.join(cache, "bin");
   await mkdir(bin, { recursive: true });
   const src = (f: string) => path.join(root, "bench", "c", f);
@@ -75,11 +107,12 @@ export async function compileHelpers(root: string, cache: string): Promise<{ ini
     [src("init.c"), path.join(bin, "init"), ["-O2", "-static"]],
     [src("syscalls.c"), path.join(bin, "syscalls"), ["-O2"]],
     [src("insn-count.c"), path.join(bin, "insn-count.so"), ["-O2", "-shared", "-fPIC"]],
+    [src("storage.c"), path.join(bin, "storage"), ["-O2"]],
   ];
   for (const [input, output, flags] of jobs) {
     if (!(await newer(output, [input]))) await execa("gcc", [...flags, "-o", output, input]);
   }
-  return { init: jobs[0]![1], syscalls: jobs[1]![1], plugin: jobs[2]![1] };
+  return { init: jobs[0]![1], syscalls: jobs[1]![1], plugin: jobs[2]![1], storage: jobs[3]![1] };
 }
 
 /** Runs the repository's CLI. A build may meet build/kernel.elf being relinked by a parallel
@@ -113,7 +146,17 @@ async function probeApp(root: string, cache: string, probe: string): Promise<str
 
 const PROBE_ENV = { NODE_OPTIONS: "--require=/app/bench-probe.cjs" };
 
-async function buildImages(root: string, cache: string, syscalls: string): Promise<Record<WorkloadName, string>> {
+/** The storage phase's images: the write boot's arguments carry the plan's counts. */
+async function buildStorageImages(root: string, cache: string, storage: string, plan: StoragePlan): Promise<Record<StorageWorkloadName, string>> {
+  const dir = path.join(cache, "images");
+  await mkdir(dir, { recursive: true });
+  const out = (n: StorageWorkloadName) => path.join(dir, `${n}.img`);
+  await cli(root, ["build", "--exec", storage, "-o", out("storage-write"), "--tag", "bench-storage-write", "--", ...storageArgs("write", STORAGE_DIR, plan)]);
+  await cli(root, ["build", "--exec", storage, "-o", out("storage-read"), "--tag", "bench-storage-read", "--", ...storageArgs("read", STORAGE_DIR, plan)]);
+  return { "storage-write": out("storage-write"), "storage-read": out("storage-read") };
+}
+
+async function buildImages(root: string, cache: string, syscalls: string): Promise<Record<(typeof WORKLOADS)[number], string>> {
   const dir = path.join(cache, "images");
   await mkdir(dir, { recursive: true });
   const out = (n: WorkloadName) => path.join(dir, `${n}.img`);
@@ -138,7 +181,7 @@ async function buildImages(root: string, cache: string, syscalls: string): Promi
   };
 }
 
-function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: string): HostCommand {
+function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: string, storage: string): HostCommand {
   const app = path.join(root, "apps", "express-hello");
   const probe = (v: string) => path.join(cache, "apps", `express-probe-${v}`);
   const env = { NODE_ENV: "production", PORT: String(APP_PORT) };
@@ -149,6 +192,10 @@ function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: 
       return { file: "node", args: ["server.js"], cwd: app, env };
     case "syscalls":
       return { file: syscalls, args: SYSCALL_ARGS, cwd: root, env: {} };
+    case "storage-write":
+    case "storage-read":
+      // The directory is the phase's own (a temp dir beside the volume files): it adds the arguments.
+      return { file: storage, args: [], cwd: root, env: {} };
     case "probe-listen":
     case "probe-serve":
     case "probe-1000": {
@@ -159,17 +206,17 @@ function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: 
 }
 
 /** The initramfs for one image, rebuilt only when the image's root fs changed. */
-async function initramfsFor(name: WorkloadName, image: ImageInfo, init: string, linux: LinuxKernel, cache: string): Promise<Initramfs> {
+async function initramfsFor(name: WorkloadName, image: ImageInfo, init: string, modules: readonly string[], linux: LinuxKernel, cache: string): Promise<Initramfs> {
   const dir = path.join(cache, "microvm");
   await mkdir(dir, { recursive: true });
   const out = path.join(dir, `${name}.cpio`);
   const stampFile = `${out}.json`;
-  const key = `${image.header.sections.rootfs.sha256} ${linux.version} ${(await stat(init)).mtimeMs}`;
+  const key = `${image.header.sections.rootfs.sha256} ${linux.version} ${(await stat(init)).mtimeMs} ${modules.map((m) => path.basename(m)).join(",")}`;
   const stamp = JSON.parse(await readFile(stampFile, "utf8").catch(() => "{}")) as { key?: string; initramfs?: Initramfs };
   if (stamp.key === key && stamp.initramfs && (await stat(out).catch(() => undefined))) return stamp.initramfs;
   const rootDir = path.join(dir, `${name}.root`);
   await unpackImageRootfs(image.path, rootDir);
-  const initramfs = await buildInitramfs({ rootDir, init, modules: linux.modules, out });
+  const initramfs = await buildInitramfs({ rootDir, init, modules, out });
   await rm(rootDir, { recursive: true, force: true });
   await writeFile(stampFile, JSON.stringify({ key, initramfs }));
   return initramfs;
@@ -183,28 +230,32 @@ async function kernelOf(image: ImageInfo, cache: string): Promise<string> {
   return out;
 }
 
-export async function prepare(log: (s: string) => void): Promise<Prepared> {
+export async function prepare(log: (s: string) => void, what: PrepareWhat = { main: true }): Promise<Prepared> {
   const root = repoRoot();
   const cache = benchCache(root);
   await mkdir(cache, { recursive: true });
-  const wrk = await ensureWrk(log);
+  const wrk = what.main ? await ensureWrk(log) : undefined;
   const bins = await compileHelpers(root, cache);
   const linux = await ensureLinuxKernel(cache, log);
   log("building the uninode images (uninode build)");
-  const images = await buildImages(root, cache, bins.syscalls);
+  const images: Partial<Record<WorkloadName, string>> = {
+    ...(what.main ? await buildImages(root, cache, bins.syscalls) : {}),
+    ...(what.storage ? await buildStorageImages(root, cache, bins.storage, what.storage) : {}),
+  };
   const workloads = {} as Record<WorkloadName, Workload>;
-  for (const name of WORKLOADS) {
-    const image = await readImage(images[name], { verify: false });
+  for (const [name, file] of Object.entries(images) as [WorkloadName, string][]) {
+    const image = await readImage(file, { verify: false });
     log(`initramfs for ${name}`);
+    const modules = (STORAGE_WORKLOADS as readonly string[]).includes(name) ? linux.storageModules : linux.modules;
     workloads[name] = {
       name,
       image,
       uninodeKernel: await kernelOf(image, cache),
-      initramfs: await initramfsFor(name, image, bins.init, linux, cache),
-      host: hostCommand(name, root, cache, bins.syscalls),
+      initramfs: await initramfsFor(name, image, bins.init, modules, linux, cache),
+      host: hostCommand(name, root, cache, bins.syscalls, bins.storage),
     };
   }
-  return { linux, plugin: bins.plugin, wrk, workloads };
+  return { linux, plugin: bins.plugin, wrk, workloads, storage: bins.storage };
 }
 
 /** For tests and --dry-run: the boot file the microVM's init reads, as the image would have it. */

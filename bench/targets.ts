@@ -4,8 +4,9 @@
 import path from "node:path";
 import { execa } from "execa";
 import type { Accel } from "../src/vm/accel.js";
+import { planMounts } from "../src/vm/mounts.js";
 import type { Prepared, WorkloadName } from "./setup.js";
-import { APP_PORT } from "./setup.js";
+import { APP_PORT, STORAGE_DIR } from "./setup.js";
 import { guestOutput, microvmCmdline, startVm, type Guest, type GuestNet, type VmEnd } from "./vm.js";
 
 export const TARGETS = ["host", "linux-microvm", "uninode"] as const;
@@ -27,6 +28,10 @@ export interface StartOptions {
   insnOut?: string;
   qmp?: string;
   workDir: string;
+  /** A volume's raw ext4 file, attached read-write and mounted at STORAGE_DIR. */
+  volume?: string;
+  /** Record the volume's writes and flushes to this file (QEMU's blklogwrites). */
+  volumeWriteLog?: string;
 }
 
 export interface Started {
@@ -60,16 +65,23 @@ async function startHost(w: WorkloadName, p: Prepared, o: StartOptions): Promise
   };
 }
 
-function guestFor(target: VmTargetName, w: WorkloadName, p: Prepared, net: NetChoice): Guest {
+export function guestFor(target: VmTargetName, w: WorkloadName, p: Prepared, net: NetChoice, volume?: string, writeLog?: string): Guest {
   const wl = p.workloads[w];
+  // The same disk arguments and mount tokens `uninode run -v NAME:/data` makes.
+  const planned = volume === undefined ? undefined : planMounts([{ kind: "volume", name: "bench", file: volume, target: STORAGE_DIR, readOnly: false }]);
+  const mounts = planned && writeLog ? { ...planned, volumes: planned.volumes.map((v) => ({ ...v, writeLog })) } : planned;
+  const volumes = mounts ? { volumes: mounts.volumes } : {};
   if (target === "uninode") {
     const s = wl.image.header.sections.rootfs;
     // stdin=null: the serial file has no input side, as for detached VMs.
-    return { target, kernel: wl.uninodeKernel, cmdline: "stdin=null", root: { file: wl.image.path, offset: s.offset, size: s.size } };
+    const cmdline = ["stdin=null", ...(mounts?.tokens ?? [])].join(" ");
+    return { target, kernel: wl.uninodeKernel, cmdline, root: { file: wl.image.path, offset: s.offset, size: s.size }, ...volumes };
   }
   const addr =
     net.kind === "tap" ? `${TAP_NET.guestAddr}/${TAP_NET.prefix},${TAP_NET.hostAddr}` : net.kind === "user" ? "10.0.2.15/24,10.0.2.2" : undefined;
-  return { target, kernel: p.linux.vmlinuz, cmdline: microvmCmdline(addr), initrd: wl.initramfs.file };
+  // No root disk: the volume is the first virtio-blk device, vda; its /init mounts it (c/init.c).
+  const cmdline = microvmCmdline(addr) + (mounts ? ` benchdisk=vda:${STORAGE_DIR}` : "");
+  return { target, kernel: p.linux.vmlinuz, cmdline, initrd: wl.initramfs.file, ...volumes };
 }
 
 async function startGuest(target: VmTargetName, w: WorkloadName, p: Prepared, o: StartOptions): Promise<Started> {
@@ -77,7 +89,7 @@ async function startGuest(target: VmTargetName, w: WorkloadName, p: Prepared, o:
   if (o.net.kind === "user") net = { kind: "user", forwards: [{ proto: "tcp", hostAddress: "127.0.0.1", hostPort: o.net.hostPort, guestPort: APP_PORT }] };
   else if (o.net.kind === "tap") net = { kind: "tap", ifname: TAP_NET.ifname };
   else net = { kind: "user", forwards: [] }; // every uninode VM has its NIC; so does the microVM
-  const vm = await startVm(guestFor(target, w, p, o.net), {
+  const vm = await startVm(guestFor(target, w, p, o.net, o.volume, o.volumeWriteLog), {
     memory: o.memory,
     accel: o.accel,
     net,

@@ -10,7 +10,7 @@ import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import type { Accel } from "../src/vm/accel.js";
 import { parseRecord } from "../src/vm/console.js";
-import { QEMU_BINARY, buildQemuArgs, networkArgs, qemuOptValue, type PortForward, type RootDisk } from "../src/vm/qemu-args.js";
+import { QEMU_BINARY, buildQemuArgs, networkArgs, qemuOptValue, type PortForward, type RootDisk, type VolumeDisk } from "../src/vm/qemu-args.js";
 
 export type VmTarget = "uninode" | "linux-microvm";
 
@@ -20,6 +20,9 @@ export interface Guest {
   cmdline: string;
   root?: RootDisk;
   initrd?: string;
+  /** Volumes, attached as `uninode run -v` attaches them (volumeDiskArgs): uninode sees the
+   * first as vdb, after its root; the microVM, which has no root disk, as vda. */
+  volumes?: VolumeDisk[];
 }
 
 export type GuestNet = { kind: "user"; forwards: PortForward[] } | { kind: "tap"; ifname: string };
@@ -68,6 +71,7 @@ export function vmArgs(g: Guest, o: LaunchOptions): string[] {
     serialFiles: serialFiles(o.workDir),
     ...(o.qmp ? { qmpSocket: o.qmp } : {}),
     root: g.root ?? { file: "none", offset: 0, size: 0 },
+    ...(g.volumes ? { volumes: g.volumes } : {}),
   });
   const args = g.root ? base : withoutRootDisk(base);
   if (g.initrd) args.push("-initrd", g.initrd);

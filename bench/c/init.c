@@ -2,7 +2,8 @@
  * uninode does. Mounts /proc, /sys, /dev and /tmp; loads the virtio modules listed in
  * /etc/bench/modules (the cloud kernel builds them as modules); brings up lo and, when the
  * kernel command line says `benchnet=ADDR/PREFIX,GATEWAY`, eth0 with that static address;
- * runs the program described by /etc/bench/boot (uninode's /.uninode/boot format: `exec`,
+ * when it says `benchdisk=DEV:DIR` (the storage phase), mounts /dev/DEV as ext4 at DIR and
+ * unmounts it after the program (so the next boot of the disk finds it clean); runs the program described by /etc/bench/boot (uninode's /.uninode/boot format: `exec`,
  * `arg`, `env`, `cwd` lines, values escaped C-style); waits for it and leaves QEMU through
  * isa-debug-exit with the program's status, as uninode does.
  *
@@ -135,6 +136,37 @@ static void network(void)
 	close(s);
 }
 
+/* benchdisk=vda:/data: the volume the storage phase attached. The device node appears when
+ * devtmpfs has seen the disk, which may be a moment after virtio_blk's load returns: retried
+ * for at most 5 s. Returns the mount point, or NULL when there is none (or it failed). */
+static const char *mount_disk(void)
+{
+	const char *spec = getenv("benchdisk");
+	if (!spec)
+		return NULL;
+	static char dev[64], dir[256];
+	const char *colon = strchr(spec, ':');
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof dev - 6 || strlen(colon + 1) >= sizeof dir) {
+		fprintf(stderr, "bench-init: benchdisk=%s is not DEV:DIR\n", spec);
+		leave(125);
+	}
+	snprintf(dev, sizeof dev, "/dev/%.*s", (int)(colon - spec), spec);
+	snprintf(dir, sizeof dir, "%s", colon + 1);
+	mkdir(dir, 0755);
+	int err = 0;
+	for (int i = 0; i < 250; i++) {
+		if (mount(dev, dir, "ext4", 0, NULL) == 0)
+			return dir;
+		err = errno;
+		if (err != ENOENT && err != ENXIO)
+			break;
+		usleep(20000);
+	}
+	say(dev, err);
+	leave(125);
+	return NULL;
+}
+
 /* Undoes the C-style escapes of the boot file (\\, \n, \t) in place. */
 static void unescape(char *s)
 {
@@ -160,6 +192,7 @@ int main(void)
 	mount("tmpfs", "/dev/shm", "tmpfs", 0, NULL);
 	load_modules();
 	network();
+	const char *disk = mount_disk();
 
 	static char *argv[MAX_ITEMS + 1], *envp[MAX_ITEMS + 1];
 	int argc = 0, envc = 0;
@@ -209,5 +242,11 @@ int main(void)
 		if (w < 0 && errno != EINTR)
 			leave(126);
 	}
-	leave(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (disk && umount(disk) != 0) {
+		say("umount", errno);
+		if (code == 0)
+			code = 124;
+	}
+	leave(code);
 }

@@ -27,6 +27,16 @@ describe("bench --quick --dry-run", () => {
     }
     expect(table).toMatch(/load run, .*socket errors = 0 \| \*\*PASS\*\* 0 \(connect 0, read 0, write 0, timeout 0\)/);
     expect(table).toMatch(/non-2xx responses = 0 \| \*\*PASS\*\* 0/);
+    // The storage phase ran its program on the host: every figure is there and positive.
+    const st = r.storage?.write.host;
+    expect(st).toHaveProperty("ok");
+    if (st && "ok" in st) {
+      expect(st.ok.fsyncs).toBe(5);
+      expect(st.ok.seqWriteMiB).toBe(2);
+      for (const v of [st.ok.fsyncMedianUs, st.ok.fsyncP99Us, st.ok.seqWriteMiBps, st.ok.randSyncIops, st.ok.randBufferedIops]) expect(v).toBeGreaterThan(0);
+    }
+    expect(r.storage?.read.host).toHaveProperty("ok");
+    expect(table).toMatch(/\| storage: sequential write, 2 MiB .*MiB\/s \| n\/a \(dry run\) \| n\/a \(dry run\) \|/);
     const md = mergeResults(undefined, r);
     expect(md).toContain("## Latest quick run (dry run: no measurement is real)");
     // A quick run replaces its own section and keeps the full run's.
@@ -55,7 +65,8 @@ describe("bench --quick --dry-run", () => {
     expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown option --fast/);
     expect(() => parseBenchArgs(["--results"])).toThrow(/needs a file/);
     expect(parseBenchArgs(["--only", "load", "--note", "shared machine"])).toEqual({ quick: false, dryRun: false, only: "load", note: "shared machine" });
-    expect(() => parseBenchArgs(["--only", "wrk"])).toThrow(/one phase, load/);
+    expect(() => parseBenchArgs(["--only", "wrk"])).toThrow(/phases load and storage; not wrk/);
+    expect(parseBenchArgs(["--only", "storage", "--quick"])).toEqual({ quick: true, dryRun: false, only: "storage" });
     expect(() => parseBenchArgs(["--only"])).toThrow(/needs a phase/);
   });
 

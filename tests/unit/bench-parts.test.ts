@@ -6,10 +6,14 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cpioHeader, completeTree, treeEntries, writeCpio } from "../../bench/cpio.js";
 import { broadcastOf, maskOf, reply, requestType } from "../../bench/dhcp.js";
-import { modinfoDepends, parseDependsOutput } from "../../bench/linux-kernel.js";
+import { modinfoDepends, parseBuiltin, parseDependsOutput } from "../../bench/linux-kernel.js";
 import { SAMPLE_WRK } from "../../bench/main.js";
 import { nonZeroPages, parseWrk, parseWrkDuration, summarize } from "../../bench/measure.js";
 import { describeLoad, judgeLoad, lastLine, parseMemReading, parseProbeMeminfo, parseSyscallOutput } from "../../bench/phases.js";
+import type { Prepared } from "../../bench/setup.js";
+import { storageArgs } from "../../bench/setup.js";
+import { countLogFlushes, parseStorageOutput, syncCalls } from "../../bench/storage.js";
+import { guestFor } from "../../bench/targets.js";
 import { microvmCmdline, vmArgs, withoutRootDisk } from "../../bench/vm.js";
 import { tempDir } from "./helpers.js";
 
@@ -79,6 +83,12 @@ describe("the cloud kernel's modules", () => {
     expect(modinfoDepends(ko)).toEqual(["virtio_ring", "virtio", "net_failover"]);
     expect(modinfoDepends(Buffer.from("\0depends=\0", "latin1"))).toEqual([]);
     expect(modinfoDepends(Buffer.from("nothing"))).toEqual([]);
+  });
+
+  it("reads which modules a kernel builds in", () => {
+    const b = parseBuiltin("kernel/fs/ext4/ext4.ko\nkernel/crypto/crc32c_generic.ko\nkernel/drivers/net/net-failover.ko\n\n");
+    expect([...b].sort()).toEqual(["crc32c_generic", "ext4", "net_failover"]);
+    expect(parseBuiltin("").size).toBe(0);
   });
 
   it("finds the real package behind the metapackage", () => {
@@ -204,6 +214,74 @@ describe("QEMU command lines", () => {
       "-device",
       "isa-debug-exit",
     ]);
+  });
+});
+
+describe("the storage phase", () => {
+  const plan = { fsyncs: 200, seqMiB: 64, randSync: 500, randBuffered: 4096, seconds: 60, volumeMiB: 256 };
+
+  it("passes the plan's counts to the program", () => {
+    expect(storageArgs("write", "/data", plan)).toEqual(["write", "/data", "200", "64", "500", "4096", "60"]);
+    expect(storageArgs("read", "/data", plan)).toEqual(["read", "/data"]);
+    expect(storageArgs("read", "/t", plan, true)).toEqual(["read", "/t", "drop"]);
+  });
+
+  it("reads the program's lines, and its error", () => {
+    const out = [
+      "storage fsync n=200 median_us=647.7 p99_us=20910.0 max_us=28452.5",
+      "storage seq_write mib=64 sec=0.0419 mib_per_s=763.40",
+      "storage rand_sync n=180 sec=60.0010 iops=3.0",
+      "storage rand_buffered n=4096 sec=0.0478 iops=41871.7",
+      "",
+    ].join("\r\n");
+    expect(parseStorageOutput(out)).toEqual({
+      write: { fsyncs: 200, fsyncMedianUs: 647.7, fsyncP99Us: 20910, seqWriteMiB: 64, seqWriteMiBps: 763.4, randSyncOps: 180, randSyncIops: 3, randBufferedOps: 4096, randBufferedIops: 41871.7 },
+    });
+    expect(parseStorageOutput("storage seq_read mib=64.00 sec=0.5 mib_per_s=128.00\n")).toEqual({ read: { mib: 64, mibps: 128 } });
+    // Three of four figures are not a result.
+    const partial = parseStorageOutput(out.split("\r\n").slice(0, 3).join("\n") + "\nstorage error fdatasync: Input/output error\n");
+    expect(partial.write).toBeUndefined();
+    expect(partial.error).toBe("fdatasync: Input/output error");
+  });
+
+  it("counts the flushes in a blklogwrites log and the program's sync calls", () => {
+    const sector = 512;
+    const entry = (at: number, flags: number, n: number) => {
+      const h = Buffer.alloc(sector);
+      h.writeBigUInt64LE(BigInt(at), 0);
+      h.writeBigUInt64LE(BigInt(n), 8);
+      h.writeBigUInt64LE(BigInt(flags), 16);
+      return Buffer.concat([h, Buffer.alloc(flags & 4 ? 0 : n * sector, 0xab)]);
+    };
+    const sb = Buffer.alloc(sector);
+    sb.writeBigUInt64LE(0x6a736677736872n, 0);
+    sb.writeBigUInt64LE(1n, 8);
+    sb.writeUInt32LE(sector, 24);
+    // A write of 8 sectors, a flush, a discard of 100 sectors (no data), a FUA write with a
+    // preflush, a plain write, and the zeroes past the end of the log.
+    const log = Buffer.concat([sb, entry(8, 0, 8), entry(0, 1, 0), entry(64, 4, 100), entry(16, 1 | 2, 1), entry(24, 0, 2), Buffer.alloc(sector * 3)]);
+    expect(countLogFlushes(log)).toBe(2);
+    expect(countLogFlushes(Buffer.alloc(4096))).toBeUndefined();
+    const w = { fsyncs: 50, fsyncMedianUs: 1, fsyncP99Us: 1, seqWriteMiB: 16, seqWriteMiBps: 1, randSyncOps: 100, randSyncIops: 1, randBufferedOps: 1024, randBufferedIops: 1 };
+    expect(syncCalls(w)).toBe(154);
+  });
+
+  it("attaches the volume as run -v does: vdb after uninode's root, vda in the microVM, which mounts it", () => {
+    const w = { image: { path: "i.img", header: { sections: { rootfs: { offset: 4096, size: 8192 } } } }, uninodeKernel: "k.elf", initramfs: { file: "s.cpio" } };
+    const p = { linux: { vmlinuz: "vmlinuz" }, workloads: { "storage-write": w } } as unknown as Prepared;
+    const uni = guestFor("uninode", "storage-write", p, { kind: "none" }, "/v/disk.img");
+    const mvm = guestFor("linux-microvm", "storage-write", p, { kind: "none" }, "/v/disk.img");
+    expect(uni.cmdline).toBe("stdin=null mount=ext4:vdb:/data");
+    expect(mvm.cmdline).toBe("console=ttyS0 quiet panic=-1 benchdisk=vda:/data");
+    const o = { memory: "512M", accel: "tcg" as const, workDir: "/w" };
+    const disk = (a: string[]) => a.slice(a.findIndex((x) => x.includes("node-name=vol0")) - 1, a.indexOf("virtio-blk-pci,drive=vol0,write-cache=on") + 1);
+    const [ua, ma] = [vmArgs(uni, o), vmArgs(mvm, o)];
+    expect(disk(ua)).toEqual(disk(ma));
+    expect(disk(ua).join(" ")).toContain("file.filename=/v/disk.img,cache.direct=off,cache.no-flush=off");
+    // The microVM's only disk is the volume; uninode's root comes first.
+    expect(ma.filter((x) => x.startsWith("virtio-blk"))).toEqual(["virtio-blk-pci,drive=vol0,write-cache=on"]);
+    expect(ua.filter((x) => x.startsWith("virtio-blk"))).toEqual(["virtio-blk-pci,drive=root", "virtio-blk-pci,drive=vol0,write-cache=on"]);
+    expect(guestFor("uninode", "storage-write", p, { kind: "none" }).cmdline).toBe("stdin=null");
   });
 });
 
