@@ -15,6 +15,7 @@
 #include "overlay.h"
 
 static const struct inode_ops ovl_iops;
+static int renamed(struct inode *ino, struct inode *ndir, const char *nn, size_t nl);
 static const struct fs_type ovl_type;
 static const struct file_ops ovl_file_ops;
 
@@ -66,6 +67,11 @@ static int instantiate(struct inode *dir, const char *name, size_t len, struct i
 			u = NULL;
 			ovl_sync(i);
 		}
+		/* A lower hard link found through another name: a later copy-up goes to
+		 * this name, which is live, not to one that may have been removed since. */
+		if (!ON(i)->upper && !S_ISDIR(i->mode) && (ON(i)->parent != dir || strlen(ON(i)->name) != len ||
+							    memcmp(ON(i)->name, name, len)))
+			renamed(i, dir, name, len);
 		inode_put(u);
 		inode_put(l);
 		*out = i;
@@ -297,12 +303,26 @@ static int clear_whiteouts(struct inode *ud)
 	return err;
 }
 
+/* One of VICTIM's names went away. Hard links share one overlay inode, so
+ * it counts as removed (lookups, copy-up and renames refuse it) only once no
+ * name is left: an upper object's count is the upper inode's; a lower-only
+ * file counts its lower links down, one per name hidden. */
+static void name_gone(struct inode *victim)
+{
+	if (ON(victim)->upper)
+		ovl_sync(victim);
+	else if (S_ISDIR(victim->mode) || victim->nlink <= 1)
+		victim->nlink = 0;
+	else
+		victim->nlink--;
+	ON(victim)->removed = S_ISDIR(victim->mode) || victim->nlink == 0;
+}
+
 /* Remove NAME (VICTIM) from DIR: from the upper layer, and with a whiteout
  * when the lower layer has the name too. */
 static int remove(struct inode *dir, const char *name, size_t len, struct inode *victim)
 {
 	struct ovl_sb *sb = OSB(dir);
-	struct ovl_node *v = ON(victim);
 	bool hide = lower_has(dir, name, len);
 	int err = hide ? ovl_copy_up(dir, false) : 0;
 	if (err)
@@ -330,12 +350,8 @@ static int remove(struct inode *dir, const char *name, size_t len, struct inode 
 	}
 	if (u && !u->nlink)
 		ovl_uinfo_drop(sb, u->ino);
-	v->removed = true;
 	ovl_sync(dir);
-	if (v->upper)
-		ovl_sync(victim);
-	else
-		victim->nlink = 0;
+	name_gone(victim);
 out:
 	inode_put(u);
 	return err;
@@ -476,10 +492,8 @@ static int ovl_rename(struct inode *odir, const char *on, size_t ol, struct inod
 	}
 	if (du && !du->nlink)
 		ovl_uinfo_drop(sb, du->ino);
-	if (dst) {
-		ON(dst)->removed = true;
-		ovl_sync(dst);
-	}
+	if (dst)
+		name_gone(dst);
 	renamed(src, ndir, nn, nl);
 	ovl_sync(src);
 	ovl_sync(odir);

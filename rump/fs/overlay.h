@@ -37,7 +37,7 @@ struct ovl_node {
 	struct inode *lower;
 	struct inode *parent;        /* the overlay directory it was found in (referenced), NULL for / */
 	char *name;                  /* its name there (kmalloc'd) */
-	bool removed;                /* unlinked or rmdir'd through the overlay */
+	bool removed;                /* no name left: its last link unlinked, or rmdir'd */
 };
 
 static inline struct ovl_node *ON(struct inode *i) { return i->priv; }

@@ -196,9 +196,18 @@ static void test_whiteouts(void)
 	CHECK(!strcmp(rd("/a/file_link"), "new"), "%s", rd("/a/file_link"));
 	n = list("/a", names, 4096, 4096, NULL);
 	CHECK_EQ(count(names, n, "file_link"), 1);
-	/* a hard link keeps the data */
+	/* a hard link keeps the data; the file (one overlay inode, held open here)
+	 * lost a name, not its last: it still renames, and counts one link */
+	int h = (int)sys_open("/hard2", O_RDONLY, 0);
 	CHECK_EQ(sys_unlink("/hard1"), 0);
 	CHECK(!strcmp(rd("/hard2"), "linked"), "%s", rd("/hard2"));
+	struct kstat hs;
+	CHECK_EQ(sys_fstat(h, &hs), 0);
+	CHECK_EQ(hs.st_nlink, 1);
+	CHECK_EQ(sys_rename("/hard2", "/hard3"), 0);
+	CHECK(!strcmp(rd("/hard3"), "linked"), "%s", rd("/hard3"));
+	CHECK_EQ(sys_rename("/hard3", "/hard2"), 0);
+	sys_close(h);
 	/* an open file that is unlinked stays readable and writable */
 	int fd = (int)sys_open("/sizes/s1", O_RDWR, 0);
 	CHECK_EQ(sys_unlink("/sizes/s1"), 0);
@@ -385,9 +394,29 @@ static void test_links(void)
 	CHECK_EQ(b.st_nlink, 2);
 	CHECK_EQ(wr("/sizes/link", "via link", O_TRUNC), 8);
 	CHECK(!strcmp(rd("/sizes/s4095"), "via link"), "%s", rd("/sizes/s4095"));
+	int h = (int)sys_open("/sizes/link", O_RDONLY, 0);   /* keeps the one overlay inode */
 	CHECK_EQ(sys_unlink("/sizes/s4095"), 0);
 	CHECK_EQ(st_of("/sizes/link").st_nlink, 1);
 	CHECK(!strcmp(rd("/sizes/link"), "via link"), "%s", rd("/sizes/link"));
+	/* losing one of its names does not make it a removed file */
+	CHECK_EQ(sys_rename("/sizes/link", "/sizes/link2"), 0);
+	CHECK_EQ(sys_rename("/sizes/link2", "/sizes/link"), 0);
+	CHECK_EQ(wr("/app/up", "upper", O_EXCL), 5);
+	int hu = (int)sys_open("/app/up", O_RDONLY, 0);
+	CHECK_EQ(sys_link("/app/up", "/app/up2"), 0);
+	CHECK_EQ(sys_unlink("/app/up2"), 0);
+	CHECK_EQ(sys_rename("/app/up", "/app/up3"), 0);
+	CHECK(!strcmp(rd("/app/up3"), "upper"), "%s", rd("/app/up3"));
+	/* and a rename over one of two names leaves the other */
+	CHECK_EQ(sys_link("/app/up3", "/app/up4"), 0);
+	CHECK_EQ(wr("/app/up5", "five", O_EXCL), 4);
+	CHECK_EQ(sys_rename("/app/up5", "/app/up4"), 0);
+	CHECK_EQ(sys_rename("/app/up3", "/app/up"), 0);
+	CHECK_EQ(st_of("/app/up").st_nlink, 1);
+	CHECK_EQ(sys_unlink("/app/up4"), 0);
+	CHECK_EQ(sys_unlink("/app/up"), 0);
+	sys_close(hu);
+	sys_close(h);
 	/* over a whiteout */
 	CHECK_EQ(sys_link("/sizes/link", "/sizes/s4095"), 0);
 	CHECK(!strcmp(rd("/sizes/s4095"), "via link"), "%s", rd("/sizes/s4095"));

@@ -85,6 +85,14 @@ static void links(void)
 	struct stat st;
 	fstat(fd, &st);
 	printf("fstat nlink=%ld\n", (long)st.st_nlink);
+	/* the file lost a name, not its last (held open here, it stays one object) */
+	printf("rename the other name: %s", res(rename(P(0, "b"), P(1, "b2"))));
+	printf(" back: %s\n", res(rename(P(0, "b2"), P(1, "b"))));
+	link(P(0, "b"), P(1, "r"));
+	close(open(P(0, "s"), O_CREAT | O_WRONLY, 0644));
+	printf("rename over one of two names: %s", res(rename(P(0, "s"), P(1, "r"))));
+	printf(" nlink b=%ld\n", nlink(P(0, "b")));
+	unlink(P(0, "r"));
 	/* symlinks: linked themselves, or followed with AT_SYMLINK_FOLLOW */
 	symlink("b", P(0, "sl"));
 	printf("linkat symlink: %s nlink=%ld\n", res(linkat(AT_FDCWD, P(0, "sl"), AT_FDCWD, P(1, "sl2"), 0)), nlink(P(0, "sl")));
