@@ -125,7 +125,8 @@ setTimeout(() => { console.log("waited"); setInterval(() => {}, 1000); }, 7000);
 `;
     const run = runNode(write, "periodic");
     await new Promise<void>((res, rej) => {
-      run.stdout?.on("data", (b: Buffer) => b.toString().includes("waited") && res());
+      let seen = "";   // serial output may arrive a few bytes at a time
+      run.stdout?.on("data", (b: Buffer) => (seen += b.toString()).includes("waited") && res());
       run.catch(rej);
       void run.then(() => rej(new Error("the VM ended before the kill")));
     });
@@ -151,17 +152,18 @@ setInterval(() => {}, 1000);
 `;
     const run = runNode(write, "sig");
     await new Promise<void>((res, rej) => {
-      run.stdout?.on("data", (b: Buffer) => b.toString().includes("written") && res());
+      let seen = "";   // serial output may arrive a few bytes at a time
+      run.stdout?.on("data", (b: Buffer) => (seen += b.toString()).includes("written") && res());
       void run.then(() => rej(new Error("the VM ended before the signal")));
     });
     run.kill("SIGINT");   // the CLI passes it to the program, which has no handler: death by SIGINT
     const end = await run;
-    expect(end.exitCode).toBe(130);
+    expect(end.exitCode, `${end.stdout}\n${end.stderr}`).toBe(130);
     // Closed clean at the death: needs_recovery is off, so e2fsck -fn (which cannot replay) is content.
     const f = await fsck(file);
     expect(f.stdout + f.stderr).not.toMatch(/Fix\?|WARNING|recovery/i);
     expect(f.exitCode).toBe(0);
     const dump = await execa("debugfs", ["-R", "cat /unsynced", file], { env, reject: false });
     expect(dump.stdout).toBe("kept at the signal death");
-  });
+  }, 400_000);
 });
