@@ -338,16 +338,23 @@ static long fd_exists(int fd)
 	return 0;
 }
 
-/* x86-64 passes the whole offset in OFF (OFF_HI is for 32-bit ABIs); -1
- * means the file position, as readv. */
-long sys_preadv2(int fd, const struct kiovec *iov, int cnt, off_t off, long off_hi, int flags)
+/* What preadv2 and pwritev2 check before any transfer, in Linux's order. */
+static long rwv2_check(int fd, const struct kiovec *iov, int cnt, int flags)
 {
-	(void)off_hi;
 	long err = fd_exists(fd);
 	if (!err)
 		err = iov_check(iov, cnt, true);
 	if (!err)
 		err = rwf_check(flags);
+	return err;
+}
+
+/* x86-64 passes the whole offset in OFF (OFF_HI is for 32-bit ABIs); -1
+ * means the file position, as readv. */
+long sys_preadv2(int fd, const struct kiovec *iov, int cnt, off_t off, long off_hi, int flags)
+{
+	(void)off_hi;
+	long err = rwv2_check(fd, iov, cnt, flags);
 	if (err)
 		return err;
 	return off == -1 ? k_readv(fd, iov, cnt, 0, false) : sys_preadv(fd, iov, cnt, off);
@@ -356,11 +363,7 @@ long sys_preadv2(int fd, const struct kiovec *iov, int cnt, off_t off, long off_
 long sys_pwritev2(int fd, const struct kiovec *iov, int cnt, off_t off, long off_hi, int flags)
 {
 	(void)off_hi;
-	long err = fd_exists(fd);
-	if (!err)
-		err = iov_check(iov, cnt, true);
-	if (!err)
-		err = rwf_check(flags);
+	long err = rwv2_check(fd, iov, cnt, flags);
 	if (err)
 		return err;
 	long r = off == -1 ? k_writev(fd, iov, cnt, 0, false) : sys_pwritev(fd, iov, cnt, off);

@@ -240,6 +240,22 @@ static const struct inode_ops ext2_iops = {
 	.evict = ext2_evict,
 };
 
+/* The geometry and feature words of superblock SB (1024 raw bytes) into FS,
+ * for the read-only root and for volumes alike; checking them is the caller's. */
+void ext2_sb_geometry(struct ext2_fs *fs, const uint8_t *sb)
+{
+	uint32_t rev = le32(sb + 76);
+	fs->inodes_count = le32(sb + 0);
+	fs->blocks_count = le32(sb + 4);
+	fs->r_blocks = le32(sb + 8);
+	fs->first_data_block = le32(sb + 20);
+	fs->blocks_per_group = le32(sb + 32);
+	fs->inodes_per_group = le32(sb + 40);
+	fs->inode_size = rev >= 1 ? le16(sb + 88) : 128;
+	fs->incompat = rev >= 1 ? le32(sb + 96) : 0;
+	fs->ro_compat = rev >= 1 ? le32(sb + 100) : 0;
+}
+
 /* Check the superblock of D, read the group descriptors and the root inode. */
 int ext2_mount(struct blk_dev *d, uint64_t dev, struct mount **out)
 {
@@ -255,19 +271,10 @@ int ext2_mount(struct blk_dev *d, uint64_t dev, struct mount **out)
 	if (!fs)
 		return -ENOMEM;
 	fs->dev = d;
-	fs->inodes_count = le32(sb + 0);
-	fs->blocks_count = le32(sb + 4);
-	fs->r_blocks = le32(sb + 8);
+	ext2_sb_geometry(fs, sb);
 	fs->free_blocks = le32(sb + 12);
 	fs->free_inodes = le32(sb + 16);
-	fs->first_data_block = le32(sb + 20);
 	uint32_t log_bs = le32(sb + 24);
-	fs->blocks_per_group = le32(sb + 32);
-	fs->inodes_per_group = le32(sb + 40);
-	uint32_t rev = le32(sb + 76);
-	fs->inode_size = rev >= 1 ? le16(sb + 88) : 128;
-	fs->incompat = rev >= 1 ? le32(sb + 96) : 0;
-	fs->ro_compat = rev >= 1 ? le32(sb + 100) : 0;
 	err = -EINVAL;
 	if (log_bs > 6 || !fs->inodes_per_group || !fs->blocks_per_group || fs->inode_size < 128 ||
 	    (fs->inode_size & (fs->inode_size - 1))) {

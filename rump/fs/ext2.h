@@ -75,6 +75,7 @@ static inline struct ext2_inode_info *ext2_ii(struct inode *i) { return i->priv;
 #define EXT2_JOURNAL_INO 8
 
 /* ext2.c */
+void ext2_sb_geometry(struct ext2_fs *fs, const uint8_t *sb);   /* geometry and feature words of a superblock */
 extern const struct inode_ops ext2_vol_iops;   /* writable volumes' (ext2_volume.c) */
 int ext2_statfs(struct mount *m, struct kstatfs *sf);
 int ext2_iget(struct mount *m, uint32_t ino, struct inode **out);

@@ -93,16 +93,8 @@ static int check_sb(struct ext2_fs *fs, const uint8_t *sb, const char *src, bool
 	if ((compat & COMPAT_HAS_JOURNAL) && (le32(sb + 228) || !le32(sb + 224)))
 		return refuse(src, ro, "has its journal on another device");
 	fs->bs = 4096;
-	fs->inodes_count = le32(sb + 0);
-	fs->blocks_count = le32(sb + 4);
-	fs->r_blocks = le32(sb + 8);
-	fs->first_data_block = le32(sb + 20);
-	fs->blocks_per_group = le32(sb + 32);
-	fs->inodes_per_group = le32(sb + 40);
-	fs->inode_size = le16(sb + 88);
+	ext2_sb_geometry(fs, sb);   /* rev >= 1 checked above */
 	fs->first_ino = le32(sb + 84);
-	fs->incompat = incompat;
-	fs->ro_compat = rocompat;
 	if (!fs->inodes_per_group || fs->inodes_per_group > 8 * fs->bs || fs->blocks_per_group != 8 * fs->bs ||
 	    fs->inode_size < 128 || fs->inode_size > fs->bs || (fs->inode_size & (fs->inode_size - 1)) ||
 	    fs->first_data_block != 0 || fs->first_ino < 11 || fs->blocks_count <= fs->first_data_block)
