@@ -64,6 +64,18 @@ export const buildCommand: Command = {
       return finish(r.prepared, { output, asTyped: out, tag: tagOpt, cacheRoot, json, ctx, report, lines: r.lines, extra: r.extra });
     }
 
+    // A recipe directory (uninode.json with "debian", no package.json): Debian packages, not Node.
+    if (stringOpt(args, "exec") === undefined && args.positionals.length === 1) {
+      const dir = args.positionals[0]!;
+      const { isRecipeDir } = await import("../debian/recipe.js");
+      if (await isRecipeDir(path.resolve(ctx.cwd, dir), dir)) {
+        const { debianBuildFromRecipe } = await import("../debian/command.js");
+        const r = await debianBuildFromRecipe(dir, args, ctx, { cacheRoot, report, output });
+        const tag = tagOpt ?? tagFromName(path.basename(path.resolve(ctx.cwd, dir)));
+        return finish(r.prepared, { output, asTyped: out, tag, cacheRoot, json, ctx, report, lines: r.lines, extra: r.extra });
+      }
+    }
+
     const spec = execSpecFrom(args, ctx, "build");
     if (spec) {
       if (args.positionals.length > 0) {

@@ -1,15 +1,20 @@
 // `uninode build --debian PKG --exec PATH` and `uninode build RECIPE_DIR`: the Debian side of the
 // build command, from flags or a recipe to a prepared build.
 
+import path from "node:path";
 import { listOpt, stringOpt, type ParsedArgs } from "../args.js";
 import { UsageError } from "../errors.js";
 import { prepareBuild, type PreparedBuild } from "../image/build.js";
 import { DigestCache } from "../image/digest-cache.js";
 import { findKernel } from "../kernel.js";
+import { parseAddSpec } from "../image/plan.js";
 import { parseAddHost } from "../commands/exec-options.js";
 import type { CommandContext, Reporter } from "../commands/command.js";
 import { planDebian, type DebianSpec } from "./plan.js";
 import type { DebRecord } from "./apt.js";
+import { absoluteMountSpec } from "../node/pack.js";
+import { compileProgram } from "./programs.js";
+import { loadRecipe, type Recipe } from "./recipe.js";
 
 export interface DebianBuild {
   prepared: PreparedBuild;
@@ -71,3 +76,53 @@ function summarize(pkgs: readonly DebRecord[]): string {
   return `${pkgs.length}: ${shown.join(", ")}${pkgs.length > 4 ? ` and ${pkgs.length - 4} more` : ""}`;
 }
 
+
+/** `build RECIPE_DIR [-e K=V] [--add H:I]`: the recipe's packages, program, files and users. */
+export async function debianBuildFromRecipe(dir: string, args: ParsedArgs, ctx: CommandContext, common: Common): Promise<DebianBuild & { recipe: Recipe }> {
+  for (const name of ["exec", "node", "lib"]) {
+    if (args.options.has(name)) throw new UsageError(`--${name} does not go with a recipe directory: the recipe's uninode.json says what to run.`);
+  }
+  if (args.passthrough !== undefined) throw new UsageError("Arguments after -- do not go with a recipe; its arguments are its \"args\" (or give them to `uninode run IMAGE -- ARGS`).");
+  const label = dir;
+  const abs = path.resolve(ctx.cwd, dir);
+  const recipe = await loadRecipe(abs, label);
+  const generated = [];
+  for (const [imagePath, src] of Object.entries(recipe.programs ?? {})) {
+    common.report.progress(`compiling ${path.join(label, src)} for ${imagePath}`);
+    generated.push(await compileProgram(imagePath, path.resolve(abs, src), path.join(label, src), common.cacheRoot, ctx.env["PATH"]));
+  }
+  const hosts = [...Object.entries(recipe.hosts ?? {}), ...listOpt(args, "add-host").map(parseAddHost)];
+  const spec: DebianSpec = {
+    packages: recipe.debian,
+    exec: recipe.exec,
+    args: recipe.args ?? [],
+    env: [...Object.entries(recipe.env ?? {}).map(([k, v]) => `${k}=${v}`), ...listOpt(args, "env")],
+    // The recipe's files are relative to it, --add's to where the user is.
+    adds: [
+      ...(recipe.files ?? []),
+      ...listOpt(args, "add").map((a) => {
+        const { host, image } = parseAddSpec(a);
+        return `${path.resolve(ctx.cwd, host)}:${image}`;
+      }),
+    ],
+    baseDir: abs,
+    generated,
+    cacheRoot: common.cacheRoot,
+    usersLabel: `${recipe.file}: "users"`,
+    ...(recipe.users !== undefined ? { users: recipe.users } : {}),
+    ...(recipe.cwd !== undefined ? { cwd: recipe.cwd } : {}),
+    ...(hosts.length > 0 ? { hosts } : {}),
+    ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
+    progress: common.report.progress,
+    meta: {
+      ...(recipe.ports !== undefined ? { ports: recipe.ports } : {}),
+      ...(recipe.memory !== undefined ? { memory: recipe.memory } : {}),
+      ...(recipe.cpus !== undefined ? { cpus: recipe.cpus } : {}),
+      ...(recipe.network !== undefined ? { network: recipe.network } : {}),
+      ...(recipe.volumes !== undefined ? { volumes: recipe.volumes.map((v) => absoluteMountSpec(v, abs)) } : {}),
+      ...(recipe.readOnly !== undefined ? { readOnly: recipe.readOnly } : {}),
+    },
+  };
+  const r = await prepareDebian(spec, ctx, common);
+  return { ...r, lines: [`recipe   ${recipe.file}`, ...r.lines], extra: { recipe: recipe.file, ...r.extra }, recipe };
+}

@@ -12,7 +12,7 @@ import path from "node:path";
 import { UninodeError } from "../errors.js";
 import { ElfError, readElf } from "../image/elf.js";
 import { LibraryNotFoundError, resolveLibraries } from "../image/libs.js";
-import type { FileRole, PackageInfo } from "../image/manifest.js";
+import type { FileRole, ManifestMeta, PackageInfo } from "../image/manifest.js";
 import { addHostPath, mergeEnv, validateEnv, type ImagePlan, type PlanEntry } from "../image/plan.js";
 import { systemFiles } from "../image/system-files.js";
 import { digestFile } from "../image/stage.js";
@@ -48,6 +48,8 @@ export interface DebianSpec {
   cwd?: string;
   cacheRoot: string;
   searchPath?: string;
+  /** What the image records for `run` beyond the packages (a recipe's ports, memory...). */
+  meta?: ManifestMeta;
   /** Says what is happening ("fetching 4 packages"). */
   progress?: (what: string) => void;
 }
@@ -108,7 +110,7 @@ export async function planDebian(spec: DebianSpec): Promise<DebianPlan> {
   for (const add of spec.adds) await addHostPath(plan, add, spec.baseDir, new Map());
 
   await placeProgram(plan, spec.exec, inImage);
-  plan.meta = { packages: records.map(packageInfo) };
+  plan.meta = { ...spec.meta, packages: records.map(packageInfo) };
   return { plan, packages: records };
 }
 
