@@ -120,7 +120,7 @@ export function validateRecipe(raw: unknown, where: { dir: string; label: string
   if (o["cwd"] !== undefined) {
     const c = o["cwd"];
     if (typeof c !== "string" || !c.startsWith("/")) throw new ConfigError(`${w("cwd")} must be an absolute directory in the image such as "/", got ${showValue(c)}.`);
-    out.cwd = path.posix.normalize(c);
+    out.cwd = path.posix.normalize(c).replace(/(.)\/+$/, "$1");
   }
   if (o["users"] !== undefined) out.users = checkUsers(o["users"], w("users"));
   if (o["programs"] !== undefined) out.programs = checkPrograms(o["programs"], w("programs"));

@@ -78,7 +78,7 @@ export function addSystemUsers(
   const usedGids = new Set(group.map((g) => g.gid));
   users.forEach((u, i) => {
     const w = `${where}[${i}]`;
-    const prev = passwd.find((p) => p.name === u.name);
+    const prev = passwd.find((p) => p.name === u.name) ?? (users.slice(0, i).some((x) => x.name === u.name) ? { uid: users.find((x) => x.name === u.name)!.uid ?? "to be allocated" } : undefined);
     if (prev) throw new UsersError(`${w}: "${u.name}" is already a user (uid ${prev.uid}) in Debian's base-passwd or this recipe; leave it out or choose another name.`);
     if (group.some((g) => g.name === u.name) && u.gid === undefined) {
       throw new UsersError(`${w}: a group named "${u.name}" already exists; give "gid" to say which group the user belongs to.`);
