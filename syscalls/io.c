@@ -390,7 +390,7 @@ long sys_pwritev2(int fd, const struct kiovec *iov, int cnt, off_t off, long off
 		return err;
 	long r = off == -1 ? k_writev(fd, iov, cnt, 0, false) : sys_pwritev(fd, iov, cnt, off);
 	if (r > 0 && (flags & (RWF_DSYNC | RWF_SYNC))) {
-		int e = k_fsync(fd);
+		int e = k_fsync(fd, !(flags & RWF_SYNC));
 		if (e)
 			r = e;
 	}

@@ -272,7 +272,7 @@ static long ifile_write(struct file *f, const void *buf, size_t n, off_t *pos)
 	r = iop_write(f->inode, buf, n, pos, (f->flags & O_APPEND) != 0);
 	if (r > 0 && (f->flags & O_DSYNC)) {
 		vfs_lock();
-		int err = iop_fsync(f->inode);
+		int err = iop_fsync(f->inode, (f->flags & O_SYNC) != O_SYNC);
 		vfs_unlock();
 		if (err)
 			r = err;
@@ -292,10 +292,10 @@ static int ifile_readdir(struct file *f, off_t *pos, struct dir_ctx *c)
 	return r;
 }
 
-static int ifile_fsync(struct file *f)
+static int ifile_fsync(struct file *f, bool datasync)
 {
 	vfs_lock();
-	int r = iop_fsync(f->inode);
+	int r = iop_fsync(f->inode, datasync);
 	vfs_unlock();
 	return r;
 }

@@ -189,7 +189,7 @@ struct file_ops {
 	/* Emit entries from *POS on, advancing *POS past each one consumed. */
 	int (*readdir)(struct file *f, off_t *pos, struct dir_ctx *c);
 	long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
-	int (*fsync)(struct file *f);
+	int (*fsync)(struct file *f, bool datasync);
 	/* Readiness as EPOLLIN/EPOLLOUT/... bits. */
 	unsigned (*poll)(struct file *f);
 	/* fstat for files without an inode (pipes, sockets). */
@@ -295,7 +295,7 @@ int k_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *new
 int k_symlinkat(const char *target, int dirfd, const char *path);
 int k_truncate(const char *path, off_t len);
 int k_ftruncate(int fd, off_t len);
-int k_fsync(int fd);
+int k_fsync(int fd, bool datasync);
 int k_fallocate(int fd, int mode, off_t off, off_t len);
 /* The program is ending: commit and close every writable volume's journal,
  * leaving clean filesystems; later changes to them answer -EROFS. */

@@ -63,6 +63,7 @@ const cases: Case[] = [
   { name: "clocks" },
   { name: "threads" },
   { name: "signals" },
+  { name: "sigwait" },
   { name: "mremap" },
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
