@@ -286,6 +286,15 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
   const abs = path.resolve(ctx.cwd, target);
   const st = await stat(abs).catch(() => undefined);
   if (st?.isDirectory()) {
+    const { isRecipeDir } = await import("../debian/recipe.js");
+    if (await isRecipeDir(abs, target)) {
+      if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for Node app directories, not a recipe of Debian packages.");
+      const { prepareRecipe } = await import("../debian/command.js");
+      const r = await prepareRecipe(target, ctx, { cacheRoot: cacheDir(ctx.env), report }, { env: appEnv });
+      const { image, hit } = await cachedImage(r.prepared, cacheDir(ctx.env), report.step);
+      report.progress(`${hit ? "reusing" : "built"} the image of ${r.recipe.file}`);
+      return { image, bootEnv: [], bootArgs };
+    }
     const { prepareApp } = await import("../node/prepare.js");
     const nodeOpt = stringOpt(args, "node");
     const r = await prepareApp({
