@@ -66,15 +66,16 @@ export async function prepareDebian(spec: DebianSpec, ctx: CommandContext, commo
   await digestCache.save();
   return {
     prepared,
-    lines: [`exec     ${spec.exec}`, `packages ${summarize(packages)}`],
+    lines: [`exec     ${spec.exec}`, `packages ${summarize(packages, spec.packages.map((p) => p.replace(/:.*/, "")))}`],
     extra: { exec: spec.exec, packages: packages.map((p) => ({ name: p.name, version: p.version, arch: p.arch, sha256: p.sha256 })) },
   };
 }
 
-/** "hello 2.10-3, libc6 2.36-9+deb12u14 and 2 more" for the build's summary line. */
-function summarize(pkgs: readonly DebRecord[]): string {
-  const shown = pkgs.slice(0, 4).map((p) => `${p.name} ${p.version}`);
-  return `${pkgs.length}: ${shown.join(", ")}${pkgs.length > 4 ? ` and ${pkgs.length - 4} more` : ""}`;
+/** "hello 2.10-3 and 4 more (dependencies, base-passwd)": the packages asked for first. */
+function summarize(pkgs: readonly DebRecord[], wanted: readonly string[]): string {
+  const named = pkgs.filter((p) => wanted.includes(p.name));
+  const others = pkgs.length - named.length;
+  return `${named.map((p) => `${p.name} ${p.version}`).join(", ")}${others > 0 ? ` and ${others} more (dependencies, base-passwd)` : ""}`;
 }
 
 

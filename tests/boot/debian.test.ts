@@ -82,6 +82,10 @@ describe.skipIf(skip !== undefined)(`images from Debian packages${skip ? ` (SKIP
     expect(again.exitCode).toBe(0);
     expect(again.stderr).not.toContain("downloading");
     expect(JSON.parse(again.stdout)).toMatchObject({ key: out.key, cached: true });
+    // Reproducible: another cache (another user's, another machine's) gives the same content key.
+    const elsewhere = await uninode(["build", "--debian", "hello", "--exec", "/usr/bin/hello", "--tag", "hello", "--json"], { XDG_CACHE_HOME: join(work, "cache2") });
+    expect(elsewhere.exitCode).toBe(0);
+    expect(JSON.parse(elsewhere.stdout)).toMatchObject({ key: out.key, cached: false });
     expect(await leftovers()).toEqual([]);
   }, 600_000);
 
