@@ -103,6 +103,7 @@ export async function planDebian(spec: DebianSpec): Promise<DebianPlan> {
   for (const e of await systemFiles({ env, ...(spec.hosts !== undefined ? { hosts: spec.hosts } : {}) })) plan.entries.set(e.imagePath, e);
   await layPackages(plan.entries, inImage);
 
+  mergedUsrLinks(plan.entries);
   await packageSystemFiles(plan.entries, inImage, env);
 
   // base-passwd's postinst would write these from its master files; nothing runs here, so we do.
@@ -124,6 +125,24 @@ export async function planDebian(spec: DebianSpec): Promise<DebianPlan> {
   await placeProgram(plan, spec.exec, inImage);
   plan.meta = { ...spec.meta, packages: records.map(packageInfo) };
   return { plan, packages: records };
+}
+
+/**
+ * On a merged-/usr release (Debian 13, recent Ubuntu) packages ship only /usr/lib64/ld-linux...,
+ * and /lib64, /lib, /bin and /sbin are links that base-files or usrmerge make, neither of which
+ * a closure needs to hold. Where no package has the top-level path but /usr has it, the link is
+ * added, as on such a system. A closure with anything in /lib is not merged-/usr (Debian 12's
+ * libc6 ships /lib/x86_64-linux-gnu and /lib64), and is left exactly as its packages lay it out.
+ */
+export function mergedUsrLinks(entries: Map<string, PlanEntry>): void {
+  // A closure with anything in /lib (Debian 12's libc6 has its libraries there) is not merged.
+  if (entries.has("/lib") || [...entries.keys()].some((k) => k.startsWith("/lib/"))) return;
+  for (const d of ["bin", "sbin", "lib", "lib64"]) {
+    if (entries.has(`/${d}`) || !entries.has(`/usr/${d}`)) continue;
+    const prefix = `/${d}/`;
+    if ([...entries.keys()].some((k) => k.startsWith(prefix))) continue;
+    entries.set(`/${d}`, { type: "symlink", imagePath: `/${d}`, target: `usr/${d}` });
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { UnpackedPackage, TreeEntry } from "../../src/debian/debs.js";
-import { layPackages } from "../../src/debian/plan.js";
+import { layPackages, mergedUsrLinks } from "../../src/debian/plan.js";
 import type { PlanEntry } from "../../src/image/plan.js";
 import { tempDir } from "./helpers.js";
 
@@ -67,5 +67,22 @@ describe("layPackages", () => {
     expect(entries.get("/etc/hosts")).toMatchObject({ type: "data", role: "generated" });
     expect(entries.has("/etc/passwd")).toBe(false);
     expect(entries.has("/etc/resolv.conf")).toBe(false);
+  });
+});
+
+describe("mergedUsrLinks", () => {
+  const d = (p: string): [string, PlanEntry] => [p, { type: "dir", imagePath: p, mode: 0o755 }];
+  it("links /lib64, /lib, /bin and /sbin into /usr when only /usr has them (a merged-/usr release)", () => {
+    const entries = new Map<string, PlanEntry>([d("/usr"), d("/usr/lib64"), d("/usr/lib"), d("/usr/bin")]);
+    mergedUsrLinks(entries);
+    expect(entries.get("/lib64")).toEqual({ type: "symlink", imagePath: "/lib64", target: "usr/lib64" });
+    expect(entries.get("/lib")).toEqual({ type: "symlink", imagePath: "/lib", target: "usr/lib" });
+    expect(entries.get("/bin")).toEqual({ type: "symlink", imagePath: "/bin", target: "usr/bin" });
+    expect(entries.has("/sbin")).toBe(false);
+  });
+  it("leaves a closure with files in /lib (Debian 12's) exactly as its packages lay it out", () => {
+    const entries = new Map<string, PlanEntry>([d("/lib"), d("/lib/x86_64-linux-gnu"), d("/usr/lib"), d("/usr/bin"), d("/usr/sbin")]);
+    mergedUsrLinks(entries);
+    expect([...entries.keys()].sort()).toEqual(["/lib", "/lib/x86_64-linux-gnu", "/usr/bin", "/usr/lib", "/usr/sbin"]);
   });
 });
