@@ -23,7 +23,11 @@ static vaddr_t arg_start, arg_end, env_start, env_end;
 
 const char *proc_exe_path(void) { return exe_path ? exe_path : "?"; }
 const char *proc_comm(void) { return comm; }
-const char *proc_vma_name(struct vma *v) { return v->name ? v->name : "?"; }
+/* A region's name, else its file's path (the program's segments have no name of their own). */
+const char *proc_vma_name(struct vma *v)
+{
+	return v->name ? v->name : v->file && v->file->path ? v->file->path : "?";
+}
 
 void proc_arg_area(vaddr_t *as, vaddr_t *ae, vaddr_t *es, vaddr_t *ee)
 {
