@@ -230,6 +230,9 @@ long file_write(struct file *f, const void *buf, size_t n);
 long file_pread(struct file *f, void *buf, size_t n, off_t off);
 long file_pwrite(struct file *f, const void *buf, size_t n, off_t off);
 long file_size(struct file *f);                                  /* -EINVAL if no inode */
+bool file_can_read(struct file *f);                              /* opened for reading (not O_PATH) */
+bool file_can_write(struct file *f);                             /* opened for writing (not O_PATH) */
+bool file_is_stream(struct file *f);                             /* no offset: pipes, sockets, ... */
 uint32_t file_mode(struct file *f);                              /* the inode's S_IF* | mode, 0 if none */
 off_t file_lseek(struct file *f, off_t off, int whence);
 int file_stat(struct file *f, struct kstat *st);

@@ -42,6 +42,7 @@ export const buildCommand: Command = {
     ...EXEC_OPTIONS,
     { name: "output", short: "o", value: "IMAGE", description: "where to write the image (an existing file is replaced only if it is a uninode image)" },
     { name: "node", value: "host|VERSION", description: "the Node runtime for an app: host (default) or a version such as 22 or 22.11.0" },
+    { name: "debian", value: "PACKAGE", repeatable: true, description: "build from this Debian package and its dependencies, fetched with the host's apt (repeatable; needs --exec PATH, the program's path inside the packages)" },
     { name: "tag", value: "NAME", description: "name the image in the cache, for `uninode run NAME` (default: the app's package name)" },
     { name: "json", description: "print the result as JSON on stdout; a failure is {\"error\": {\"code\", \"message\"}}" },
     { name: "verbose", description: "say what is being done" },
@@ -56,6 +57,24 @@ export const buildCommand: Command = {
     if (tagOpt !== undefined) checkTag(tagOpt);
     if (output !== undefined) await checkOutput(output, out!);
     const cacheRoot = cacheDir(ctx.env);
+
+    if (listOpt(args, "debian").length > 0) {
+      const { debianBuildFromFlags } = await import("../debian/command.js");
+      const r = await debianBuildFromFlags(args, ctx, { cacheRoot, report, output });
+      return finish(r.prepared, { output, asTyped: out, tag: tagOpt, cacheRoot, json, ctx, report, lines: r.lines, extra: r.extra });
+    }
+
+    // A recipe directory (uninode.json with "debian", no package.json): Debian packages, not Node.
+    if (stringOpt(args, "exec") === undefined && args.positionals.length === 1) {
+      const dir = args.positionals[0]!;
+      const { isRecipeDir } = await import("../debian/recipe.js");
+      if (await isRecipeDir(path.resolve(ctx.cwd, dir), dir)) {
+        const { debianBuildFromRecipe } = await import("../debian/command.js");
+        const r = await debianBuildFromRecipe(dir, args, ctx, { cacheRoot, report, output });
+        const tag = tagOpt ?? tagFromName(path.basename(path.resolve(ctx.cwd, dir)));
+        return finish(r.prepared, { output, asTyped: out, tag, cacheRoot, json, ctx, report, lines: r.lines, extra: r.extra });
+      }
+    }
 
     const spec = execSpecFrom(args, ctx, "build");
     if (spec) {
@@ -117,7 +136,7 @@ export const buildCommand: Command = {
   },
 };
 
-interface FinishOptions {
+export interface FinishOptions {
   output: string | undefined;
   asTyped: string | undefined;
   tag: string | undefined;
