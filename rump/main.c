@@ -77,6 +77,8 @@ static void parse_cmdline(char *s)
 			boot_opts.readonly_root = true;
 		else if (!strncmp(tok, "ip=", 3))
 			net_ip_option(tok + 3);
+		else if (!strncmp(tok, "hosts=", 6))
+			net_hosts_option(tok + 6);
 		else if (!strcmp(tok, "stdin=null"))
 			console_input_eof(0);   /* no input side (detached VMs): stdin is empty */
 		else if (!strncmp(tok, "virtio_mmio.device=", 19) && !virtio_mmio_cmdline(tok + 19))
@@ -120,5 +122,6 @@ void kmain(uint32_t magic, uint32_t info)
 		panic("cannot mount the file systems (error %d)", -r);
 	boot_mark("root fs mounted");
 	net_publish_resolv_conf();      /* /run is mounted now */
+	net_publish_hosts();
 	proc_start();
 }

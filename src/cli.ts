@@ -15,11 +15,12 @@ import { rmCommand } from "./commands/rm.js";
 import { runCommand } from "./commands/run.js";
 import { stopCommand } from "./commands/stop.js";
 import { volumeCommand } from "./commands/volume.js";
+import { networkCommand } from "./commands/network.js";
 import { UninodeError, UsageError } from "./errors.js";
 import { uninodeVersion } from "./paths.js";
 import { cancelLiveSteps } from "./progress.js";
 
-const COMMANDS: readonly Command[] = [runCommand, buildCommand, psCommand, logsCommand, stopCommand, rmCommand, inspectCommand, volumeCommand];
+const COMMANDS: readonly Command[] = [runCommand, buildCommand, psCommand, logsCommand, stopCommand, rmCommand, inspectCommand, volumeCommand, networkCommand];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -476,12 +476,12 @@ long sys_ftruncate(int fd, off_t len)
 
 long sys_fsync(int fd)
 {
-	return k_fsync(fd);
+	return k_fsync(fd, false);
 }
 
 long sys_fdatasync(int fd)
 {
-	return k_fsync(fd);
+	return k_fsync(fd, true);
 }
 
 long sys_statfs(const char *path, struct kstatfs *sf)

@@ -158,30 +158,52 @@ long k_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	return r;
 }
 
-/* Copy COUNT bytes from IN_FD (at *OFFSET if given) to OUT_FD through a bounce page. */
+/* What sendfile checks before moving a byte, in Linux's order (do_sendfile,
+ * then do_splice_direct): 0 or -errno. */
+static long sendfile_check(struct file *in, struct file *out, const off_t *offset)
+{
+	if (!in || !file_can_read(in))
+		return -EBADF;
+	if (offset && file_is_stream(in))
+		return -ESPIPE;
+	if (offset && *offset < 0)
+		return -EINVAL;
+	if (!out || !file_can_write(out))
+		return -EBADF;
+	if (out->flags & O_APPEND)
+		return -EINVAL;
+	if (S_ISDIR(file_mode(in)))
+		return -EINVAL;                  /* a directory has no data to splice */
+	return 0;
+}
+
+/* The bounce buffer: as much as Linux's splice pipe holds (16 pages), so a
+ * socket gets large writes it can pack into full segments. */
+#define SENDFILE_CHUNK (16 * PAGE_SIZE)
+
+/* Copy COUNT bytes from IN_FD (at *OFFSET if given) to OUT_FD through a
+ * bounce buffer. A short write (a nonblocking socket filling up) ends the
+ * call with what went out; the input's offset or position moves by exactly
+ * that much, as the bytes not taken were never sent. */
 long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 {
 	struct file *in = fd_file(in_fd), *out = fd_file(out_fd);
-	long r = 0;
+	long r = sendfile_check(in, out, offset);
 	char *buf = NULL;
-	if (!in || !out) {
-		r = -EBADF;
+	if (r)
 		goto done;
-	}
-	if (offset && *offset < 0) {
-		r = -EINVAL;
+	count = MIN(count, MAX_RW_COUNT);
+	if (!count)
 		goto done;
-	}
-	buf = kmalloc(PAGE_SIZE);
+	buf = kmalloc(MIN(count, SENDFILE_CHUNK));
 	if (!buf) {
 		r = -ENOMEM;
 		goto done;
 	}
-	count = MIN(count, MAX_RW_COUNT);
 	file_rw_batch(in, false, false, 0);   /* inotify hears the call once: ACCESS, then MODIFY */
 	file_rw_batch(out, false, true, 0);
 	while ((size_t)r < count) {
-		size_t want = MIN(count - (size_t)r, PAGE_SIZE);
+		size_t want = MIN(count - (size_t)r, SENDFILE_CHUNK);
 		long got = offset ? file_pread(in, buf, want, *offset) : file_read(in, buf, want);
 		if (got <= 0) {
 			if (got < 0 && !r)
@@ -192,7 +214,7 @@ long k_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 		if (put <= 0) {
 			if (put < 0 && !r)
 				r = put;
-			if (!offset && got > 0)
+			if (!offset)
 				file_lseek(in, -got, SEEK_CUR);
 			break;
 		}
@@ -368,7 +390,7 @@ long sys_pwritev2(int fd, const struct kiovec *iov, int cnt, off_t off, long off
 		return err;
 	long r = off == -1 ? k_writev(fd, iov, cnt, 0, false) : sys_pwritev(fd, iov, cnt, off);
 	if (r > 0 && (flags & (RWF_DSYNC | RWF_SYNC))) {
-		int e = k_fsync(fd);
+		int e = k_fsync(fd, !(flags & RWF_SYNC));
 		if (e)
 			r = e;
 	}

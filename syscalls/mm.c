@@ -3,6 +3,12 @@
 #include "vm.h"
 #include "vfs.h"
 
+/* Linux's LEGACY_MAP_MASK: the flags MAP_SHARED_VALIDATE accepts for a file
+ * none of whose filesystems offers more (MAP_SYNC is DAX's alone). */
+#define MAP_SHARED_VALIDATE 0x03
+#define LEGACY_MAP_MASK (0x01 | 0x02 | 0x10 | 0x20 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | \
+			 0x8000 | 0x10000 | 0x20000 | 0x40000 | 0x4000000)
+
 #define MADV_NORMAL 0
 #define MADV_RANDOM 1
 #define MADV_SEQUENTIAL 2
@@ -21,8 +27,10 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
 	int type = flags & 0x3;
-	if (type != MAP_PRIVATE && type != MAP_SHARED && type != 0x3 /* SHARED_VALIDATE */)
+	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
+	if ((flags & MAP_ANONYMOUS) && type == MAP_SHARED_VALIDATE)
+		return -EINVAL; /* Linux's anonymous mappings know only SHARED and PRIVATE */
 	struct file *f = NULL;
 	if (!(flags & MAP_ANONYMOUS)) {
 		f = fd_get(fd);
@@ -33,6 +41,11 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 		int acc = (int)(f->flags & O_ACCMODE);
 		if (f->flags & O_PATH)
 			return -EBADF;
+		/* No file here is DAX, so MAP_SYNC is refused as Linux refuses it off
+		 * persistent memory; InnoDB takes a successful MAP_SYNC mapping of its
+		 * redo log for pmem and would never fsync the log again. */
+		if (type == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK))
+			return -EOPNOTSUPP;
 		if (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc == O_RDONLY)
 			return -EACCES;
 		if (acc == O_WRONLY)

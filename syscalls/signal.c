@@ -93,10 +93,13 @@ void signal_send(struct thread *t, int sig, const struct ksiginfo *info)
 		thread_interrupt(t);
 }
 
-/* Take one deliverable signal for T; 0 if none. sig_lock held. */
-static int take_signal(struct thread *t, struct ksiginfo *info)
+/* Take one pending signal of WANT for T: as Linux's dequeue_signal, the
+ * thread's own before any sent to the process; 0 if none. sig_lock held. */
+static int take_signal_of(struct thread *t, uint64_t want, struct ksiginfo *info)
 {
-	uint64_t ready = (t->sigpending | proc_pending) & ~t->sigmask;
+	uint64_t ready = t->sigpending & want;
+	if (!ready)
+		ready = proc_pending & want;
 	if (!ready)
 		return 0;
 	/* Synchronous faults first, then the lowest number, as Linux does. */
@@ -108,6 +111,12 @@ static int take_signal(struct thread *t, struct ksiginfo *info)
 		proc_pending &= ~sigbit(sig);
 	*info = infos[sig];
 	return sig;
+}
+
+/* Take one deliverable (unblocked) signal for T; 0 if none. sig_lock held. */
+static int take_signal(struct thread *t, struct ksiginfo *info)
+{
+	return take_signal_of(t, ~t->sigmask, info);
 }
 
 bool signal_deliver(struct intr_frame *f)
@@ -228,6 +237,57 @@ long sys_rt_sigreturn(void)
 	t->sigmask = mask & ~UNBLOCKABLE;
 	t->uframe_restored = true;
 	return (long)t->uframe->rax; /* the dispatcher stores this back into rax */
+}
+
+/* sigtimedwait/sigwaitinfo/sigwait: take a pending signal of SET without
+ * running its handler, waiting (interruptibly, until TIMEOUT if given) while
+ * none is. As Linux does, the signals of SET are unblocked for this thread
+ * while it waits, so a signal sent to the process finds it. The signal number,
+ * -EAGAIN at the timeout, or -EINTR for another signal that has a handler. */
+long sys_rt_sigtimedwait(const uint64_t *uset, struct ksiginfo *uinfo, const struct ktimespec *timeout,
+			 size_t setsize)
+{
+	if (setsize != 8)
+		return -EINVAL;
+	uint64_t set = *uset & ~UNBLOCKABLE; /* app memory read before any lock */
+	uint64_t deadline = 0;
+	bool poll = false;
+	if (timeout) {
+		struct ktimespec ts = *timeout;
+		if (ts.nsec < 0 || ts.nsec >= 1000000000 || ts.sec < 0)
+			return -EINVAL;
+		poll = !ts.sec && !ts.nsec;
+		deadline = time_monotonic_ns() + (uint64_t)ts.sec * 1000000000 + (uint64_t)ts.nsec;
+	}
+	struct thread *t = current();
+	uint64_t saved = t->sigmask;
+	struct ksiginfo info;
+	int sig;
+	for (;;) {
+		spin_lock(&sig_lock);
+		sig = take_signal_of(t, set, &info);
+		if (!sig && !poll)
+			t->sigmask = saved & ~set;
+		spin_unlock(&sig_lock);
+		if (sig || poll)
+			break;
+		int r = sleep_until_intr(deadline);
+		spin_lock(&sig_lock);
+		t->sigmask = saved;
+		sig = take_signal_of(t, set, &info);
+		spin_unlock(&sig_lock);
+		if (sig)
+			break;
+		if (r == 0 && deadline)
+			return -EAGAIN;
+		if (signal_pending(t))
+			return -EINTR; /* a signal outside SET: its handler runs on the way out */
+	}
+	if (!sig)
+		return -EAGAIN;
+	if (uinfo)
+		*uinfo = info;
+	return sig;
 }
 
 long sys_sigaltstack(const struct stack_t *ss, struct stack_t *old)

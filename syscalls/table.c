@@ -48,6 +48,7 @@ long sys_mremap();
 long sys_msync();
 long sys_munmap();
 long sys_nanosleep();
+long sys_rt_sigtimedwait();
 long sys_pipe();
 long sys_pipe2();
 long sys_pkey_alloc();
@@ -323,7 +324,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[125] = { (syscall_fn)sys_capget, "capget", { A_PTR, A_PTR }, 2 },
 	[126] = { NULL, "capset", { 0 }, 0 },
 	[127] = { (syscall_fn)sys_rt_sigpending, "rt_sigpending", { A_PTR, A_SIZE }, 2 },
-	[128] = { NULL, "rt_sigtimedwait", { 0 }, 0 },
+	[128] = { (syscall_fn)sys_rt_sigtimedwait, "rt_sigtimedwait", { A_PTR, A_PTR, A_PTR, A_INT }, 4 },
 	[129] = { NULL, "rt_sigqueueinfo", { 0 }, 0 },
 	[130] = { NULL, "rt_sigsuspend", { 0 }, 0 },
 	[131] = { (syscall_fn)sys_sigaltstack, "sigaltstack", { A_PTR, A_PTR }, 2 },

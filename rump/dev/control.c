@@ -1,19 +1,22 @@
 /* The host's control channel: lines the CLI writes into COM3 (the kernel's
  * own UART). `signal N` sends signal N to the program — `uninode stop` and
  * Ctrl-C ask for SIGTERM/SIGINT this way, so a server can shut down
- * gracefully; `stdin-eof N` says the app's stdin ends after N bytes. Polled from the timer tick: it is a few
+ * gracefully; `stdin-eof N` says the app's stdin ends after N bytes;
+ * `hosts ADDR [NAME...]` gives /run/hosts a peer's names (or, without
+ * names, says the peer is gone: rump/net/hosts.c). Polled from the timer tick: it is a few
  * bytes in the program's whole life and needs no interrupt line. */
 #include "kernel.h"
 #include "arch.h"
 #include "percpu.h"
 #include "console.h"
+#include "net.h"
 
 #define COM3 0x3e8
 
 void signal_from_host(int sig);
 
 static bool present;
-static char line[32];
+static char line[256];
 static size_t len;
 
 void control_init(void)
@@ -42,6 +45,10 @@ static void command(const char *s)
 			console_input_eof(n);
 			return;
 		}
+	}
+	if (!strncmp(s, "hosts ", 6)) {
+		net_hosts_control(s + 6);
+		return;
 	}
 	kprintf("uninode: control channel: unknown command '%s'\n", line);
 }

@@ -66,6 +66,12 @@ struct ext2_inode_info {
 	bool orphan;                /* on the on-disk orphan list */
 	bool deleted;               /* freed on disk already */
 	uint32_t goal;              /* where the next data block should go */
+	/* The transactions holding this inode's last change (sync) and its last
+	 * change other than timestamps (dsync): fsync and fdatasync commit the
+	 * journal only while those are still running, as ext4's i_sync_tid and
+	 * i_datasync_tid. */
+	uint32_t sync_seq, dsync_seq;
+	bool sync_pending, dsync_pending;
 };
 
 static inline struct ext2_fs *ext2_sb(struct inode *i) { return i->mnt->priv; }
@@ -135,7 +141,7 @@ long ext2_wread(struct inode *ino, void *buf, size_t n, off_t off);
 long ext2_write(struct inode *ino, const void *buf, size_t n, off_t *pos, bool append);
 int ext2_truncate(struct inode *ino, off_t size);
 int ext2_setattr(struct inode *ino);
-int ext2_fsync(struct inode *ino);
+int ext2_fsync(struct inode *ino, bool datasync);
 int ext2_fallocate(struct inode *ino, int mode, off_t off, off_t len);
 int ext2_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out);
 void ext2_put_page(struct inode *ino, uint64_t pgoff, bool dirty, bool unmap);

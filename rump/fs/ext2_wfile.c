@@ -364,13 +364,18 @@ int ext2_setattr(struct inode *ino)
 	return err;
 }
 
-/* fsync and fdatasync: commit the journal (data first, then a device flush). */
-int ext2_fsync(struct inode *ino)
+/* fsync and fdatasync: commit the journal (data first, then a device flush)
+ * while it still holds a change of INO they must keep; otherwise the data
+ * and one flush are enough (an overwrite's mtime is not fdatasync's). */
+int ext2_fsync(struct inode *ino, bool datasync)
 {
 	struct ext2_fs *fs = ext2_sb(ino);
+	struct ext2_inode_info *ii = ext2_ii(ino);
 	if (!fs->rw)
 		return 0;
-	return ext2_commit(fs);
+	bool pending = datasync ? ii->dsync_pending && !jbd_committed(fs->j, ii->dsync_seq)
+				: ii->sync_pending && !jbd_committed(fs->j, ii->sync_seq);
+	return pending ? ext2_commit(fs) : jbd_sync_data(fs->j);
 }
 
 /* fallocate. PUNCH_HOLE|KEEP_SIZE frees whole blocks and zeroes the partial

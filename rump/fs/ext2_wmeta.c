@@ -112,6 +112,11 @@ int ext2_write_inode(struct inode *ino)
 	if (err)
 		return err;
 	uint8_t *raw = (uint8_t *)p->data + off;
+	/* everything in the first 128 bytes but the three timestamps (8..19):
+	 * what fdatasync must make durable when it changes */
+	uint8_t before[116];
+	memcpy(before, raw, 8);
+	memcpy(before + 8, raw + 20, 108);
 	if (S_ISCHR(ino->mode) || S_ISBLK(ino->mode)) {
 		/* the device number lives in i_block: old encoding when it fits, as Linux */
 		uint32_t ma = dev_major(ino->rdev), mi = dev_minor(ino->rdev);
@@ -144,6 +149,12 @@ int ext2_write_inode(struct inode *ino)
 	put_time(raw, isize, 16, 136, ino->mtime);
 	if (ino->has_btime && isize >= 152)
 		put_time(raw, isize, 144, 148, ino->btime);
+	ii->sync_seq = jbd_running(fs->j);
+	ii->sync_pending = true;
+	if (memcmp(before, raw, 8) || memcmp(before + 8, raw + 20, 108)) {
+		ii->dsync_seq = ii->sync_seq;
+		ii->dsync_pending = true;
+	}
 	ext2_meta_put(fs, p);
 	/* a file of 2 GiB or more needs large_file, which Linux turns on itself */
 	if (S_ISREG(ino->mode) && ino->size >= 1ULL << 31 && !(fs->ro_compat & EXT2_ROCOMPAT_LARGE_FILE)) {

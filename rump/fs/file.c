@@ -76,17 +76,17 @@ struct file *file_open_inode(struct inode *ino, unsigned flags, const char *path
 	return f;
 }
 
-static bool can_read(struct file *f)
+bool file_can_read(struct file *f)
 {
 	return !(f->flags & O_PATH) && (f->flags & O_ACCMODE) != O_WRONLY;
 }
 
-static bool can_write(struct file *f)
+bool file_can_write(struct file *f)
 {
 	return !(f->flags & O_PATH) && (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
-static bool is_stream(struct file *f)
+bool file_is_stream(struct file *f)
 {
 	return f->ops->flags & FOPS_STREAM;
 }
@@ -94,11 +94,11 @@ static bool is_stream(struct file *f)
 /* Read at the file position. */
 long file_read(struct file *f, void *buf, size_t n)
 {
-	if (!can_read(f))
+	if (!file_can_read(f))
 		return -EBADF;
 	if (!f->ops->read)
 		return -EINVAL;
-	if (is_stream(f))
+	if (file_is_stream(f))
 		return f->ops->read(f, buf, n, NULL);
 	mutex_lock(&f->lock);
 	off_t pos = f->pos;
@@ -111,11 +111,11 @@ long file_read(struct file *f, void *buf, size_t n)
 /* Write at the file position (the end with O_APPEND). */
 long file_write(struct file *f, const void *buf, size_t n)
 {
-	if (!can_write(f))
+	if (!file_can_write(f))
 		return -EBADF;
 	if (!f->ops->write)
 		return -EINVAL;
-	if (is_stream(f))
+	if (file_is_stream(f))
 		return f->ops->write(f, buf, n, NULL);
 	mutex_lock(&f->lock);
 	off_t pos = f->pos;
@@ -128,9 +128,9 @@ long file_write(struct file *f, const void *buf, size_t n)
 /* Read at OFF without moving the file position. */
 long file_pread(struct file *f, void *buf, size_t n, off_t off)
 {
-	if (!can_read(f))
+	if (!file_can_read(f))
 		return -EBADF;
-	if (is_stream(f))
+	if (file_is_stream(f))
 		return -ESPIPE;
 	if (off < 0)
 		return -EINVAL;
@@ -142,9 +142,9 @@ long file_pread(struct file *f, void *buf, size_t n, off_t off)
 /* Write at OFF without moving the file position (Linux appends anyway with O_APPEND). */
 long file_pwrite(struct file *f, const void *buf, size_t n, off_t off)
 {
-	if (!can_write(f))
+	if (!file_can_write(f))
 		return -EBADF;
-	if (is_stream(f))
+	if (file_is_stream(f))
 		return -ESPIPE;
 	if (off < 0)
 		return -EINVAL;
@@ -166,7 +166,7 @@ uint32_t file_mode(struct file *f)
 /* Move the file position; directories accept the cookies readdir handed out. */
 off_t file_lseek(struct file *f, off_t off, int whence)
 {
-	if (is_stream(f))
+	if (file_is_stream(f))
 		return (f->ops->flags & FOPS_NOOP_SEEK) ? 0 : -ESPIPE;
 	if (f->flags & O_PATH)
 		return -EBADF;
@@ -272,7 +272,7 @@ static long ifile_write(struct file *f, const void *buf, size_t n, off_t *pos)
 	r = iop_write(f->inode, buf, n, pos, (f->flags & O_APPEND) != 0);
 	if (r > 0 && (f->flags & O_DSYNC)) {
 		vfs_lock();
-		int err = iop_fsync(f->inode);
+		int err = iop_fsync(f->inode, (f->flags & O_SYNC) != O_SYNC);
 		vfs_unlock();
 		if (err)
 			r = err;
@@ -292,10 +292,10 @@ static int ifile_readdir(struct file *f, off_t *pos, struct dir_ctx *c)
 	return r;
 }
 
-static int ifile_fsync(struct file *f)
+static int ifile_fsync(struct file *f, bool datasync)
 {
 	vfs_lock();
-	int r = iop_fsync(f->inode);
+	int r = iop_fsync(f->inode, datasync);
 	vfs_unlock();
 	return r;
 }

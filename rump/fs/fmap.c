@@ -42,8 +42,9 @@ void file_put_page(struct file *f, uint64_t pgoff, bool dirty, bool unmap)
 		f->inode->ops->put_page(f->inode, pgoff, dirty, unmap);
 }
 
-/* msync(MS_SYNC): what fsync does for F (a missing member: nothing to write). */
+/* msync(MS_SYNC): what fdatasync does for F, as Linux's msync (a missing
+ * member: nothing to write). */
 int file_fsync(struct file *f)
 {
-	return f->ops->fsync ? f->ops->fsync(f) : 0;
+	return f->ops->fsync ? f->ops->fsync(f, true) : 0;
 }

@@ -37,7 +37,7 @@ struct inode_ops {
 	int (*readdir)(struct inode *dir, off_t *pos, struct dir_ctx *c);
 	/* Persist attribute changes already made in the struct inode. */
 	int (*setattr)(struct inode *ino);
-	int (*fsync)(struct inode *ino);
+	int (*fsync)(struct inode *ino, bool datasync);
 	/* The last reference is gone: free the fs's part (and the inode). */
 	void (*evict)(struct inode *ino);
 	/* A new name DIR/NAME for TARGET (same mount, not a directory, checked;
@@ -200,7 +200,7 @@ int iop_truncate(struct inode *ino, off_t size);
 int iop_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c);
 int iop_setattr(struct inode *ino);
 int iop_setattr_event(struct inode *ino, uint32_t inotify_event);   /* 0: none */
-int iop_fsync(struct inode *ino);
+int iop_fsync(struct inode *ino, bool datasync);
 int iop_link(struct inode *dir, const char *name, size_t len, struct inode *target);
 int iop_tmpfile(struct inode *dir, uint32_t mode, struct inode **out);
 /* map_page's one gate: -ENODEV without it, -ENXIO (SIGBUS) for a page

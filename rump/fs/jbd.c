@@ -472,6 +472,26 @@ int jbd_commit(struct journal *j)
 	return 0;
 }
 
+uint32_t jbd_running(const struct journal *j)
+{
+	return j->seq;
+}
+
+bool jbd_committed(const struct journal *j, uint32_t seq)
+{
+	return seq_after(j->seq, seq);
+}
+
+int jbd_sync_data(struct journal *j)
+{
+	if (j->ro)
+		return 0;
+	if (j->err)
+		return j->err;
+	int err = pcache_writeback(j->dev, true);
+	return err ? err : blk_flush(j->dev);
+}
+
 /* Revoke blocks every transaction may need: at most one record per block in
  * the log, so this bounds the records of any transaction. */
 static uint32_t revoke_reserve(const struct journal *j)

@@ -38,5 +38,12 @@ void jbd_dirty_meta(struct journal *j, struct pc_page *p);
 void jbd_forget(struct journal *j, uint32_t blk);
 /* Make every operation stopped so far durable (file data, then metadata). */
 int jbd_commit(struct journal *j);
+/* The running transaction's sequence number: a change made now is durable
+ * once jbd_committed(J, SEQ) is true. */
+uint32_t jbd_running(const struct journal *j);
+bool jbd_committed(const struct journal *j, uint32_t seq);
+/* Make file data written so far durable without committing metadata: what
+ * fdatasync needs when the file's metadata it depends on is committed. */
+int jbd_sync_data(struct journal *j);
 /* Commit, write everything in place and mark the journal empty (unmount). */
 int jbd_close(struct journal *j);

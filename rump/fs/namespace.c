@@ -234,12 +234,12 @@ int k_ftruncate(int fd, off_t len)
 
 /* fsync/fdatasync: files with no fsync member (pipes, sockets, character
  * devices) answer -EINVAL, as Linux's vfs_fsync_range. */
-int k_fsync(int fd)
+int k_fsync(int fd, bool datasync)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
 		return -EBADF;
-	int err = (f->flags & O_PATH) ? -EBADF : f->ops->fsync ? f->ops->fsync(f) : -EINVAL;
+	int err = (f->flags & O_PATH) ? -EBADF : f->ops->fsync ? f->ops->fsync(f, datasync) : -EINVAL;
 	file_put(f);
 	return err;
 }
@@ -453,7 +453,7 @@ int k_sync_file_range(int fd, off_t off, off_t n, unsigned flags)
 	else if (!f->inode || (!S_ISREG(f->inode->mode) && !S_ISDIR(f->inode->mode) && !S_ISLNK(f->inode->mode) && !S_ISBLK(f->inode->mode)))
 		err = -ESPIPE;
 	else if (flags & SYNC_FILE_RANGE_WRITE)
-		err = f->ops->fsync ? f->ops->fsync(f) : 0;
+		err = f->ops->fsync ? f->ops->fsync(f, true) : 0;
 	file_put(f);
 	return err;
 }

@@ -175,9 +175,9 @@ int iop_setattr(struct inode *ino)
 	return iop_setattr_event(ino, IN_ATTRIB);
 }
 
-int iop_fsync(struct inode *ino)
+int iop_fsync(struct inode *ino, bool datasync)
 {
-	return ino->ops->fsync ? ino->ops->fsync(ino) : 0;
+	return ino->ops->fsync ? ino->ops->fsync(ino, datasync) : 0;
 }
 
 int iop_map_page(struct inode *ino, uint64_t pgoff, bool write, paddr_t *out)

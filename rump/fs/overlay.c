@@ -650,10 +650,10 @@ static int ovl_fallocate(struct inode *ino, int mode, off_t off, off_t len)
 	return err;
 }
 
-static int ovl_fsync(struct inode *ino)
+static int ovl_fsync(struct inode *ino, bool datasync)
 {
 	struct inode *u = ON(ino)->upper;
-	return u ? iop_fsync(u) : 0;
+	return u ? iop_fsync(u, datasync) : 0;
 }
 
 /* ---- open files: as any inode's, but a description opened for writing
@@ -673,7 +673,7 @@ static int ofile_open(struct file *f)
 static long ofile_read(struct file *f, void *buf, size_t n, off_t *pos) { return inode_file_ops.read(f, buf, n, pos); }
 static long ofile_write(struct file *f, const void *buf, size_t n, off_t *pos) { return inode_file_ops.write(f, buf, n, pos); }
 static long ofile_ioctl(struct file *f, unsigned long cmd, unsigned long arg) { return inode_file_ops.ioctl(f, cmd, arg); }
-static int ofile_fsync(struct file *f) { return inode_file_ops.fsync(f); }
+static int ofile_fsync(struct file *f, bool datasync) { return inode_file_ops.fsync(f, datasync); }
 
 static const struct file_ops ovl_file_ops = {
 	.open = ofile_open,

@@ -626,7 +626,7 @@ static int v9fs_readdir(struct inode *dir, off_t *pos, struct dir_ctx *c)
 }
 
 /* inode_ops.fsync: Tfsync of the fid written through. */
-static int v9fs_fsync(struct inode *ino)
+static int v9fs_fsync(struct inode *ino, bool datasync)
 {
 	struct v9fs_sb *sb = VSB(ino);
 	mutex_lock(&sb->fid_lock);
@@ -639,7 +639,7 @@ static int v9fs_fsync(struct inode *ino)
 	if (err)
 		return err;
 	p9_put32(&t, fid);
-	p9_put32(&t, 0);                /* datasync: no, all of it */
+	p9_put32(&t, datasync);         /* the host's fdatasync or fsync */
 	return p9_rpc_simple(sb, &t);
 }
 

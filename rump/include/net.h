@@ -18,6 +18,7 @@ struct net_dev {
 	 * driver says the device has not (net_input's CSUM_VALID). */
 	bool tcp_csum_offload;
 	uint64_t csum_dropped;      /* frames with a bad TCP checksum */
+	uint32_t reported_ip;       /* the IPv4 address last logged; the stack's */
 	/* Send one Ethernet frame of LEN bytes gathered from SEGS. 0, or
 	 * -EAGAIN when the device has no room now. Called under net_lock. */
 	int (*xmit)(struct net_dev *d, const struct net_seg *segs, int nsegs, size_t len);
@@ -51,12 +52,29 @@ void net_wake(void);
 struct netif;
 void net_ifname(struct netif *nif, char name[8]);
 
+/* Ethernet interfaces ip= can configure: eth0..eth3. */
+#define NET_MAX_ETH 4
+
 /* rump/net/ipconfig.c */
 /* The kernel command line's ip= token (CONTRACT.md), VALUE after "ip=": the
- * first Ethernet interface's IPv4 configuration. A value that cannot be used
+ * IPv4 configuration of the Ethernet interface its DEVICE field names (eth0
+ * when empty). A value that cannot be used
  * is logged and DHCP is kept. Called before the heap exists. */
 void net_ip_option(const char *value);
 /* Write /run/resolv.conf from the DNS servers known now (ip='s, else DHCP's);
  * the net thread keeps it current afterwards. Once /run is mounted; without
  * net_lock. */
 void net_publish_resolv_conf(void);
+
+/* rump/net/hosts.c */
+/* The kernel command line's hosts=ADDR:NAME[:NAME...] token (CONTRACT.md),
+ * VALUE after "hosts=": a peer's names for /run/hosts. Before the heap. */
+void net_hosts_option(char *value);
+/* A control-channel line `hosts ADDR [NAME...]` (after "hosts "): the names
+ * now stand for ADDR (no names: ADDR is gone). Queued for the net thread;
+ * called from the timer tick. */
+void net_hosts_control(const char *line);
+/* Write /run/hosts: the image's own lines (what /run/hosts held at boot),
+ * then the peers'. Once /run is mounted (again on each control line);
+ * without net_lock. */
+void net_publish_hosts(void);

@@ -189,7 +189,7 @@ struct file_ops {
 	/* Emit entries from *POS on, advancing *POS past each one consumed. */
 	int (*readdir)(struct file *f, off_t *pos, struct dir_ctx *c);
 	long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
-	int (*fsync)(struct file *f);
+	int (*fsync)(struct file *f, bool datasync);
 	/* Readiness as EPOLLIN/EPOLLOUT/... bits. */
 	unsigned (*poll)(struct file *f);
 	/* fstat for files without an inode (pipes, sockets). */
@@ -230,6 +230,9 @@ long file_write(struct file *f, const void *buf, size_t n);
 long file_pread(struct file *f, void *buf, size_t n, off_t off);
 long file_pwrite(struct file *f, const void *buf, size_t n, off_t off);
 long file_size(struct file *f);                                  /* -EINVAL if no inode */
+bool file_can_read(struct file *f);                              /* opened for reading (not O_PATH) */
+bool file_can_write(struct file *f);                             /* opened for writing (not O_PATH) */
+bool file_is_stream(struct file *f);                             /* no offset: pipes, sockets, ... */
 uint32_t file_mode(struct file *f);                              /* the inode's S_IF* | mode, 0 if none */
 off_t file_lseek(struct file *f, off_t off, int whence);
 int file_stat(struct file *f, struct kstat *st);
@@ -295,7 +298,7 @@ int k_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *new
 int k_symlinkat(const char *target, int dirfd, const char *path);
 int k_truncate(const char *path, off_t len);
 int k_ftruncate(int fd, off_t len);
-int k_fsync(int fd);
+int k_fsync(int fd, bool datasync);
 int k_fallocate(int fd, int mode, off_t off, off_t len);
 /* The program is ending: commit and close every writable volume's journal,
  * leaving clean filesystems; later changes to them answer -EROFS. */

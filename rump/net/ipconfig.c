@@ -5,12 +5,15 @@
  * Linux VM means the same here:
  *   ip=CLIENT:SERVER:GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0:DNS1:NTP0
  * of which we use CLIENT (optionally CLIENT/PREFIX instead of NETMASK),
- * GATEWAY, NETMASK, DEVICE (empty or eth0: the first interface), AUTOCONF
- * (off/none: static; dhcp/on/any: DHCP; empty: static when CLIENT is given)
- * and up to two DNS servers; SERVER, HOSTNAME and NTP0 are accepted and
- * unused. `ip=dhcp` and `ip=off` alone are the short forms. Anything we
- * cannot honour is one log line, and DHCP, so a typo never leaves a VM
- * without a network.
+ * GATEWAY, NETMASK, DEVICE (empty or eth0: the first interface; eth1..eth3
+ * the further ones), AUTOCONF (off/none: static; dhcp/on/any: DHCP; empty:
+ * static when CLIENT is given) and up to two DNS servers; SERVER, HOSTNAME
+ * and NTP0 are accepted and unused. Linux takes one ip=; we take one per
+ * device, so a VM on a private network gets `ip=...:eth1:off` beside eth0's.
+ * The default route is eth0's gateway only: a further interface reaches its
+ * own subnet directly. `ip=dhcp` and `ip=off` alone are the short forms (for
+ * eth0). Anything we cannot honour is one log line, and DHCP, so a typo
+ * never leaves a VM without a network.
  *
  * The resolver in the app's libc reads /etc/resolv.conf, which images ship as
  * a symlink to /run/resolv.conf on a tmpfs: the kernel writes it at boot from
@@ -32,11 +35,17 @@
 
 enum ip_mode { MODE_DHCP, MODE_STATIC, MODE_OFF };
 
-/* Filled by net_ip_option at the very start of boot (no heap yet), read by
- * net_init later: nothing changes it once the stack runs. */
-static struct {
+/* One interface's configuration (network byte order). */
+struct if_cfg {
 	enum ip_mode mode;
-	uint32_t addr, mask, gw;        /* network byte order */
+	uint32_t addr, mask, gw;
+};
+
+/* Filled by net_ip_option at the very start of boot (no heap yet), read by
+ * net_init later: nothing changes it once the stack runs. The DNS servers are
+ * the machine's, from every ip= in order. */
+static struct {
+	struct if_cfg dev[NET_MAX_ETH];
 	uint32_t dns[MAX_DNS];
 	int ndns;
 } cfg;
@@ -76,15 +85,17 @@ static uint32_t classful_mask(uint32_t addr)
 	return lwip_htonl(first < 128 ? 0xff000000u : first < 192 ? 0xffff0000u : 0xffffff00u);
 }
 
-/* Parse VALUE into cfg; NULL, or why it cannot be used. */
-static const char *parse_ip(const char *value)
+/* Parse VALUE into *C and the device's index, DNS servers into DNS/NDNS;
+ * NULL, or why it cannot be used. */
+static const char *parse_ip(const char *value, struct if_cfg *c, int *dev, uint32_t *dns, int *ndns)
 {
+	*dev = 0;
 	if (!strcmp(value, "dhcp") || !strcmp(value, "on") || !strcmp(value, "any")) {
-		cfg.mode = MODE_DHCP;
+		c->mode = MODE_DHCP;
 		return NULL;
 	}
 	if (!strcmp(value, "off") || !strcmp(value, "none")) {
-		cfg.mode = MODE_OFF;
+		c->mode = MODE_OFF;
 		return NULL;
 	}
 	enum { CLIENT, SERVER, GATEWAY, NETMASK, HOSTNAME, DEVICE, AUTOCONF, DNS0, DNS1, NTP0, NFIELDS };
@@ -118,22 +129,27 @@ static const char *parse_ip(const char *value)
 		dhcp = !len[CLIENT];     /* Linux: no address and no method means "find one" */
 	else
 		return "the autoconfiguration field must be off, none, dhcp, on or any";
-	if (len[DEVICE] && !field_is(f[DEVICE], len[DEVICE], "eth0"))
-		return "the device must be empty or eth0 (the first network interface)";
+	if (len[DEVICE]) {
+		if (len[DEVICE] != 4 || strncmp(f[DEVICE], "eth", 3) || f[DEVICE][3] < '0' || f[DEVICE][3] >= '0' + NET_MAX_ETH)
+			return "the device must be empty or eth0 to eth3";
+		*dev = f[DEVICE][3] - '0';
+	}
 
 	for (int i = 0; i < 2; i++) {
 		size_t l = len[DNS0 + i];
 		if (!l)
 			continue;
-		if (!parse_quad(f[DNS0 + i], l, &cfg.dns[cfg.ndns]))
+		if (*ndns == MAX_DNS)
+			return "the ip= options name more than two DNS servers in all";
+		if (!parse_quad(f[DNS0 + i], l, &dns[*ndns]))
 			return "a DNS server is not an IPv4 address a.b.c.d";
-		cfg.ndns++;
+		(*ndns)++;
 	}
 
 	if (dhcp) {
 		if (len[CLIENT] || len[GATEWAY] || len[NETMASK])
 			return "an address, gateway or netmask cannot go with DHCP";
-		cfg.mode = MODE_DHCP;
+		c->mode = MODE_DHCP;
 		return NULL;
 	}
 	if (!len[CLIENT])
@@ -142,7 +158,7 @@ static const char *parse_ip(const char *value)
 	while (alen < len[CLIENT] && f[CLIENT][alen] != '/')
 		alen++;
 	const char *slash = alen < len[CLIENT] ? f[CLIENT] + alen : NULL;
-	if (!parse_quad(f[CLIENT], alen, &cfg.addr) || !cfg.addr)
+	if (!parse_quad(f[CLIENT], alen, &c->addr) || !c->addr)
 		return "the client address is not an IPv4 address a.b.c.d";
 	if (slash) {
 		if (len[NETMASK])
@@ -156,38 +172,57 @@ static const char *parse_ip(const char *value)
 		}
 		if (!digits || prefix < 1 || prefix > 32)
 			return "the prefix after '/' must be a number from 1 to 32";
-		cfg.mask = lwip_htonl(prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix));
+		c->mask = lwip_htonl(prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix));
 	} else if (len[NETMASK]) {
-		if (!parse_quad(f[NETMASK], len[NETMASK], &cfg.mask) || !ip4_addr_netmask_valid(cfg.mask) || !cfg.mask)
+		if (!parse_quad(f[NETMASK], len[NETMASK], &c->mask) || !ip4_addr_netmask_valid(c->mask) || !c->mask)
 			return "the netmask is not a contiguous IPv4 netmask such as 255.255.255.0";
 	} else {
-		cfg.mask = classful_mask(cfg.addr);
+		c->mask = classful_mask(c->addr);
 	}
+	if (len[GATEWAY] && *dev)
+		return "only eth0 has a gateway (the default route); a further interface reaches its own subnet";
 	if (len[GATEWAY]) {
-		if (!parse_quad(f[GATEWAY], len[GATEWAY], &cfg.gw))
+		if (!parse_quad(f[GATEWAY], len[GATEWAY], &c->gw))
 			return "the gateway is not an IPv4 address a.b.c.d";
-		if ((cfg.gw & cfg.mask) != (cfg.addr & cfg.mask) || cfg.gw == cfg.addr)
+		if ((c->gw & c->mask) != (c->addr & c->mask) || c->gw == c->addr)
 			return "the gateway is not another address on the client's network";
 	}
-	cfg.mode = MODE_STATIC;
+	c->mode = MODE_STATIC;
 	return NULL;
 }
 
 void net_ip_option(const char *value)
 {
-	const char *why = parse_ip(value);
+	struct if_cfg c = { 0 };
+	uint32_t dns[MAX_DNS];
+	int dev = 0, ndns = cfg.ndns;
+	memcpy(dns, cfg.dns, sizeof dns);
+	const char *why = parse_ip(value, &c, &dev, dns, &ndns);
 	if (why) {
+		/* The device it meant may be unknown: DHCP for eth0, as with no ip= at all. */
 		kprintf("uninode: ip=%s ignored: %s; using DHCP\n", value, why);
-		memset(&cfg, 0, sizeof cfg);
-		cfg.mode = MODE_DHCP;
+		memset(&cfg.dev[dev], 0, sizeof cfg.dev[dev]);
+		cfg.dev[dev].mode = MODE_DHCP;
+		return;
 	}
+	cfg.dev[dev] = c;
+	memcpy(cfg.dns, dns, sizeof dns);
+	cfg.ndns = ndns;
 }
 
-bool ipconfig_apply(struct netif *nif)
+bool ipconfig_parse_quad(const char *s, size_t len, uint32_t *out)
 {
-	switch (cfg.mode) {
+	return parse_quad(s, len, out);
+}
+
+bool ipconfig_apply(struct netif *nif, int index)
+{
+	/* Past the last device ip= can name: DHCP, as for one it does not name. */
+	static const struct if_cfg dhcp = { .mode = MODE_DHCP };
+	const struct if_cfg *c = index < NET_MAX_ETH ? &cfg.dev[index] : &dhcp;
+	switch (c->mode) {
 	case MODE_STATIC: {
-		ip4_addr_t addr = { cfg.addr }, mask = { cfg.mask }, gw = { cfg.gw };
+		ip4_addr_t addr = { c->addr }, mask = { c->mask }, gw = { c->gw };
 		netif_set_addr(nif, &addr, &mask, &gw);   /* the gateway of the default netif is the default route */
 		return true;
 	}
@@ -221,7 +256,7 @@ static void dns_view_now(struct dns_view *v)
 		memcpy(v->addr, cfg.dns, sizeof v->addr);
 		return;
 	}
-	v->leased = cfg.mode == MODE_DHCP && netif_default && dhcp_supplied_address(netif_default);
+	v->leased = cfg.dev[0].mode == MODE_DHCP && netif_default && dhcp_supplied_address(netif_default);
 	if (!v->leased)
 		return;
 	for (int i = 0; i < MAX_DNS; i++) {
@@ -236,7 +271,7 @@ static void dns_view_now(struct dns_view *v)
 bool ipconfig_resolv_stale(void)
 {
 	/* Called on every turn of the net thread: only DHCP's answer can change it. */
-	if (!resolv_live || cfg.ndns || cfg.mode != MODE_DHCP)
+	if (!resolv_live || cfg.ndns || cfg.dev[0].mode != MODE_DHCP)
 		return false;
 	struct dns_view v;
 	dns_view_now(&v);
@@ -263,7 +298,7 @@ static size_t render(const struct dns_view *v, char *buf, size_t n)
 		len = (size_t)snprintf(buf, n, "# Written by the uninode kernel from DHCP (server %s).\n", quad);
 	} else {
 		len = (size_t)snprintf(buf, n, "# Written by the uninode kernel: %s.\n",
-				       cfg.mode != MODE_DHCP ? "the kernel command line (ip=) names no DNS server" :
+				       cfg.dev[0].mode != MODE_DHCP ? "the kernel command line (ip=) names no DNS server" :
 				       v->leased ? "DHCP gave no DNS server" : "no DHCP answer (yet), so no DNS server");
 	}
 	for (int i = 0; i < v->n && len < n; i++) {

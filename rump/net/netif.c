@@ -1,9 +1,10 @@
 /* The stack: lwIP brought up with a loopback interface and one Ethernet
- * interface per registered device (IPv4 by DHCP, or as the kernel command
- * line's ip= says for the first one; a link-local address and SLAAC for
- * IPv6), one sleeping lock around every call into lwIP, and the net thread
- * that feeds it received frames, runs its timers and keeps /run/resolv.conf
- * current. */
+ * interface per registered device, eth0, eth1, ... in the order drivers
+ * registered them (IPv4 by DHCP, or as the kernel command line's ip= tokens
+ * say; a link-local address and SLAAC for IPv6; the default route is eth0's),
+ * one sleeping lock around every call into lwIP, and the net thread that
+ * feeds it received frames, runs its timers and keeps /run/resolv.conf and
+ * /run/hosts current. */
 #include "kernel.h"
 #include "arch.h"
 #include "sched.h"
@@ -24,7 +25,8 @@
 #define POLL_BUDGET 64
 
 static struct mutex net_mtx = MUTEX_INIT("net");
-static struct net_dev *devices;        /* registered; guarded by net_mtx once the stack is up */
+static struct net_dev *devices;        /* registered, in order; guarded by net_mtx once the stack is up */
+static int attached;                   /* Ethernet interfaces made so far: the next one's index */
 static bool stack_up;
 
 /* The net thread's wake-up: a flag under a spinlock, so interrupts can set it. */
@@ -32,10 +34,11 @@ static struct spinlock wake_lock = SPINLOCK_INIT("net-wake");
 static struct waitq wake_wq = WAITQ_INIT("net-wake");
 static bool wake_pending;
 
-/* Boot waits here for the first address. */
+/* Boot waits here until every interface that asked for an address has one
+ * (a static private address must not end the wait for eth0's DHCP). */
 static struct spinlock addr_lock = SPINLOCK_INIT("net-addr");
 static struct waitq addr_wq = WAITQ_INIT("net-addr");
-static bool have_addr;              /* guarded by addr_lock */
+static int addr_pending;            /* guarded by addr_lock */
 
 void net_lock(void) { mutex_lock(&net_mtx); }
 
@@ -106,10 +109,11 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 /* An interface's addresses changed: report a new IPv4 address once, wake boot. */
 static void status_changed(struct netif *nif)
 {
-	static ip4_addr_t reported;
-	if (!netif_is_up(nif) || ip4_addr_isany_val(*netif_ip4_addr(nif)) || ip4_addr_cmp(&reported, netif_ip4_addr(nif)))
+	struct net_dev *d = nif->state;
+	if (!netif_is_up(nif) || ip4_addr_isany_val(*netif_ip4_addr(nif)) || d->reported_ip == ip4_addr_get_u32(netif_ip4_addr(nif)))
 		return;
-	ip4_addr_copy(reported, *netif_ip4_addr(nif));
+	bool first = d->reported_ip == 0;
+	d->reported_ip = ip4_addr_get_u32(netif_ip4_addr(nif));
 	char ip[16], mask[16], gw[16];
 	ip4addr_ntoa_r(netif_ip4_addr(nif), ip, sizeof ip);
 	ip4addr_ntoa_r(netif_ip4_netmask(nif), mask, sizeof mask);
@@ -117,8 +121,10 @@ static void status_changed(struct netif *nif)
 	char name[8];
 	net_ifname(nif, name);
 	kprintf("net: %s: %s netmask %s gateway %s\n", name, ip, mask, gw);
+	if (!first)
+		return;
 	spin_lock(&addr_lock);
-	have_addr = true;
+	addr_pending--;
 	spin_unlock(&addr_lock);
 	waitq_wake(&addr_wq, INT32_MAX);
 }
@@ -155,30 +161,43 @@ static int attach(struct net_dev *d)
 	}
 	d->stack = nif;
 	netif_set_status_callback(nif, status_changed);
-	bool first = !netif_default;
-	if (first)
+	if (!netif_default)
 		netif_set_default(nif);
 	netif_create_ip6_linklocal_address(nif, 1);
 	netif_set_ip6_autoconfig_enabled(nif, 1);
 	netif_set_up(nif);
 	netif_set_link_up(nif);
+	/* Counted before asking: a static address reports itself at once. */
+	spin_lock(&addr_lock);
+	addr_pending++;
+	spin_unlock(&addr_lock);
 	/* DHCP starts only on an interface that is up; a static address may come at any time. */
-	if (first)
-		return ipconfig_apply(nif);
-	dhcp_start(nif);
-	return 1;
+	if (ipconfig_apply(nif, attached++))
+		return 1;
+	spin_lock(&addr_lock);
+	addr_pending--;
+	spin_unlock(&addr_lock);
+	return 0;
+}
+
+/* Append D to the device list: eth0 is the first device a driver found. */
+static void add_device(struct net_dev *d)
+{
+	struct net_dev **p = &devices;
+	while (*p)
+		p = &(*p)->next;
+	d->next = NULL;
+	*p = d;
 }
 
 int net_register(struct net_dev *d)
 {
 	if (!stack_up) {
-		d->next = devices;
-		devices = d;
+		add_device(d);
 		return 0;
 	}
 	net_lock();
-	d->next = devices;
-	devices = d;
+	add_device(d);
 	int r = attach(d);
 	net_unlock();
 	net_wake();
@@ -202,6 +221,8 @@ static void net_thread(void *arg)
 		net_unlock();
 		if (dns_moved)
 			net_publish_resolv_conf();
+		if (hosts_stale())
+			net_publish_hosts();
 		if (more) {
 			schedule();                 /* let others run between batches */
 			continue;
@@ -234,10 +255,11 @@ void net_init(void)
 		return;
 	uint64_t deadline = time_monotonic_ns() + DHCP_WAIT_NS;
 	spin_lock(&addr_lock);
-	while (!have_addr && time_monotonic_ns() < deadline)
+	while (addr_pending > 0 && time_monotonic_ns() < deadline)
 		waitq_sleep(&addr_wq, &addr_lock, deadline);
-	bool got = have_addr;
+	int missing = addr_pending;
 	spin_unlock(&addr_lock);
-	if (!got)
-		kprintf("net: no DHCP answer within %llu s; going on without an IPv4 address\n", DHCP_WAIT_NS / 1000000000ULL);
+	if (missing)
+		kprintf("net: no DHCP answer within %llu s on %d interface%s; going on without its IPv4 address\n",
+			DHCP_WAIT_NS / 1000000000ULL, missing, missing == 1 ? "" : "s");
 }

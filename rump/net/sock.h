@@ -71,6 +71,7 @@
 #define TCP_KEEPIDLE 4
 #define TCP_KEEPINTVL 5
 #define TCP_KEEPCNT 6
+#define TCP_CORK 3
 #define IPV6_V6ONLY 26
 
 #define FIONREAD 0x541B
@@ -129,6 +130,7 @@ struct sock {
 	bool listening;
 	/* Options (SOL_SOCKET and the protocol's), recorded here; apply_opts pushes them down. */
 	bool reuseaddr, reuseport, keepalive, nodelay, v6only, broadcast;
+	bool cork;                   /* TCP_CORK: hold partial segments (tcp.c) */
 	bool linger;
 	int linger_sec;
 	int rcvbuf, sndbuf;

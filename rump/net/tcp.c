@@ -6,6 +6,7 @@
  * known. */
 #include "inet.h"
 #include "lwip/tcp.h"
+#include "lwip/timeouts.h"
 
 enum tsock_state { T_NEW, T_BOUND, T_LISTEN, T_CONNECTING, T_CONNECTED, T_CLOSED };
 
@@ -23,6 +24,12 @@ struct tcp_sock {
 	int backlog;
 	struct tcp_sock *acc_head, *acc_tail, *acc_next;   /* listener: connections not yet accepted */
 	int acc_count;
+	bool cork_timer;             /* cork_expire is pending */
+	/* Corked (TCP_CORK, MSG_MORE): the bytes that do not fill a segment yet.
+	 * They wait here, not in lwIP, which would send a partial segment with
+	 * the next ACK; Linux holds it until the cork goes or 200 ms pass. */
+	size_t held_len;
+	char held[TCP_MSS];
 };
 
 static const struct sock_ops tcp_ops;
@@ -35,6 +42,61 @@ static void update_writable(struct tcp_sock *t)
 {
 	t->writable = t->pcb && t->state == T_CONNECTED && tcp_sndbuf(t->pcb) >= TCP_MSS &&
 		      tcp_sndqueuelen(t->pcb) + 8 < TCP_SND_QUEUELEN;
+}
+
+/* Linux's ceiling on TCP_CORK (and MSG_MORE): data held back goes out 200 ms
+ * after it was queued even while the socket stays corked (tcp(7)). */
+#define CORK_CEILING_MS 200
+
+static void cork_expire(void *arg);
+
+/* Data was held on a corked socket: start the ceiling unless it runs. */
+static void cork_arm(struct tcp_sock *t)
+{
+	if (t->cork_timer)
+		return;
+	t->cork_timer = true;
+	sys_timeout(CORK_CEILING_MS, cork_expire, t);
+	net_wake();                              /* the net thread may sleep past it otherwise */
+}
+
+/* Hand the held bytes to lwIP: ERR_OK, or ERR_MEM when its queue is full
+ * (they stay held). MORE: further bytes follow at once. */
+static err_t held_write(struct tcp_sock *t, bool more)
+{
+	if (!t->held_len || !t->pcb)
+		return ERR_OK;
+	err_t e = tcp_write(t->pcb, t->held, (u16_t)t->held_len, TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
+	if (e == ERR_OK)
+		t->held_len = 0;
+	return e;
+}
+
+/* Send what a cork held back, now. With lwIP's queue full the bytes stay
+ * held and the ceiling tries again (on_sent too, once the cork is gone). */
+static void held_push(struct tcp_sock *t)
+{
+	if (!t->pcb || t->state != T_CONNECTED)
+		return;
+	if (held_write(t, false) != ERR_OK)
+		cork_arm(t);
+	tcp_output(t->pcb);
+}
+
+/* The cork ceiling ran out (net_lock held, net thread). */
+static void cork_expire(void *arg)
+{
+	struct tcp_sock *t = arg;
+	t->cork_timer = false;
+	held_push(t);
+}
+
+static void cork_disarm(struct tcp_sock *t)
+{
+	if (!t->cork_timer)
+		return;
+	t->cork_timer = false;
+	sys_untimeout(cork_expire, t);
 }
 
 /* ---- lwIP callbacks ---- */
@@ -70,6 +132,8 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct tcp_sock *t = arg;
+	if (t->held_len && !t->s->cork && !t->cork_timer)
+		held_push(t);                        /* an uncork that found lwIP's queue full */
 	update_writable(t);
 	if (t->writable)
 		sock_wake(t->s, EPOLLOUT | EPOLLWRNORM);
@@ -172,6 +236,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	}
 	/* Linux hands options of the listener down to the connections it accepts. */
 	s->nodelay = ls->nodelay;
+	s->cork = ls->cork;               /* both are bits of one field Linux clones */
 	s->keepalive = ls->keepalive;
 	s->keepidle = ls->keepidle;
 	s->keepintvl = ls->keepintvl;
@@ -352,6 +417,7 @@ static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 	int w;
 	int seg = 0;
 	size_t seg_off = 0;
+	bool corked = s->cork || (flags & MSG_MORE);
 	while (done < total) {
 		if (!t->pcb || t->state != T_CONNECTED) {
 			if (done)
@@ -369,14 +435,27 @@ static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 				return done ? (long)done : sock_wait_error(w);
 			continue;                        /* a blocking send waits until all of it is queued */
 		}
-		while (seg < m->iovlen && seg_off == m->iov[seg].len) {
-			seg++;
-			seg_off = 0;
+		size_t seg_max = MIN((size_t)tcp_mss(t->pcb), sizeof t->held);
+		err_t e = ERR_OK;
+		size_t n = 0;
+		if (t->held_len && (!corked || t->held_len >= seg_max)) {
+			e = held_write(t, true);         /* held bytes go first, as a full segment when corked */
+		} else {
+			while (seg < m->iovlen && seg_off == m->iov[seg].len) {
+				seg++;
+				seg_off = 0;
+			}
+			n = MIN(MIN(m->iov[seg].len - seg_off, room), (size_t)0xffff);
+			if (corked) {
+				n = MIN(n, seg_max - t->held_len);
+				memcpy(t->held + t->held_len, (char *)m->iov[seg].base + seg_off, n);
+				t->held_len += n;
+			} else {
+				bool more = done + n < total;
+				e = tcp_write(t->pcb, (char *)m->iov[seg].base + seg_off, (u16_t)n,
+					      TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
+			}
 		}
-		size_t n = MIN(MIN(m->iov[seg].len - seg_off, room), (size_t)0xffff);
-		bool more = done + n < total || (flags & MSG_MORE);
-		err_t e = tcp_write(t->pcb, (char *)m->iov[seg].base + seg_off, (u16_t)n,
-				    TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
 		if (e == ERR_MEM) {                  /* queue full: like no room */
 			tcp_output(t->pcb);
 			t->writable = false;
@@ -391,8 +470,15 @@ static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 		seg_off += n;
 		done += n;
 	}
-	if (t->pcb && !(flags & MSG_MORE))
+	if (t->pcb && corked) {
+		if (t->held_len >= MIN((size_t)tcp_mss(t->pcb), sizeof t->held))
+			held_write(t, true);         /* a full segment need not wait */
+		if (t->held_len)
+			cork_arm(t);                 /* the partial tail waits for the uncork or the ceiling */
+		tcp_output(t->pcb);              /* full segments go now, as Linux sends them */
+	} else if (t->pcb) {
 		tcp_output(t->pcb);
+	}
 	update_writable(t);
 	return (long)done;
 }
@@ -516,6 +602,8 @@ static int tcp_shutdown_op(struct sock *s, int how)
 	}
 	if (how != SHUT_RD && !(s->shut & SHUT_WR_BIT)) {
 		s->shut |= SHUT_WR_BIT;
+		cork_disarm(t);
+		held_write(t, false);                /* what a cork held goes before the FIN */
 		if (t->pcb)
 			tcp_shutdown(t->pcb, 0, 1);      /* FIN after what is queued */
 	}
@@ -540,6 +628,14 @@ static int tcp_getname_op(struct sock *s, void *addr, uint32_t *len, bool peer)
 	return 0;
 }
 
+/* Send what a cork held back (net_lock held). */
+static void tcp_push_held(struct sock *s)
+{
+	struct tcp_sock *t = T(s);
+	cork_disarm(t);
+	held_push(t);
+}
+
 static int tcp_setopt_op(struct sock *s, int level, int name, const void *val, uint32_t len)
 {
 	int v;
@@ -548,7 +644,16 @@ static int tcp_setopt_op(struct sock *s, int level, int name, const void *val, u
 	memcpy(&v, val, sizeof v);
 	if (level == IPPROTO_TCP) {
 		switch (name) {
-		case TCP_NODELAY: s->nodelay = v; return 0;
+		case TCP_NODELAY:
+			s->nodelay = v;
+			if (v)
+				tcp_push_held(s);        /* Linux pushes what a cork held, once */
+			return 0;
+		case TCP_CORK:
+			s->cork = v;
+			if (!v)
+				tcp_push_held(s);        /* uncorking sends the partial segment */
+			return 0;
 		case TCP_KEEPIDLE: if (v < 1) return -EINVAL; s->keepidle = v; return 0;
 		case TCP_KEEPINTVL: if (v < 1) return -EINVAL; s->keepintvl = v; return 0;
 		case TCP_KEEPCNT: if (v < 1) return -EINVAL; s->keepcnt = v; return 0;
@@ -581,6 +686,7 @@ static int tcp_getopt_op(struct sock *s, int level, int name, void *val, uint32_
 	if (level == IPPROTO_TCP) {
 		switch (name) {
 		case TCP_NODELAY: return put(val, len, s->nodelay);
+		case TCP_CORK: return put(val, len, s->cork);
 		case TCP_KEEPIDLE: return put(val, len, s->keepidle);
 		case TCP_KEEPINTVL: return put(val, len, s->keepintvl);
 		case TCP_KEEPCNT: return put(val, len, s->keepcnt);
@@ -633,7 +739,7 @@ static long tcp_ioctl_op(struct sock *s, unsigned long cmd, unsigned long arg)
 		return 0;
 	}
 	if (cmd == SIOCOUTQ) {
-		*(int *)arg = t->pcb && t->state == T_CONNECTED ? (int)(TCP_SND_BUF - tcp_sndbuf(t->pcb)) : 0;
+		*(int *)arg = t->pcb && t->state == T_CONNECTED ? (int)(TCP_SND_BUF - tcp_sndbuf(t->pcb) + t->held_len) : 0;
 		return 0;
 	}
 	return -ENOTTY;
@@ -648,6 +754,7 @@ static void tcp_drop(struct tcp_sock *t, bool abort)
 		pbuf_free(n->p);
 		kfree(n);
 	}
+	cork_disarm(t);
 	if (t->pcb) {
 		struct tcp_pcb *pcb = t->pcb;
 		t->pcb = NULL;
@@ -655,6 +762,8 @@ static void tcp_drop(struct tcp_sock *t, bool abort)
 		/* Linux resets a connection closed with unread data, and one with a zero linger. */
 		if (pcb->state != LISTEN && (t->rx_bytes || (t->s->linger && t->s->linger_sec == 0)))
 			abort = true;
+		if (!abort && t->held_len)               /* a close sends what a cork held */
+			tcp_write(pcb, t->held, (u16_t)t->held_len, TCP_WRITE_FLAG_COPY);
 		if (abort || tcp_close(pcb) != ERR_OK)
 			tcp_abort(pcb);
 	}

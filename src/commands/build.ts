@@ -27,21 +27,39 @@ export const APP_NOTE =
   "ports, memory, cpus, node, files. Without -o the image stays in the cache under a tag (--tag, else the " +
   "package name) that `uninode run NAME` boots.";
 
+export const DEBIAN_NOTE =
+  "From Debian packages (--debian, or a recipe: a directory whose uninode.json has \"debian\" and no package.json): " +
+  "the host's apt resolves the packages' Depends closure as an install onto an empty system would (no Recommends), " +
+  "fetches each .deb (apt-get download, its SHA256 checked against apt's index) into the cache and unpacks it with " +
+  "dpkg-deb; nothing is installed on the host and no root is needed. The image holds every package's files at their " +
+  "own paths less /usr/share/doc (copyright kept), man, info and lintian; two packages may ship one path only " +
+  "identically, unless the later Replaces the earlier. The program's libraries come from the packages. /etc/passwd " +
+  "and /etc/group are base-passwd's plus the recipe's \"users\". Recipe fields: debian, exec, args, env, files, " +
+  "ports, users, volumes, memory, cpus, cwd, hosts, network, readOnly, programs (C sources compiled with cc -static).";
+
 export const buildCommand: Command = {
   name: "build",
   summary: "build a bootable image file for a Node app or a program",
-  usage: ["build [APP_DIR] [-o IMAGE] [--node host|VERSION] [-e KEY=VALUE]... [--tag NAME]", "build --exec PROGRAM -o IMAGE [OPTIONS] [-- ARGS...]"],
+  usage: [
+    "build [APP_DIR] [-o IMAGE] [--node host|VERSION] [-e KEY=VALUE]... [--tag NAME]",
+    "build --exec PROGRAM -o IMAGE [OPTIONS] [-- ARGS...]",
+    "build RECIPE_DIR [-o IMAGE] [-e KEY=VALUE]... [--tag NAME]",
+    "build --debian PACKAGE... --exec PATH -o IMAGE [OPTIONS] [-- ARGS...]",
+  ],
   examples: [
     { command: "uninode build apps/express-hello -o hello.img", description: "an image of the Express example, with the host's node" },
     { command: "uninode build --node 22 --tag web", description: "the app in the current directory on Node 22 from npm, tagged web" },
     { command: "uninode build --exec ./hello -o hello.img", description: "an image that runs ./hello with its shared libraries" },
     { command: "uninode build --exec ls -o ls.img -- -la /", description: "`ls -la /` as the image's fixed command" },
+    { command: "uninode build --debian hello --exec /usr/bin/hello -o hello.img", description: "Debian's hello and its dependencies, fetched with the host's apt" },
+    { command: "uninode build apps/nginx", description: "a recipe of Debian packages (uninode.json with \"debian\"), tagged nginx" },
   ],
-  notes: [APP_NOTE, ARGUMENT_FILES_NOTE],
+  notes: [APP_NOTE, ARGUMENT_FILES_NOTE, DEBIAN_NOTE],
   options: [
     ...EXEC_OPTIONS,
     { name: "output", short: "o", value: "IMAGE", description: "where to write the image (an existing file is replaced only if it is a uninode image)" },
     { name: "node", value: "host|VERSION", description: "the Node runtime for an app: host (default) or a version such as 22 or 22.11.0" },
+    { name: "debian", value: "PACKAGE", repeatable: true, description: "build from this Debian package and its dependencies, fetched with the host's apt (repeatable; needs --exec PATH, the program's path inside the packages)" },
     { name: "tag", value: "NAME", description: "name the image in the cache, for `uninode run NAME` (default: the app's package name)" },
     { name: "json", description: "print the result as JSON on stdout; a failure is {\"error\": {\"code\", \"message\"}}" },
     { name: "verbose", description: "say what is being done" },
@@ -56,6 +74,24 @@ export const buildCommand: Command = {
     if (tagOpt !== undefined) checkTag(tagOpt);
     if (output !== undefined) await checkOutput(output, out!);
     const cacheRoot = cacheDir(ctx.env);
+
+    if (listOpt(args, "debian").length > 0) {
+      const { debianBuildFromFlags } = await import("../debian/command.js");
+      const r = await debianBuildFromFlags(args, ctx, { cacheRoot, report, output });
+      return finish(r.prepared, { output, asTyped: out, tag: tagOpt, cacheRoot, json, ctx, report, lines: r.lines, extra: r.extra });
+    }
+
+    // A recipe directory (uninode.json with "debian", no package.json): Debian packages, not Node.
+    if (stringOpt(args, "exec") === undefined && args.positionals.length === 1) {
+      const dir = args.positionals[0]!;
+      const { isRecipeDir } = await import("../debian/recipe.js");
+      if (await isRecipeDir(path.resolve(ctx.cwd, dir), dir)) {
+        const { debianBuildFromRecipe } = await import("../debian/command.js");
+        const r = await debianBuildFromRecipe(dir, args, ctx, { cacheRoot, report, output });
+        const tag = tagOpt ?? tagFromName(path.basename(path.resolve(ctx.cwd, dir)));
+        return finish(r.prepared, { output, asTyped: out, tag, cacheRoot, json, ctx, report, lines: r.lines, extra: r.extra });
+      }
+    }
 
     const spec = execSpecFrom(args, ctx, "build");
     if (spec) {
@@ -117,7 +153,7 @@ export const buildCommand: Command = {
   },
 };
 
-interface FinishOptions {
+export interface FinishOptions {
   output: string | undefined;
   asTyped: string | undefined;
   tag: string | undefined;

@@ -59,10 +59,16 @@ export const inspectCommand: Command = {
       ...(m.network !== undefined ? ([["network", describeNetwork(m.network)]] as [string, string][]) : []),
       ...(m.volumes?.length ? ([["volumes", m.volumes.join(", ")]] as [string, string][]) : []),
       ...(m.readOnly ? ([["root", "read-only (no writable layer)"]] as [string, string][]) : []),
+      ...(m.packages?.length ? ([["packages", `${m.packages.length} from Debian (listed below)`]] as [string, string][]) : []),
       ["files", `${m.files.length}`],
       ["sizes", formatBreakdown(sizes)],
     ];
     for (const [k, v] of lines) ctx.stdout.write(`${k.padEnd(8)} ${v}\n`);
+    if (m.packages?.length) {
+      ctx.stdout.write("\n");
+      const width = Math.max(...m.packages.map((p) => p.name.length));
+      for (const p of m.packages) ctx.stdout.write(`  ${p.name.padEnd(width)}  ${p.version} ${p.arch}\n`);
+    }
     if (flag(args, "files")) {
       ctx.stdout.write("\n");
       for (const f of m.files) ctx.stdout.write(`${formatBytes(f.size).padStart(10)}  ${f.role.padEnd(11)} ${f.path}\n`);

@@ -9,7 +9,8 @@ import { imageForTag } from "../images.js";
 import type { ManifestMeta } from "../image/manifest.js";
 import { cacheDir } from "../paths.js";
 import { checkHostPorts } from "../vm/ports.js";
-import { checkTap, parseNetwork } from "../vm/network.js";
+import { checkTap, parseNetwork, type NetworkChoice } from "../vm/network.js";
+import { Membership } from "../vm/join-networks.js";
 import { imageNetwork, ipToken } from "../vm/ip-token.js";
 import { runNetwork } from "../vm/run-network.js";
 import { bootArgTokens, checkKernelCmdline, percentEscape } from "../vm/cmdline.js";
@@ -36,6 +37,7 @@ export const runCommand: Command = {
   examples: [
     { command: "uninode run apps/express-hello -p 8080:3000", description: "build the Express example (cached by content) and boot it, host port 8080 to the app's 3000" },
     { command: "uninode run express-hello", description: "boot the image tagged express-hello by `uninode build`" },
+    { command: "uninode run -p 8080:80 apps/nginx", description: "build a recipe of Debian packages (uninode.json with \"debian\", see `uninode build --help`; cached) and boot it" },
     { command: "uninode run express-hello -- --port 4000", description: "the same with other arguments after the entry file (replacing the config's \"args\")" },
     { command: "uninode run --exec ./hello", description: "build an image for ./hello (cached) and boot it" },
     { command: "uninode run --exec ls -- -la /", description: "run the host's ls, with arguments, inside a VM" },
@@ -44,6 +46,7 @@ export const runCommand: Command = {
     { command: "uninode run --timeout 30 --verbose app.img", description: "boot an image built with `uninode build`, showing the kernel log" },
     { command: "uninode run -v dbdata:/var/lib/mysql mariadb", description: "attach the volume dbdata (uninode volume create dbdata) read-write at /var/lib/mysql" },
     { command: "uninode run -v ./uploads:/app/uploads:ro express-hello", description: "share the host directory ./uploads read-only at /app/uploads (virtio-9p)" },
+    { command: "uninode run -d --name db --network backend mariadb", description: "a second NIC on the private network backend (uninode network create backend); the other VMs on it reach this one as db" },
   ],
   notes: [
     "The thing to run is an app directory (built first, as `uninode build` would, and cached by content), an image " +
@@ -57,6 +60,10 @@ export const runCommand: Command = {
       "/abs/DIR:/PATH); :ro makes it read-only. They add to the config's \"volumes\", and a -v at a mount point the " +
       "config also uses replaces that entry, as `docker compose run -v` does. A volume attached read-write is locked " +
       "to this VM; read-only attachments may share one. At most 16 in all.",
+    "--network NAME (repeatable) adds a NIC on a private network made by `uninode network create`, beside the first " +
+      "NIC (the user network, or tap:IFNAME); the VM gets the lowest free address on it, or --ip ADDRESS. Its --name " +
+      "and --network-alias names resolve in every VM on the network through /etc/hosts, both in VMs started before " +
+      "it and after it.",
     ARGUMENT_FILES_NOTE,
   ],
   options: [
@@ -67,10 +74,11 @@ export const runCommand: Command = {
     { name: "node", value: "host|VERSION", description: "for an APP_DIR: the Node runtime, as in `uninode build`" },
     { name: "accel", value: "kvm|tcg", description: "force the accelerator (default: KVM when it is real hardware virtualization, else TCG)" },
     { name: "publish", short: "p", value: "[HOSTIP:]HOSTPORT:GUESTPORT[/udp]", repeatable: true, description: "forward a host port to a port in the VM (repeatable; host side 127.0.0.1 unless HOSTIP is given)" },
-    { name: "ip", value: "ADDRESS/PREFIX|dhcp", description: "the VM's IPv4 address, such as 10.0.2.16/24, instead of the image's config (or DHCP)" },
+    { name: "ip", value: "ADDRESS[/PREFIX]|dhcp", description: "the VM's IPv4 address, such as 10.0.2.16/24, instead of the image's config (or DHCP); with --network NAME, its address on that network, such as 10.89.0.7" },
     { name: "gateway", value: "ADDRESS", description: "with --ip: the default route" },
     { name: "dns", value: "ADDRESS", repeatable: true, description: "a DNS server for /etc/resolv.conf, over DHCP's or the image's (at most two)" },
-    { name: "network", value: "user|tap:IFNAME|none", description: "the VM's network: QEMU's user network (the default; -p publishes ports), a tap device you created and wired into the host's network (the VM has its own address there), or none" },
+    { name: "network", value: "user|tap:IFNAME|none|NAME", repeatable: true, description: "the VM's network: QEMU's user network (the default; -p publishes ports), a tap device you created and wired into the host's network (the VM has its own address there), or none; NAME (repeatable) adds a NIC on that private network (uninode network create)" },
+    { name: "network-alias", value: "ALIAS", repeatable: true, description: "with --network NAME: one more name the other VMs on the network reach this one by (repeatable)" },
     { name: "volume", short: "v", value: "SOURCE:/PATH[:ro]", repeatable: true, description: "attach the named volume SOURCE, or share the host directory SOURCE (./DIR, /DIR), at /PATH (repeatable; :ro for read-only)" },
     { name: "read-only", description: "keep the image's root read-only: no writable layer over it (also the config's \"readOnly\")" },
     { name: "detach", short: "d", description: "start the VM in the background and print its name (see ps, logs, stop, rm)" },
@@ -91,8 +99,15 @@ export const runCommand: Command = {
     const forcedAccel = parseAccel(stringOpt(args, "accel"));
     const timeout = parseTimeout(stringOpt(args, "timeout"));
     const published = listOpt(args, "publish").map(parsePublish);
-    const netChoice = parseNetwork(stringOpt(args, "network"));
-    const ipOpt = stringOpt(args, "ip");
+    const { choice: netChoice, privateNets } = splitNetworks(listOpt(args, "network"));
+    const aliases = listOpt(args, "network-alias").map((a) => checkAlias(a));
+    if (aliases.length > 0 && privateNets.length === 0) throw new UsageError("--network-alias names the VM on a private network; add --network NAME.");
+    // With a private network, --ip is the address on it (as docker run --network N --ip A).
+    const privateIp = privateNets.length > 0 ? stringOpt(args, "ip") : undefined;
+    if (privateIp !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(privateIp)) {
+      throw new UsageError(`--ip with --network ${privateNets[0]} is the VM's address on it, such as 10.89.0.7, got "${privateIp}".`);
+    }
+    const ipOpt = privateNets.length > 0 ? undefined : stringOpt(args, "ip");
     const gatewayOpt = stringOpt(args, "gateway");
     const netFlags = { ...(ipOpt !== undefined ? { ip: ipOpt } : {}), ...(gatewayOpt !== undefined ? { gateway: gatewayOpt } : {}), dns: listOpt(args, "dns") };
     runNetwork(undefined, netFlags);          // a mistake in them is reported before anything is built
@@ -107,6 +122,7 @@ export const runCommand: Command = {
       if (!detach) throw new UsageError("--name names a detached VM; add -d.");
       checkName(nameOpt);
     }
+    if (nameOpt !== undefined && aliases.includes(nameOpt)) throw new UsageError(`--network-alias ${nameOpt} is the VM's --name already.`);
     if (detach && timeout !== undefined) throw new UsageError("--timeout is for a VM the command waits for; stop a detached one with uninode stop.");
     const json = flag(args, "json");
     if (json && !detach) throw new UsageError("--json describes a detached VM; add -d (a VM run in the foreground prints the program's own output).");
@@ -129,10 +145,28 @@ export const runCommand: Command = {
     const writeLogDir = ctx.env["UNINODE_VOLUME_WRITE_LOG"];
     const mountPlan: MountPlan = planMounts(mounts, writeLogDir ? path.resolve(writeLogDir) : undefined);
     for (const v of mountPlan.volumes) if (v.writeLog) await writeFile(v.writeLog, "");   // blklogwrites opens, never creates
-    const cmdline = [trace ? "trace" : "", ipTok, readOnlyRoot ? "readonly-root" : "", ...mountPlan.tokens, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)]
+    const label = imageLabel(args);
+    const name = detach ? (nameOpt ?? `${defaultNameBase(image, label)}-${randomBytes(2).toString("hex")}`) : undefined;
+    // Addresses are taken last, once nothing else can fail before the VM starts (or is released).
+    const membership =
+      privateNets.length > 0
+        ? await Membership.join({
+            networks: privateNets,
+            ...(privateIp !== undefined ? { address: privateIp } : {}),
+            aliases,
+            ...(name !== undefined ? { vm: name } : {}),
+            label,
+            pid: process.pid,
+            start: (await processStart(process.pid)) ?? "",
+            firstIndex: netChoice.kind === "none" ? 0 : 1,
+            env: ctx.env,
+          })
+        : undefined;
+    try {
+    const cmdline = [trace ? "trace" : "", ipTok, ...(membership?.tokens ?? []), readOnlyRoot ? "readonly-root" : "", ...mountPlan.tokens, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)]
       .filter((t) => t !== "")
       .join(" ");
-    checkKernelCmdline(cmdline, { machine, detached: detach, extraDevices: mountPlan.volumes.length + mountPlan.shares.length });
+    checkKernelCmdline(cmdline, { machine, detached: detach, extraDevices: mountPlan.volumes.length + mountPlan.shares.length + privateNets.length });
     if (mounts.length > 0) report.progress(`mounting ${mounts.map(formatMount).join(", ")}`);
     const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));
     const cpus = cpusOpt ?? (typeof meta.cpus === "number" ? meta.cpus : 1);
@@ -140,7 +174,7 @@ export const runCommand: Command = {
       published.length > 0 || !Array.isArray(meta.ports) || netChoice.kind !== "user"
         ? published
         : meta.ports.map((p) => ({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: p.host, guestPort: p.guest }));
-    checkMachineRoom(machine, netChoice.kind !== "none", mounts.length);
+    checkMachineRoom(machine, netChoice.kind !== "none", mounts.length + privateNets.length);
     if (netChoice.kind === "tap") await checkTap(netChoice.ifname);
     const network: NetworkConfig | undefined =
       netChoice.kind === "user" ? { forwards } : netChoice.kind === "tap" ? { tap: netChoice.ifname } : undefined;
@@ -152,10 +186,8 @@ export const runCommand: Command = {
     const choice: AccelChoice = forcedAccel ? { accel: forcedAccel, reason: "--accel" } : await detectAccel();
     report.progress(describeAccel(choice, forcedAccel !== undefined));
 
-    if (detach) {
+    if (detach && name !== undefined) {
       const { startDetached } = await import("../vm/detached.js");
-      const label = imageLabel(args);
-      const name = nameOpt ?? `${defaultNameBase(image, label)}-${randomBytes(2).toString("hex")}`;
       const locks = await lockVolumes(mounts, label, ctx.env, name);
       let record: InstanceRecord;
       try {
@@ -171,6 +203,7 @@ export const runCommand: Command = {
           cmdline,
           forwards,
           ...(network ? { network } : {}),
+          ...(membership ? { privateNics: membership.nics, networks: membership.attachments } : {}),
           volumes: mountPlan.volumes,
           shares: mountPlan.shares,
           mounts: mounts.map(formatMount),
@@ -184,8 +217,16 @@ export const runCommand: Command = {
           if (qemuStart !== undefined) await l.moveTo(record.pid, qemuStart, name);
           else await l.release();
         }
+        if (membership && qemuStart !== undefined) {
+          const { instanceFiles, instancesDir } = await import("../vm/instances.js");
+          await membership.moveTo(record.pid, qemuStart, { ...(record.control !== undefined ? { control: record.control } : {}), kernelLog: instanceFiles(path.join(instancesDir(ctx.env), name)).kernel });
+          await membership.announce(report.debug);
+        } else {
+          await membership?.release();
+        }
       } catch (err) {
         for (const l of locks) await l.release();
+        await membership?.release();
         throw err;
       }
       ctx.stdout.write(json ? JSON.stringify(detachedJson(record)) + "\n" : `${record.name}\n`);
@@ -193,7 +234,9 @@ export const runCommand: Command = {
     }
 
     const { runVm } = await import("../vm/launch.js");
-    const locks = await lockVolumes(mounts, imageLabel(args), ctx.env);
+    // Detached members running already learn this VM's names now (they ignore lines until ready).
+    void membership?.announce(report.debug);
+    const locks = await lockVolumes(mounts, label, ctx.env);
     // Ctrl-C (or SIGTERM) is passed to the program, as a terminal would, so a server can shut
     // down by itself; a second one, or a program still running 10 s later, stops QEMU cleanly
     // (the VM is gone before we exit 130) rather than orphaning it.
@@ -215,6 +258,7 @@ export const runCommand: Command = {
     process.on("SIGTERM", onSignal);
     const stdinErrors = () => undefined;
     ctx.stdin.on("error", stdinErrors);
+    let stopWatching = () => undefined as void;
     const booting = report.step("booting");
     try {
       return await runVm({
@@ -226,6 +270,7 @@ export const runCommand: Command = {
         accel: choice.accel,
         cmdline,
         ...(network ? { network } : {}),
+        ...(membership ? { privateNics: membership.nics, onControl: (write: (line: string) => void) => (stopWatching = membership.watch(write)) } : {}),
         volumes: mountPlan.volumes,
         shares: mountPlan.shares,
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
@@ -246,6 +291,7 @@ export const runCommand: Command = {
       }
       throw err;
     } finally {
+      stopWatching();
       for (const l of locks) await l.release();
       booting.cancel();
       if (grace) clearTimeout(grace);
@@ -253,8 +299,34 @@ export const runCommand: Command = {
       process.off("SIGTERM", onSignal);
       ctx.stdin.off("error", stdinErrors);
     }
+    } finally {
+      // A foreground VM's addresses end with it; a detached VM's QEMU holds them (moveTo) until it ends.
+      if (!detach) await membership?.release();
+    }
   },
 };
+
+/** --network values: at most one of user, none, tap:IFNAME (the first NIC; user when none is
+ * given), and private network names, each one more NIC. */
+export function splitNetworks(values: readonly string[]): { choice: NetworkChoice; privateNets: string[] } {
+  const first = values.filter((v) => v === "user" || v === "none" || v.startsWith("tap:"));
+  if (first.length > 1) throw new UsageError(`--network ${first[0]} and --network ${first[1]} both choose the first NIC; give one of user, none and tap:IFNAME.`);
+  const privateNets = values.filter((v) => !first.includes(v));
+  for (const n of privateNets) {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,62}$/.test(n)) {
+      throw new UsageError(`--network must be user, tap:IFNAME, none or a network's name (uninode network ls), not ${JSON.stringify(n)}.`);
+    }
+  }
+  return { choice: parseNetwork(first[0]), privateNets };
+}
+
+/** A --network-alias: a host name other VMs resolve (letters, digits, "_", "." and "-"). */
+function checkAlias(a: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(a)) {
+    throw new UsageError(`--network-alias expects a name of letters, digits, ".", "_" and "-" (up to 63, starting with a letter or digit), got "${a}".`);
+  }
+  return a;
+}
 
 /** The image to boot, and -e values to set at boot (an image file or tag keeps its files but
  * its environment can be overridden on the kernel command line: CONTRACT.md, env=). */
@@ -286,6 +358,15 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
   const abs = path.resolve(ctx.cwd, target);
   const st = await stat(abs).catch(() => undefined);
   if (st?.isDirectory()) {
+    const { isRecipeDir } = await import("../debian/recipe.js");
+    if (await isRecipeDir(abs, target)) {
+      if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for Node app directories, not a recipe of Debian packages.");
+      const { prepareRecipe } = await import("../debian/command.js");
+      const r = await prepareRecipe(target, ctx, { cacheRoot: cacheDir(ctx.env), report }, { env: appEnv });
+      const { image, hit } = await cachedImage(r.prepared, cacheDir(ctx.env), report.step);
+      report.progress(`${hit ? "reusing" : "built"} the image of ${r.recipe.file}`);
+      return { image, bootEnv: [], bootArgs };
+    }
     const { prepareApp } = await import("../node/prepare.js");
     const nodeOpt = stringOpt(args, "node");
     const r = await prepareApp({

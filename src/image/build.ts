@@ -117,6 +117,7 @@ function makeManifest(plan: ImagePlan, entries: PlanEntry[], digests: Map<string
     ...(plan.meta?.network !== undefined ? { network: plan.meta.network } : {}),
     ...(plan.meta?.volumes !== undefined ? { volumes: plan.meta.volumes } : {}),
     ...(plan.meta?.readOnly !== undefined ? { readOnly: plan.meta.readOnly } : {}),
+    ...(plan.meta?.packages !== undefined ? { packages: plan.meta.packages } : {}),
     files,
   };
 }

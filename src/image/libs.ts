@@ -63,9 +63,40 @@ export interface ResolveOptions {
   dlopen?: readonly string[];
   /** How the user named them, for errors: "--lib", 'package.json "uninode".libs'. */
   dlopenLabel?: string;
+  /** Where files are looked up; default the host's. With another view, system directories are
+   * LOADER_SYSTEM_DIRS and host paths are the view's paths. */
+  fs?: LibraryFs;
 }
 
-export class LibraryNotFoundError extends UninodeError {}
+export class LibraryNotFoundError extends UninodeError {
+  /** The library name that was looked for, and the object that asked for it (absent for dlopen). */
+  library?: string;
+  neededBy?: string;
+}
+
+/**
+ * How the resolver sees files: the host's own (the default), or an image's tree whose paths are
+ * image paths and whose symlinks resolve inside it (images built from Debian packages).
+ */
+export interface LibraryFs {
+  /** `p` with every symlink followed, when that is a regular file; else undefined. */
+  realFile(p: string): Promise<string | undefined>;
+  /** The ELF headers of a path realFile returned. */
+  readElf(real: string): Promise<ElfFile>;
+}
+
+/** The host's files, as ld.so on the host would see them. */
+export const HOST_LIBRARY_FS: LibraryFs = {
+  async realFile(p) {
+    try {
+      if (!(await stat(p)).isFile()) return undefined;
+      return await realpath(p);
+    } catch {
+      return undefined;
+    }
+  },
+  readElf: (real) => readElf(real),
+};
 
 interface Node {
   obj: SharedObject | undefined; // undefined for the main program
@@ -81,14 +112,15 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
   const result: LibraryResolution = { libraries: [] };
   if (program.interpreter === undefined && (program.dynamic?.needed.length ?? 0) === 0 && (options.dlopen?.length ?? 0) === 0) return result;
 
-  const systemDirs = options.systemDirs ?? (await systemLibraryDirs());
+  const fs = options.fs ?? HOST_LIBRARY_FS;
+  const systemDirs = options.systemDirs ?? (options.fs ? [...LOADER_SYSTEM_DIRS] : await systemLibraryDirs());
   // The main program's $ORIGIN is its real directory on the host (ld.so reads /proc/self/exe),
   // and the directory it is placed in inside the image.
   const programImagePath = options.programImagePath ?? program.path;
   const main: Node = {
     obj: undefined,
     elf: program,
-    hostOrigin: path.dirname(await realpath(program.path)),
+    hostOrigin: path.dirname((await fs.realFile(program.path)) ?? program.path),
     imageOrigin: path.posix.dirname(programImagePath),
     loader: undefined,
     label: path.basename(program.path),
@@ -106,9 +138,9 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
   };
 
   if (program.interpreter !== undefined) {
-    const interp = await loadCandidate(program.interpreter, program.interpreter, "interpreter", undefined);
+    const interp = await loadCandidate(fs, program.interpreter, program.interpreter, "interpreter", undefined);
     if (!interp) {
-      throw new LibraryNotFoundError(
+      throw notFound(program.interpreter, undefined,
         "INTERPRETER_NOT_FOUND",
         `${program.path} needs the dynamic loader ${program.interpreter}, which does not exist on this machine; install the C library it was built for.`,
       );
@@ -136,10 +168,10 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
       const node = queue.shift()!;
       for (const needed of node.elf.dynamic?.needed ?? []) {
         if (byName.has(needed)) continue;
-        const found = await search(needed, node, systemDirs);
+        const found = await search(fs, needed, node, systemDirs);
         if (!found) {
           const chain = node.obj ? ` (needed by ${node.obj.hostPath})` : "";
-          throw new LibraryNotFoundError(
+          throw notFound(needed, node.obj?.hostPath ?? program.path,
             "LIBRARY_NOT_FOUND",
             `${program.path} needs ${needed}${chain}, which is not in its RPATH/RUNPATH nor the system library directories; install it, or add it with --add HOSTPATH:IMAGEPATH.`,
           );
@@ -160,9 +192,9 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
   const label = options.dlopenLabel ?? "--lib";
   for (const want of options.dlopen ?? []) {
     if (byName.has(want)) continue;
-    const found = want.startsWith("/") ? await openLibraryPath(want, label) : await search(want, main, systemDirs);
+    const found = want.startsWith("/") ? await openLibraryPath(fs, want, label) : await search(fs, want, main, systemDirs);
     if (!found) {
-      throw new LibraryNotFoundError(
+      throw notFound(want, undefined,
         "LIBRARY_NOT_FOUND",
         `${label} ${want}: no such library in ${path.basename(program.path)}'s RPATH/RUNPATH nor the system library directories (ldconfig -p lists them); install it, or give its absolute path.`,
       );
@@ -174,19 +206,34 @@ export async function resolveLibraries(program: ElfFile, options: ResolveOptions
   return result;
 }
 
+/** The error for a library that is nowhere: the message, and the names a caller may reword it with. */
+function notFound(library: string, neededBy: string | undefined, code: string, message: string): LibraryNotFoundError {
+  const err = new LibraryNotFoundError(code, message);
+  err.library = library;
+  if (neededBy !== undefined) err.neededBy = neededBy;
+  return err;
+}
+
 /** A library named by its absolute host path: it goes to the same path, as dlopen(PATH) opens it there. */
-async function openLibraryPath(file: string, label: string): Promise<SharedObject> {
+async function openLibraryPath(fs: LibraryFs, file: string, label: string): Promise<SharedObject> {
   const fail = (what: string) => new LibraryNotFoundError("LIBRARY_NOT_USABLE", `${label} ${file}: ${what}.`);
-  let st;
-  try {
-    st = await stat(file);
-  } catch (err) {
-    throw fail(errnoCode(err) === "ENOENT" ? "the file does not exist" : `the file cannot be read (${errnoCode(err) ?? "error"})`);
+  let real: string | undefined;
+  if (fs === HOST_LIBRARY_FS) {
+    let st;
+    try {
+      st = await stat(file);
+    } catch (err) {
+      throw fail(errnoCode(err) === "ENOENT" ? "the file does not exist" : `the file cannot be read (${errnoCode(err) ?? "error"})`);
+    }
+    if (!st.isFile()) throw fail("not a file");
+    real = await realpath(file);
+  } else {
+    real = await fs.realFile(file);
+    if (real === undefined) throw fail("no such file in the image");
   }
-  if (!st.isFile()) throw fail("not a file");
   let elf: ElfFile;
   try {
-    elf = await readElf(file);
+    elf = await fs.readElf(real);
   } catch (err) {
     if (err instanceof UninodeError) throw fail("not an x86-64 ELF shared object");
     throw err;
@@ -194,15 +241,15 @@ async function openLibraryPath(file: string, label: string): Promise<SharedObjec
   if (elf.type !== ET_DYN || elf.kind === "static-pie" || ((elf.dynamic?.flags1 ?? 0n) & DF_1_PIE) !== 0n) {
     throw fail(`not an x86-64 ELF shared object (it is a ${elf.kind} program)`);
   }
-  return { name: file, hostPath: file, realPath: await realpath(file), imagePath: path.posix.normalize(file), via: "path", elf };
+  return { name: file, hostPath: file, realPath: real, imagePath: path.posix.normalize(file), via: "path", elf };
 }
 
 /** One DT_NEEDED lookup for the object `node`, in ld.so's order. */
-async function search(name: string, node: Node, systemDirs: string[]): Promise<SharedObject | undefined> {
+async function search(fs: LibraryFs, name: string, node: Node, systemDirs: string[]): Promise<SharedObject | undefined> {
   const by = node.obj?.hostPath ?? node.elf.path;
   if (name.includes("/")) {
     // A name with a slash is a path, used as is (relative to the loader's cwd, as in ld.so).
-    return loadCandidate(name, name, "path", by);
+    return loadCandidate(fs, name, name, "path", by);
   }
   const dyn = node.elf.dynamic;
   if (dyn?.runpath === undefined) {
@@ -211,16 +258,16 @@ async function search(name: string, node: Node, systemDirs: string[]): Promise<S
     for (let n: Node | undefined = node; n; n = n.loader) {
       const d = n.elf.dynamic;
       if (d?.rpath === undefined || d.runpath !== undefined) continue;
-      const hit = await searchDirs(name, expandPath(d.rpath, n), "rpath", by);
+      const hit = await searchDirs(fs, name, expandPath(d.rpath, n), "rpath", by);
       if (hit) return hit;
     }
   }
   if (dyn?.runpath !== undefined) {
-    const hit = await searchDirs(name, expandPath(dyn.runpath, node), "runpath", by);
+    const hit = await searchDirs(fs, name, expandPath(dyn.runpath, node), "runpath", by);
     if (hit) return hit;
   }
   const inImage = (d: string) => (LOADER_SYSTEM_DIRS.includes(path.normalize(d)) ? d : LOADER_SYSTEM_DIRS[0]!);
-  return searchDirs(name, systemDirs.map((d) => ({ host: d, image: inImage(d) })), "system", by);
+  return searchDirs(fs, name, systemDirs.map((d) => ({ host: d, image: inImage(d) })), "system", by);
 }
 
 interface SearchDir {
@@ -228,11 +275,11 @@ interface SearchDir {
   image: string;
 }
 
-async function searchDirs(name: string, dirs: SearchDir[], via: FoundVia, by: string): Promise<SharedObject | undefined> {
+async function searchDirs(fs: LibraryFs, name: string, dirs: SearchDir[], via: FoundVia, by: string): Promise<SharedObject | undefined> {
   for (const dir of dirs) {
     // ld.so joins strings without normalizing ("bin/../lib/x.so"), and so does ldd's output.
     const hostPath = `${dir.host.replace(/\/+$/, "")}/${name}`;
-    const hit = await loadCandidate(hostPath, path.posix.join(dir.image, name), via, by, name);
+    const hit = await loadCandidate(fs, hostPath, path.posix.join(dir.image, name), via, by, name);
     if (hit) return hit;
   }
   return undefined;
@@ -243,21 +290,18 @@ async function searchDirs(name: string, dirs: SearchDir[], via: FoundVia, by: st
  * the wrong class or machine (a 32-bit lib in /usr/lib) is skipped and the search goes on.
  */
 async function loadCandidate(
+  fs: LibraryFs,
   hostPath: string,
   imagePath: string,
   via: FoundVia,
   neededBy: string | undefined,
   name = hostPath,
 ): Promise<SharedObject | undefined> {
-  try {
-    const st = await stat(hostPath);
-    if (!st.isFile()) return undefined;
-  } catch {
-    return undefined;
-  }
+  const real = await fs.realFile(hostPath);
+  if (real === undefined) return undefined;
   let elf: ElfFile;
   try {
-    elf = await readElf(hostPath);
+    elf = await fs.readElf(real);
   } catch (err) {
     if (err instanceof ElfError) return undefined;
     throw err;
@@ -265,7 +309,7 @@ async function loadCandidate(
   const obj: SharedObject = {
     name,
     hostPath,
-    realPath: await realpath(hostPath),
+    realPath: real,
     imagePath: path.posix.normalize(imagePath.startsWith("/") ? imagePath : "/" + imagePath),
     via,
     elf,

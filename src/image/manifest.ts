@@ -6,7 +6,16 @@ import type { NetworkConfig } from "../node/config.js";
 
 export const MANIFEST_FORMAT = 1;
 
-export type FileRole = "program" | "interpreter" | "library" | "added" | "generated" | "app" | "dependency";
+export type FileRole = "program" | "interpreter" | "library" | "added" | "generated" | "app" | "dependency" | "package";
+
+/** A Debian package an image was built from (`uninode build --debian`, a recipe). */
+export interface PackageInfo {
+  name: string;
+  version: string;
+  arch: string;
+  /** The .deb's SHA256, as apt's index gives it. */
+  sha256: string;
+}
 
 /** What a Node app image records beyond the program; absent for --exec images. */
 export interface ManifestMeta {
@@ -23,6 +32,8 @@ export interface ManifestMeta {
   volumes?: string[];
   /** The config's "readOnly": no writable layer over the root (`run --read-only`). */
   readOnly?: boolean;
+  /** The Debian packages the image's files come from, in apt's install order. */
+  packages?: PackageInfo[];
 }
 
 export interface ManifestFile {

@@ -1,7 +1,9 @@
 // The files every image gets besides the program: /etc as the C library and TLS clients expect
 // it (node-runtime/etc/, /etc/hosts with the image's own names added), the time zone, the CA
 // bundle, and the empty directories the kernel mounts its own filesystems on. /etc/resolv.conf
-// is a symlink into /run, where the kernel writes the DNS servers DHCP or ip= gave it.
+// is a symlink into /run, where the kernel writes the DNS servers DHCP or ip= gave it; so is
+// /etc/hosts: the image's lines are /run/hosts in the image, which the kernel copies into its
+// tmpfs at boot and then adds the VM's network peers to (hosts=, CONTRACT.md).
 
 import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
@@ -14,6 +16,9 @@ export const BASE_DIRS = ["/.uninode", "/app", "/etc", "/root", "/tmp", "/run", 
 /** Where the kernel writes the DNS servers it learnt (CONTRACT.md), and the link to it, as many
  * Linux distributions do with systemd-resolved or resolvconf. */
 export const RESOLV_CONF_LINK = { imagePath: "/etc/resolv.conf", target: "../run/resolv.conf" };
+/** The image's own hosts lines, and the link the resolver follows to them and the peers' lines. */
+export const HOSTS_FILE = "/run/hosts";
+export const HOSTS_LINK = { imagePath: "/etc/hosts", target: "../run/hosts" };
 
 /** Where hosts keep the UTC zone file, and the CA bundle, first match wins. */
 const HOST_UTC = ["/usr/share/zoneinfo/UTC", "/usr/share/zoneinfo/Etc/UTC"];
@@ -39,9 +44,10 @@ export async function systemFiles(options: SystemFilesOptions): Promise<PlanEntr
     if (name === "hosts" && options.hosts !== undefined && options.hosts.length > 0) {
       content = Buffer.concat([content, Buffer.from(options.hosts.map(([host, addr]) => `${addr}\t${host}\n`).join(""))]);
     }
-    out.push({ type: "data", imagePath: `/etc/${name}`, content, role: "generated", mode: 0o644 });
+    out.push({ type: "data", imagePath: name === "hosts" ? HOSTS_FILE : `/etc/${name}`, content, role: "generated", mode: 0o644 });
   }
   out.push({ type: "symlink", ...RESOLV_CONF_LINK });
+  out.push({ type: "symlink", ...HOSTS_LINK });
   if (!options.env.some((kv) => kv.startsWith("TZ="))) {
     const utc = await firstFile(options.hostUtc ?? HOST_UTC);
     if (utc !== undefined) out.push({ type: "file", imagePath: "/etc/localtime", hostPath: utc, role: "generated", mode: 0o644 });

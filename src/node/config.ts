@@ -218,6 +218,17 @@ function quadToInt(q: string): number {
 
 export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof AppConfig)[];
 
+/** One field's check, for other configs with the same field (a Debian recipe's ports, env...):
+ * the normalized value, or a ConfigError naming `where`. */
+export function checkConfigField<K extends keyof AppConfig>(key: K, value: unknown, where: string): NonNullable<AppConfig[K]> {
+  return FIELDS[key](value, where) as NonNullable<AppConfig[K]>;
+}
+
+/** A short JSON rendering of a wrong value, for messages. */
+export function showValue(v: unknown): string {
+  return show(v);
+}
+
 /** Validates a parsed config object; `where` names its place ('package.json "uninode"', 'uninode.json'). */
 export function validateConfig(raw: unknown, where: string): AppConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {

@@ -154,7 +154,7 @@ export async function planApp(app: App, o: PackOptions): Promise<{ plan: ImagePl
 
 /** A config "volumes" entry with its host directory made absolute (relative to the app directory),
  * so `run` by tag or image file finds the same directory the config meant. */
-function absoluteMountSpec(spec: string, appDir: string): string {
+export function absoluteMountSpec(spec: string, appDir: string): string {
   const m = parseMountSpec(spec, appDir);
   if (m.kind === "volume") return spec;
   return `${path.resolve(appDir, m.source)}:${m.target}${m.readOnly ? ":ro" : ""}`;

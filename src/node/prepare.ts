@@ -77,6 +77,8 @@ export interface SizeBreakdown {
   libs: number;
   app: number;
   node_modules: number;
+  /** Files of Debian packages other than the program and its libraries (images built with --debian). */
+  packages?: number;
   other: number;
   kernel: number;
 }
@@ -100,6 +102,9 @@ export function sizeBreakdown(manifest: Manifest, kernelBytes: number): SizeBrea
       case "dependency":
         out.node_modules += f.size;
         break;
+      case "package":
+        out.packages = (out.packages ?? 0) + f.size;
+        break;
       default:
         out.other += f.size;
     }
@@ -114,5 +119,8 @@ export function formatBytes(n: number): string {
 }
 
 export function formatBreakdown(b: SizeBreakdown): string {
+  if (b.packages !== undefined) {
+    return `program ${formatBytes(b.node)}, libs ${formatBytes(b.libs)}, other package files ${formatBytes(b.packages)}, added ${formatBytes(b.app)}, kernel ${formatBytes(b.kernel)}${b.other > 0 ? `, generated ${formatBytes(b.other)}` : ""}`;
+  }
   return `node ${formatBytes(b.node)}, libs ${formatBytes(b.libs)}, app ${formatBytes(b.app)}, node_modules ${formatBytes(b.node_modules)}, kernel ${formatBytes(b.kernel)}${b.other > 0 ? `, /etc ${formatBytes(b.other)}` : ""}`;
 }

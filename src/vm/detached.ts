@@ -31,6 +31,7 @@ import {
   buildQemuArgs,
   renderCommandLine,
   type NetworkConfig,
+  type PrivateNic,
   type PortForward,
   type RootDisk,
   type VolumeDisk,
@@ -50,11 +51,15 @@ export interface StartOptions {
   forwards: PortForward[];
   /** The NIC; none when absent (`run --network none`). */
   network?: NetworkConfig;
+  /** Private networks' NICs (eth1, ...). */
+  privateNics?: PrivateNic[];
   /** Volumes (vdb, vdc, ...) and host directories, as planMounts made them. */
   volumes?: VolumeDisk[];
   shares?: HostShare[];
   /** What is attached, as `ps` shows it (formatMount). */
   mounts?: string[];
+  /** Private networks, recorded for `ps` and `inspect`. */
+  networks?: { network: string; address: string; aliases: string[] }[];
   env: NodeJS.ProcessEnv;
   debug: (message: string) => void;
   searchPath?: string;
@@ -103,6 +108,7 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
       qmpSocket: qmp,
       root: o.root,
       ...(o.network ? { network: o.network } : {}),
+      ...(o.privateNics ? { privateNics: o.privateNics } : {}),
       ...(o.volumes ? { volumes: o.volumes } : {}),
       ...(o.shares ? { shares: o.shares } : {}),
     }),
@@ -138,6 +144,7 @@ export async function startDetached(o: StartOptions): Promise<InstanceRecord> {
     cpus: o.cpus,
     ports: o.forwards,
     ...(o.mounts !== undefined && o.mounts.length > 0 ? { mounts: o.mounts } : {}),
+    ...(o.networks !== undefined && o.networks.length > 0 ? { networks: o.networks } : {}),
   };
   await writeFile(files.record, JSON.stringify(record, null, 2) + "\n");
 

@@ -35,6 +35,8 @@ export interface InstanceRecord {
   ports: PortForward[];
   /** Attached volumes and host directories, SOURCE:/PATH[:ro] (absent when none). */
   mounts?: string[];
+  /** Private networks the VM is on, with its address and aliases there (absent when none). */
+  networks?: { network: string; address: string; aliases: string[] }[];
 }
 
 export type InstanceState = "running" | "exited";

@@ -24,6 +24,7 @@ import {
   buildQemuArgs,
   renderCommandLine,
   type NetworkConfig,
+  type PrivateNic,
   type RootDisk,
   type VolumeDisk,
 } from "./qemu-args.js";
@@ -42,6 +43,11 @@ export interface RunVmOptions {
   cmdline: string;
   /** The guest's NIC on QEMU's user network, with published ports; none when absent. */
   network?: NetworkConfig;
+  /** Private networks' NICs (eth1, ...). */
+  privateNics?: PrivateNic[];
+  /** Called once the kernel takes control lines (CONTRACT.md), with a function that writes one
+   * into COM3: a foreground VM on a private network is told of members that start later. */
+  onControl?: (write: (line: string) => void) => void;
   /** Volumes (vdb, vdc, ...) and host directories, as planMounts made them. */
   volumes?: VolumeDisk[];
   shares?: HostShare[];
@@ -97,6 +103,7 @@ export async function runVm(o: RunVmOptions): Promise<number> {
       serialSockets: { com1: serial.ports.com1.path, com2: serial.ports.com2.path, com3: serial.ports.com3.path },
       root: o.root,
       ...(o.network ? { network: o.network } : {}),
+      ...(o.privateNics ? { privateNics: o.privateNics } : {}),
       ...(o.volumes ? { volumes: o.volumes } : {}),
       ...(o.shares ? { shares: o.shares } : {}),
     });
@@ -177,7 +184,12 @@ export async function runVm(o: RunVmOptions): Promise<number> {
     });
     let com3Ready: net.Socket | undefined;
     const sent = new Set<number>();
-    void Promise.all([serial.ports.com3.connected, ready]).then(([com3]) => (com3Ready = com3));
+    void Promise.all([serial.ports.com3.connected, ready]).then(([com3]) => {
+      com3Ready = com3;
+      o.onControl?.((line) => {
+        if (!com3.destroyed) com3.write(line);
+      });
+    });
     o.onSignalSender?.((sig) => {
       if (!com3Ready || com3Ready.destroyed) return false;
       com3Ready.write(`signal ${sig}\n`);

@@ -30,6 +30,16 @@ export interface PortForward {
  * or on a host tap device the user set up (a bridge, routing: the host's own network). */
 export type NetworkConfig = { forwards: PortForward[] } | { tap: string };
 
+/** A further virtio-net NIC on a private network's segment: QEMU's socket backend on a multicast
+ * group bound to the loopback (no root, no daemon; networks.ts says why). */
+export interface PrivateNic {
+  /** The multicast group and UDP port of the segment. */
+  group: string;
+  port: number;
+  /** Unique on the segment (QEMU would give every VM's second NIC the same one). */
+  mac: string;
+}
+
 /** q35: PCI (virtio-pci, ECAM), the default. microvm: no PCI, virtio-mmio, fewer devices to emulate. */
 export type MachineType = "q35" | "microvm";
 export const MACHINE_TYPES: readonly MachineType[] = ["q35", "microvm"];
@@ -55,6 +65,8 @@ export interface MachineConfig {
   root: RootDisk;
   /** No NIC when absent. */
   network?: NetworkConfig;
+  /** Private networks' NICs, after `network`'s (the kernel's eth1, eth2, ...). */
+  privateNics?: PrivateNic[];
   /** Named volumes, attached after the root disk in this order: the kernel sees vdb, vdc, ... */
   volumes?: VolumeDisk[];
   /** Host directories shared over virtio-9p. */
@@ -224,6 +236,15 @@ export function networkArgs(net: NetworkConfig, machine: MachineType = "q35"): s
   return ["-netdev", netdev.join(","), ...device];
 }
 
+/** Each private NIC joins its segment's multicast group on 127.0.0.1 (loopback only: nothing
+ * leaves the host), after the user network's NIC so the kernel names it eth1 (PCI slot order). */
+export function privateNicArgs(nics: readonly PrivateNic[], machine: MachineType = "q35"): string[] {
+  return nics.flatMap((n, i) => [
+    "-netdev", `socket,id=pnet${i},mcast=${n.group}:${n.port},localaddr=127.0.0.1`,
+    "-device", `${virtioDevice(machine, "net")},netdev=pnet${i},mac=${n.mac}`,
+  ]);
+}
+
 /** The full argument list (without the binary name). */
 export function buildQemuArgs(cfg: MachineConfig): string[] {
   const machine = cfg.machine ?? "q35";
@@ -240,6 +261,7 @@ export function buildQemuArgs(cfg: MachineConfig): string[] {
     ...volumeDiskArgs(cfg.volumes ?? [], machine),
     ...hostShareArgs(cfg.shares ?? [], machine),
     ...(cfg.network ? networkArgs(cfg.network, machine) : []),
+    ...privateNicArgs(cfg.privateNics ?? [], machine),
   ];
 }
 

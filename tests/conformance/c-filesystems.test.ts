@@ -13,7 +13,7 @@ const root = resolve(import.meta.dirname, "../..");
 const cli = join(root, "dist/cli.js");
 let work: string;
 
-interface FsCase { name: string; libs?: string[] }
+interface FsCase { name: string; libs?: string[]; volumeOnly?: string }
 const cases: FsCase[] = [
   { name: "tmp_files" },
   { name: "file_links" },
@@ -22,6 +22,9 @@ const cases: FsCase[] = [
   { name: "shared_mmap" },
   { name: "shared_mmap_race" },
   { name: "sqlite_wal", libs: ["-lsqlite3", "-lm"] },
+  // Not on the root layer: its upper is tmpfs, which takes O_DIRECT without alignment checks as
+  // Linux's tmpfs does (so the host's ext4 is no reference there) and has no fallocate yet.
+  { name: "innodb_files", volumeOnly: "tmpfs upper: O_DIRECT unchecked as on Linux's tmpfs; no fallocate" },
 ];
 
 const env = () => ({ XDG_DATA_HOME: join(work, "data") });
@@ -69,7 +72,7 @@ describe("C programs on a volume", () => {
 
 describe("C programs on the writable layer over the root", () => {
   for (const c of cases) {
-    test(c.name, async () => {
+    test.skipIf(c.volumeOnly !== undefined)(c.volumeOnly ? `${c.name} (volume only: ${c.volumeOnly})` : c.name, async () => {
       const { bin, host } = await hostRun(c);
       const image = await imageRun(bin, ["--add", `${join(work, "empty")}:/srv/scratch`], "/srv/scratch");
       expect(image.stderr).toBe(host.stderr);

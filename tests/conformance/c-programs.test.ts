@@ -65,10 +65,13 @@ const cases: Case[] = [
   { name: "clocks" },
   { name: "threads" },
   { name: "signals" },
+  { name: "sigwait" },
   { name: "mremap" },
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
   { name: "tcp_teardown" },
+  // What nginx asks of files and TCP: sendfile (checks, offsets, partial sends), TCP_CORK, writev, accept4, SO_REUSEADDR.
+  { name: "sendfile_tcp", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "file_links", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "file_locks", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "sqlite_db", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"], libs: ["-lsqlite3", "-lm"] },

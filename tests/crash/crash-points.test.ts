@@ -41,6 +41,7 @@ function sample<T>(list: T[], max: number): T[] {
 
 describe.each([
   { mode: "append", count: 24, what: /^log (\d+)/m },
+  { mode: "overwrite", count: 24, what: /^log (\d+)/m },
   { mode: "rename", count: 12, what: /^state (\d+)/m },
 ])("the $mode workload", ({ mode, count, what }) => {
   it("leaves a consistent volume with every acknowledged record at every crash point", async () => {

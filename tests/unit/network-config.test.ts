@@ -135,9 +135,15 @@ describe("/etc/hosts and /etc/resolv.conf in the image", () => {
     expect(files.filter((e) => e.imagePath === "/etc/resolv.conf")).toEqual([{ type: "symlink", imagePath: "/etc/resolv.conf", target: "../run/resolv.conf" }]);
   });
 
+  it("/etc/hosts is a link to /run/hosts, which holds the image's lines (the kernel adds the network peers' at boot)", async () => {
+    const files = await systemFiles({ env: [] });
+    expect(files.filter((e) => e.imagePath === "/etc/hosts")).toEqual([{ type: "symlink", imagePath: "/etc/hosts", target: "../run/hosts" }]);
+    expect(files.filter((e) => e.imagePath === "/run/hosts").map((e) => e.type)).toEqual(["data"]);
+  });
+
   it("appends the added names to /etc/hosts, after localhost", async () => {
     const hostsOf = (entries: Awaited<ReturnType<typeof systemFiles>>) => {
-      const e = entries.find((x) => x.imagePath === "/etc/hosts");
+      const e = entries.find((x) => x.imagePath === "/run/hosts");
       return e?.type === "data" ? e.content.toString() : undefined;
     };
     const plain = hostsOf(await systemFiles({ env: [] }));
@@ -154,7 +160,7 @@ describe("/etc/hosts and /etc/resolv.conf in the image", () => {
     expect(() => parseAddHost("db_x:10.0.2.2")).toThrow('--add-host db_x:10.0.2.2: "db_x" is not a host name; use letters, digits, hyphens and dots.');
     expect(() => parseAddHost("db:10.0.2")).toThrow('--add-host db:10.0.2: "10.0.2" is not an IPv4 or IPv6 address.');
     const plan = await planExec({ program: hello, args: [], env: [], adds: [], hosts: [parseAddHost("db.internal:10.0.2.2")] });
-    const hosts = plan.entries.get("/etc/hosts");
+    const hosts = plan.entries.get("/run/hosts");
     expect(hosts?.type === "data" && hosts.content.toString()).toMatch(/\n10\.0\.2\.2\tdb\.internal\n$/);
   });
 
@@ -166,7 +172,7 @@ describe("/etc/hosts and /etc/resolv.conf in the image", () => {
     writeFileSync(path.join(dir, "index.js"), "");
     const { plan } = await planApp(await loadApp(dir, "a"), { runtime: { path: hello, version: "20.11.0", source: "host" }, env: [] });
     expect(plan.meta?.network).toEqual(network);
-    const hosts = plan.entries.get("/etc/hosts");
+    const hosts = plan.entries.get("/run/hosts");
     expect(hosts?.type === "data" && hosts.content.toString()).toMatch(/\n10\.0\.2\.2\tdb\.internal\n$/);
   });
 });

@@ -4,6 +4,11 @@
  *                               fsync-per-record appender: record N (256 bytes,
  *                               its content a function of N) appended to DIR/log,
  *                               fsync'd, then "acked N" on stdout
+ *   appender overwrite DIR COUNT [PAUSE_MS]
+ *                               the database-log pattern: DIR/log is first written
+ *                               with COUNT records' worth of zeros and fsync'd, then
+ *                               record N overwrites its slot in place, fdatasync'd
+ *                               (the size and block map are already durable), "acked N"
  *   appender rename DIR COUNT [PAUSE_MS]
  *                               the atomic-save pattern: DIR/state.tmp written with
  *                               version N (8 KiB), fsync'd, renamed over DIR/state,
@@ -83,6 +88,29 @@ static void append(const char *dir, unsigned count)
 		full_write(fd, rec, REC);
 		if (fsync(fd))
 			die("fsync");
+		ack(n);
+	}
+}
+
+static void overwrite(const char *dir, unsigned count)
+{
+	char path[4096], rec[REC];
+	snprintf(path, sizeof path, "%s/log", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die("open log");
+	memset(rec, 0, REC);
+	for (unsigned n = 0; n < count; n++)
+		full_write(fd, rec, REC);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fsync(fd) || dfd < 0 || fsync(dfd))
+		die("fsync");
+	for (unsigned n = 1; n <= count; n++) {
+		fill(n, rec, REC);
+		if (pwrite(fd, rec, REC, (off_t)(n - 1) * REC) != REC)
+			die("pwrite");
+		if (fdatasync(fd))
+			die("fdatasync");
 		ack(n);
 	}
 }
@@ -179,12 +207,14 @@ int main(int argc, char **argv)
 		pause_ms = argc == 5 ? (unsigned)strtoul(argv[4], NULL, 10) : 0;
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "append"))
 		append(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
+	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "overwrite"))
+		overwrite(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
 	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "rename"))
 		rename_loop(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
 	else if (argc == 3 && !strcmp(argv[1], "check"))
 		return check_log(argv[2]) | check_state(argv[2]);
 	else {
-		fprintf(stderr, "usage: appender append|rename DIR COUNT [PAUSE_MS] | appender check DIR\n");
+		fprintf(stderr, "usage: appender append|overwrite|rename DIR COUNT [PAUSE_MS] | appender check DIR\n");
 		return 2;
 	}
 	return 0;
