@@ -49,6 +49,7 @@ long sys_msync();
 long sys_munmap();
 long sys_nanosleep();
 long sys_rt_sigtimedwait();
+long sys_prctl();
 long sys_pipe();
 long sys_pipe2();
 long sys_pkey_alloc();
@@ -353,7 +354,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[154] = { NULL, "modify_ldt", { 0 }, 0 },
 	[155] = { NULL, "pivot_root", { 0 }, 0 },
 	[156] = { NULL, "_sysctl", { 0 }, 0 },
-	[157] = { NULL, "prctl", { 0 }, 0 },
+	[157] = { (syscall_fn)sys_prctl, "prctl", { A_INT, A_HEX, A_HEX, A_HEX, A_HEX }, 5 },
 	[158] = { (syscall_fn)sys_arch_prctl, "arch_prctl", { A_HEX, A_HEX }, 2 },
 	[159] = { NULL, "adjtimex", { 0 }, 0 },
 	[160] = { (syscall_fn)sys_setrlimit, "setrlimit", { A_INT, A_PTR }, 2 },

@@ -66,6 +66,7 @@ const cases: Case[] = [
   { name: "threads" },
   { name: "signals" },
   { name: "sigwait" },
+  { name: "prctl_calls" },
   { name: "mremap" },
   { name: "unix_sockets", hostArgs: () => [join(work, "scratch")], imageArgs: () => ["/tmp"] },
   { name: "udp_errors" },
