@@ -15,7 +15,7 @@ import { execa } from "execa";
 import { detectAccel } from "../src/vm/accel.js";
 import { planMounts } from "../src/vm/mounts.js";
 import { treeEntries, writeCpio } from "./cpio.js";
-import { parseWrk, summarize, waitQuiet, type LoadSeen } from "./measure.js";
+import { parseWrk, summarize, waitQuiet, type LoadSeen, type WrkResult } from "./measure.js";
 import { benchCache, repoRoot } from "./paths.js";
 import {
   bootToExit,
@@ -37,6 +37,7 @@ import { mergeResults, renderTable, type Results, type SizeBreakdown } from "./r
 import { MEMINFO_PATH, prepare, STORAGE_DIR, WORKLOADS, type Prepared, type StoragePlan, type Workload } from "./setup.js";
 import { describeStorage, parseStorageOutput, storagePhase } from "./storage.js";
 import { startTarget, TARGETS, VM_TARGETS, type TargetName, type VmTargetName } from "./targets.js";
+import { NGINX_BIG, NGINX_FILES, nginxPhase, type NginxPlan } from "./nginx.js";
 import { microvmCmdline, vmArgs } from "./vm.js";
 
 export interface BenchOptions {
@@ -52,15 +53,17 @@ export interface BenchOptions {
 }
 
 /** The phases --only can pick. */
-export const ONLY_PHASES = ["load", "storage"] as const;
+export const ONLY_PHASES = ["load", "storage", "nginx"] as const;
 export type Phase = (typeof ONLY_PHASES)[number];
 
-export const USAGE = `usage: npm run bench [-- --quick] [-- --dry-run] [-- --only load|storage] [-- --results FILE] [-- --note TEXT]
+export const USAGE = `usage: npm run bench [-- --quick] [-- --dry-run] [-- --only load|storage|nginx] [-- --results FILE] [-- --note TEXT]
   --quick     the short subset (about 2 minutes once set up)
   --dry-run   check the bench's own code paths without setup or long runs
   --only load only the load run: wrk at 50 connections, errors, non-2xx and guest memory, PASS/FAIL
   --only storage
               only the storage phase: fsync, sequential and random I/O on a volume, each VM booted twice
+  --only nginx
+              only the nginx phase: apps/nginx in each VM, wrk at 50 connections on a page and a 1 MiB file
   --results   write the Markdown there instead of bench/RESULTS.md
   --note      a sentence about the run for the notes (what else the machine was doing)`;
 
@@ -79,7 +82,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | "help" {
     else if (a === "--note") o.note = value(++i, "a sentence");
     else if (a === "--only") {
       const v = value(++i, "a phase name");
-      if (!(ONLY_PHASES as readonly string[]).includes(v)) throw new Error(`--only knows the phases ${ONLY_PHASES.join(" and ")}; not ${v}`);
+      if (!(ONLY_PHASES as readonly string[]).includes(v)) throw new Error(`--only knows the phases ${ONLY_PHASES.slice(0, -1).join(", ")} and ${ONLY_PHASES.at(-1)}; not ${v}`);
       o.only = v as Phase;
     } else if (a === "-h" || a === "--help") return "help";
     else throw new Error(`unknown option ${a}\n${USAGE}`);
@@ -101,6 +104,7 @@ export interface Plan {
   quietWaitMs: number;
   load: LoadPlan;
   storage: StoragePlan;
+  nginx: NginxPlan;
 }
 
 export function planFor(quick: boolean): Plan {
@@ -118,6 +122,7 @@ export function planFor(quick: boolean): Plan {
         quietWaitMs: 3_000,
         load: { conns: 50, warmupSeconds: 5, seconds: 5 },
         storage: { fsyncs: 50, seqMiB: 16, randSync: 100, randBuffered: 1024, seconds: 20, volumeMiB: 64 },
+        nginx: { conns: 50, seconds: 5 },
       }
     : {
         reps: 5,
@@ -135,6 +140,7 @@ export function planFor(quick: boolean): Plan {
         // warm-up, then within ±5 % over five further runs, no trend), which is not a leak.
         load: { conns: 50, warmupSeconds: 30, seconds: 30 },
         storage: { fsyncs: 200, seqMiB: 64, randSync: 500, randBuffered: 4096, seconds: 60, volumeMiB: 256 },
+        nginx: { conns: 50, seconds: 30 },
       };
 }
 
@@ -204,7 +210,8 @@ export async function runBench(o: BenchOptions): Promise<Results> {
 
   log(`bench: ${o.quick ? "quick" : "full"} run${o.only ? ` of the ${o.only} phase only` : ""}, accelerator ${choice.accel.toUpperCase()} (${choice.reason})`);
   const wantsStorage = o.only === undefined || o.only === "storage";
-  const prepared = await prepare(log, { main: o.only !== "storage", ...(wantsStorage ? { storage: plan.storage } : {}) });
+  const wantsNginx = o.only === undefined || o.only === "nginx";
+  const prepared = await prepare(log, { main: o.only === undefined || o.only === "load", ...(wantsStorage ? { storage: plan.storage } : {}), nginx: wantsNginx });
   const root = repoRoot();
   const workDir = path.join(benchCache(root), "runs");
   await rm(workDir, { recursive: true, force: true });
@@ -245,6 +252,11 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   if (wantsStorage) {
     await phase("storage");
     results.storage = await storagePhase(ctx, plan.storage);
+  }
+  if (wantsNginx) {
+    await phase("nginx");
+    results.nginx = await nginxPhase(ctx, plan.nginx);
+    addNginxNotes(results);
   }
   if (o.only === undefined || o.only === "load") await loadPhases(o, plan, ctx, results, phase);
   if (o.only === undefined) addNotes(results, prepared);
@@ -307,6 +319,14 @@ function addNotes(r: Results, p: Prepared): void {
     "Guest instructions come from a QEMU TCG plugin (bench/c/insn-count.c) with -icount shift=0,sleep=off; the counted express-hello runs load bench/guest/probe.cjs with NODE_OPTIONS to end the unmodified app at listen() or after 1,000 requests. The full run repeats each count 3 times: the microVM's boot counts agree within about 0.3 %; uninode's move by a few % (its root fs is read from virtio-blk, whose completions arrive in host time, and the idle timer ticks meanwhile are counted), and so do both 1,000-request figures (the requests arrive in host time).",
     "Guest memory touched = 4 KiB pages of guest RAM that are not all zero (QMP pmemsave after the first 200). Linux never zeroes freed pages, so its figure includes the initramfs it unpacked and freed. The microVM's memory floor is set by the same thing: QEMU loads the uncompressed initramfs into guest RAM and Linux unpacks a second copy before freeing the first.",
     "Time to first 200 is polled every 10 ms from the host through QEMU's port forward; it includes QEMU's own start-up.",
+  );
+}
+
+function addNginxNotes(r: Results): void {
+  const p = r.nginx?.plan;
+  if (p === undefined) return;
+  r.notes.push(
+    `nginx phase (issue 11): apps/nginx built by \`uninode build\` from its recipe (Debian's nginx and its Depends closure, fetched through apt), with the access log off (each line would be a write to an emulated serial port in both VMs) and a ${NGINX_BIG.bytes / (1 << 20)} MiB file added to its pages; the microVM's initramfs is that image's root fs, so both run the same nginx binary, libraries and configuration (sendfile and tcp_nopush on). Each VM boots once; after one request for each file, wrk ${p.seconds} s at ${p.conns} connections per file, through QEMU's user network. The host column is empty: the phase compares the two kernels under the same program.`,
   );
 }
 
@@ -412,6 +432,8 @@ async function dryRun(o: BenchOptions, plan: Plan, accel: "kvm" | "tcg", reason:
         ],
       },
       storage,
+      // The nginx rows as a real run fills them: the microVM's sample result, uninode's ratio to it.
+      nginx: { plan: plan.nginx, runs: { "linux-microvm": NGINX_FILES.map(() => ({ ok: parseWrk(SAMPLE_WRK) })), uninode: NGINX_FILES.map(() => na<WrkResult>("dry run")) } },
       notes: [`dry run: cpio writer ${cpioSize} bytes, ${args.length} QEMU command lines built, one host run of node -e, one load run on the host with wrk's sample output`],
     };
     await emit(results, o, root, log);

@@ -324,7 +324,7 @@ export interface WrkCell {
 }
 
 /** One wrk run against a server that already answers; run inside `netns` when given. */
-async function runWrk(ctx: PhaseContext, conns: number, seconds: number, url: string, netns?: string): Promise<Cell<WrkResult>> {
+export async function runWrk(ctx: PhaseContext, conns: number, seconds: number, url: string, netns?: string): Promise<Cell<WrkResult>> {
   const wrk = ctx.prepared.wrk;
   if (wrk === undefined) return na("wrk is not installed");
   // --timeout 10s: under TCG the last of 50 new connections waits seconds for its first answer

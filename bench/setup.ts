@@ -11,13 +11,16 @@ import { extractSection, readImage, type ImageInfo } from "../src/image/image.js
 import { renderBootFile } from "../src/image/manifest.js";
 import { buildInitramfs, unpackImageRootfs, type Initramfs } from "./initramfs.js";
 import { ensureLinuxKernel, type LinuxKernel } from "./linux-kernel.js";
+import { bigFileBytes, NGINX_BIG, NGINX_PORT } from "./nginx.js";
 import { benchCache, repoRoot } from "./paths.js";
 
 export const WORKLOADS = ["node-e", "express", "syscalls", "probe-listen", "probe-1000", "probe-serve"] as const;
 /** The storage phase's two boots of one volume: c/storage.c writing, then reading. */
 export const STORAGE_WORKLOADS = ["storage-write", "storage-read"] as const;
 export type StorageWorkloadName = (typeof STORAGE_WORKLOADS)[number];
-export type WorkloadName = (typeof WORKLOADS)[number] | StorageWorkloadName;
+/** The nginx phase's one image: apps/nginx's recipe (bench/nginx.ts). */
+export const NGINX_WORKLOADS = ["nginx"] as const;
+export type WorkloadName = (typeof WORKLOADS)[number] | StorageWorkloadName | (typeof NGINX_WORKLOADS)[number];
 
 /** Where a VM mounts the storage phase's volume. */
 export const STORAGE_DIR = "/data";
@@ -59,7 +62,10 @@ export interface Workload {
   /** kernel.elf, extracted from the image. */
   uninodeKernel: string;
   initramfs: Initramfs;
-  host: HostCommand;
+  /** How the host target runs it; none for a workload only the VMs run (nginx). */
+  host?: HostCommand;
+  /** The port the program listens on in the VM (default APP_PORT). */
+  port?: number;
 }
 
 export interface Prepared {
@@ -76,6 +82,8 @@ export interface Prepared {
 export interface PrepareWhat {
   main: boolean;
   storage?: StoragePlan;
+  /** The nginx phase's image. */
+  nginx?: boolean;
 }
 
 export async function newer(out: string, inputs: readonly string[]): Promise<boolean> {
@@ -123,6 +131,25 @@ async function cli(root: string, args: string[]): Promise<void> {
     if (r.exitCode === 0) return;
     await new Promise((res) => setTimeout(res, 5000));
   }
+}
+
+/** The bench's copy of apps/nginx: no access log (each line would cost both VMs a write to an
+ * emulated serial port under load), and a 1 MiB file among the pages. Built by the recipe path
+ * of `uninode build`, so the packages come from apt as for users. */
+async function buildNginxImage(root: string, cache: string): Promise<string> {
+  const dir = path.join(cache, "apps", "nginx-bench");
+  await rm(dir, { recursive: true, force: true });
+  await cp(path.join(root, "apps", "nginx"), dir, { recursive: true });
+  const conf = path.join(dir, "nginx.conf");
+  const text = await readFile(conf, "utf8");
+  const quiet = text.replace(/^(\s*)access_log \/dev\/stdout;$/m, "$1access_log off;");
+  if (quiet === text) throw new Error("apps/nginx/nginx.conf no longer says `access_log /dev/stdout;`: update bench/setup.ts");
+  await writeFile(conf, quiet);
+  await writeFile(path.join(dir, "html", NGINX_BIG.name), bigFileBytes());
+  const out = path.join(cache, "images", "nginx.img");
+  await mkdir(path.dirname(out), { recursive: true });
+  await cli(root, ["build", dir, "-o", out, "--tag", "bench-nginx"]);
+  return out;
 }
 
 /** An express-hello copy the probe images are built from: the app, bench-probe.cjs, and the
@@ -181,7 +208,7 @@ async function buildImages(root: string, cache: string, syscalls: string): Promi
   };
 }
 
-function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: string, storage: string): HostCommand {
+function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: string, storage: string): HostCommand | undefined {
   const app = path.join(root, "apps", "express-hello");
   const probe = (v: string) => path.join(cache, "apps", `express-probe-${v}`);
   const env = { NODE_ENV: "production", PORT: String(APP_PORT) };
@@ -192,6 +219,8 @@ function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: 
       return { file: "node", args: ["server.js"], cwd: app, env };
     case "syscalls":
       return { file: syscalls, args: SYSCALL_ARGS, cwd: root, env: {} };
+    case "nginx":
+      return undefined;
     case "storage-write":
     case "storage-read":
       // The directory is the phase's own (a temp dir beside the volume files): it adds the arguments.
@@ -234,25 +263,28 @@ export async function prepare(log: (s: string) => void, what: PrepareWhat = { ma
   const root = repoRoot();
   const cache = benchCache(root);
   await mkdir(cache, { recursive: true });
-  const wrk = what.main ? await ensureWrk(log) : undefined;
+  const wrk = what.main || what.nginx ? await ensureWrk(log) : undefined;
   const bins = await compileHelpers(root, cache);
   const linux = await ensureLinuxKernel(cache, log);
   log("building the uninode images (uninode build)");
   const images: Partial<Record<WorkloadName, string>> = {
     ...(what.main ? await buildImages(root, cache, bins.syscalls) : {}),
     ...(what.storage ? await buildStorageImages(root, cache, bins.storage, what.storage) : {}),
+    ...(what.nginx ? { nginx: await buildNginxImage(root, cache) } : {}),
   };
   const workloads = {} as Record<WorkloadName, Workload>;
   for (const [name, file] of Object.entries(images) as [WorkloadName, string][]) {
     const image = await readImage(file, { verify: false });
     log(`initramfs for ${name}`);
     const modules = (STORAGE_WORKLOADS as readonly string[]).includes(name) ? linux.storageModules : linux.modules;
+    const host = hostCommand(name, root, cache, bins.syscalls, bins.storage);
     workloads[name] = {
       name,
       image,
       uninodeKernel: await kernelOf(image, cache),
       initramfs: await initramfsFor(name, image, bins.init, modules, linux, cache),
-      host: hostCommand(name, root, cache, bins.syscalls, bins.storage),
+      ...(host ? { host } : {}),
+      ...(name === "nginx" ? { port: NGINX_PORT } : {}),
     };
   }
   return { linux, plugin: bins.plugin, wrk, workloads, storage: bins.storage };

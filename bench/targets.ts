@@ -46,6 +46,7 @@ export function startTarget(target: TargetName, w: WorkloadName, p: Prepared, o:
 
 async function startHost(w: WorkloadName, p: Prepared, o: StartOptions): Promise<Started> {
   const cmd = p.workloads[w].host;
+  if (!cmd) throw new Error(`the ${w} workload runs in the VMs only`);
   const env = { ...process.env, ...cmd.env };
   if (o.net.kind === "user") env["PORT"] = String(o.net.hostPort);
   const child = execa(cmd.file, cmd.args, { cwd: cmd.cwd, env, reject: false, all: true, stdin: "ignore", timeout: 600_000 });
@@ -86,7 +87,7 @@ export function guestFor(target: VmTargetName, w: WorkloadName, p: Prepared, net
 
 async function startGuest(target: VmTargetName, w: WorkloadName, p: Prepared, o: StartOptions): Promise<Started> {
   let net: GuestNet | undefined;
-  if (o.net.kind === "user") net = { kind: "user", forwards: [{ proto: "tcp", hostAddress: "127.0.0.1", hostPort: o.net.hostPort, guestPort: APP_PORT }] };
+  if (o.net.kind === "user") net = { kind: "user", forwards: [{ proto: "tcp", hostAddress: "127.0.0.1", hostPort: o.net.hostPort, guestPort: p.workloads[w].port ?? APP_PORT }] };
   else if (o.net.kind === "tap") net = { kind: "tap", ifname: TAP_NET.ifname };
   else net = { kind: "user", forwards: [] }; // every uninode VM has its NIC; so does the microVM
   const vm = await startVm(guestFor(target, w, p, o.net, o.volume, o.volumeWriteLog), {

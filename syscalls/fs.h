@@ -6,8 +6,9 @@
 #include "../rump/include/kernel.h"
 #include "../rump/include/vfs.h"
 
-/* App pointers live in the lower canonical half; NULL and anything above is -EFAULT. */
-#define USER_TOP 0x0000800000000000UL
+#include "../rump/include/vm.h"
+
+/* App pointers live below USER_TOP (Linux's TASK_SIZE); NULL and anything above is -EFAULT. */
 static inline bool uptr_ok(const void *p, size_t n)
 {
 	uintptr_t a = (uintptr_t)p;

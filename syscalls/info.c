@@ -165,7 +165,7 @@ long sys_getcpu(unsigned *cpu, unsigned *node, void *cache)
 struct cap_header { uint32_t version; int pid; };
 struct cap_data { uint32_t effective, permitted, inheritable; };
 
-/* The program runs as root with every capability, as in a container's root. */
+/* The calling thread's capabilities: all or none (rump/include/cred.h). */
 long sys_capget(struct cap_header *h, struct cap_data *d)
 {
 	if (!h)
@@ -176,8 +176,12 @@ long sys_capget(struct cap_header *h, struct cap_data *d)
 	}
 	if (d) {
 		int n = h->version == 0x19980330 ? 1 : 2;
-		for (int i = 0; i < n; i++)
-			d[i].effective = d[i].permitted = i ? 0x1ff : 0xffffffff, d[i].inheritable = 0;
+		uint64_t eff = cred_cap_effective(&current()->cred), prm = cred_cap_permitted(&current()->cred);
+		for (int i = 0; i < n; i++) {
+			d[i].effective = (uint32_t)(eff >> (32 * i));
+			d[i].permitted = (uint32_t)(prm >> (32 * i));
+			d[i].inheritable = 0;
+		}
 	}
 	return 0;
 }

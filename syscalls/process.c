@@ -1,5 +1,5 @@
-/* The process: its ids, its end (which ends the VM), its fatal faults, and the
- * process-creation calls this kernel cannot serve. */
+/* The process: its end (which ends the VM), its fatal faults, and the
+ * process-creation calls this kernel cannot serve (fork; execve is execve.c's). */
 #include "syscalls.h"
 #include "arch.h"
 #include "sched.h"
@@ -76,10 +76,6 @@ long sys_exit_group(int status) { proc_exit(status); }
 long sys_getpid(void) { return 1; }
 long sys_getppid(void) { return 0; }
 long sys_gettid(void) { return current()->tid; }
-long sys_getuid(void) { return 0; }
-long sys_getgid(void) { return 0; }
-long sys_geteuid(void) { return 0; }
-long sys_getegid(void) { return 0; }
 
 long sys_set_tid_address(int *tidptr)
 {
@@ -106,4 +102,3 @@ static long no_process(const char *call)
 
 long sys_fork(void) { return no_process("fork"); }
 long sys_vfork(void) { return no_process("vfork"); }
-long sys_execve(const char *path, char *const argv[], char *const envp[]) { return no_process("execve"); }

@@ -52,11 +52,12 @@ static bool stop_signal(int sig)
 
 bool signal_pending(struct thread *t)
 {
-	return ((t->sigpending | proc_pending) & ~t->sigmask) != 0;
+	/* A thread execve is ending must leave any sleep at once. */
+	return ((t->sigpending | proc_pending) & ~t->sigmask) != 0 || t->killed;
 }
 
 /* The program ends because of SIG (its default action). */
-static __noreturn void die_of(int sig)
+__noreturn void signal_kill_process(int sig)
 {
 	proc_sync_at_death();
 	kprintf("uninode: %s: terminated by %s (signal %d)\n", proc_exe_path(),
@@ -67,7 +68,7 @@ static __noreturn void die_of(int sig)
 
 static bool unblocked(struct thread *t, void *arg)
 {
-	return !(t->sigmask & sigbit((int)(uint64_t)arg));
+	return !t->killed && !(t->sigmask & sigbit((int)(uint64_t)arg));
 }
 
 void signal_send(struct thread *t, int sig, const struct ksiginfo *info)
@@ -123,6 +124,8 @@ bool signal_deliver(struct intr_frame *f)
 	struct thread *t = current();
 	if (!t->app || !signal_pending(t))
 		return false;
+	if (t->killed)
+		thread_end_killed();
 	struct ksiginfo info;
 	spin_lock(&sig_lock);
 	int sig = take_signal(t, &info);
@@ -137,12 +140,12 @@ bool signal_deliver(struct intr_frame *f)
 	if (act.handler == SIG_DFL) {
 		if (default_ignored(sig) || stop_signal(sig))
 			return false;
-		die_of(sig);
+		signal_kill_process(sig);
 	}
 	uint64_t old = t->sigmask;
 	if (arch_setup_sigframe(f, sig, &act, &info, old, t)) {
 		kprintf("uninode: cannot build the frame for signal %d: the stack is unusable\n", sig);
-		die_of(SIGSEGV);
+		signal_kill_process(SIGSEGV);
 	}
 	t->sigmask |= (act.mask | (act.flags & SA_NODEFER ? 0 : sigbit(sig))) & ~UNBLOCKABLE;
 	return true;
@@ -229,7 +232,7 @@ long sys_rt_sigreturn(void)
 	uint64_t mask;
 	if (arch_restore_sigframe(t->uframe, &mask)) {
 		kprintf("uninode: rt_sigreturn: the signal frame on the stack is corrupt\n");
-		die_of(SIGSEGV);
+		signal_kill_process(SIGSEGV);
 	}
 	t->sigmask = mask & ~UNBLOCKABLE;
 	t->uframe_restored = true;
@@ -320,6 +323,19 @@ static struct ksiginfo user_info(int sig, int code)
 	i.kill.pid = 1;
 	i.kill.uid = 0;
 	return i;
+}
+
+void signal_exec_reset(struct thread *t)
+{
+	spin_lock(&sig_lock);
+	for (int sig = 1; sig <= NSIG; sig++) {
+		if (actions[sig].handler != SIG_IGN)
+			actions[sig].handler = SIG_DFL;
+		actions[sig].flags = actions[sig].restorer = actions[sig].mask = 0;
+	}
+	spin_unlock(&sig_lock);
+	t->altstack_sp = t->altstack_size = 0;
+	t->altstack_flags = 0;
 }
 
 /* The kernel raises SIG at the calling thread (SIGPIPE on a broken pipe). */

@@ -161,6 +161,20 @@ long sys_utime();
 long sys_utimes();
 long sys_write();
 long sys_writev();
+/* The credential family (syscalls/cred.c) and execveat (syscalls/execve.c). */
+long sys_execveat();
+long sys_getgroups();
+long sys_getresgid();
+long sys_getresuid();
+long sys_setfsgid();
+long sys_setfsuid();
+long sys_setgid();
+long sys_setgroups();
+long sys_setregid();
+long sys_setresgid();
+long sys_setresuid();
+long sys_setreuid();
+long sys_setuid();
 /* The socket family (syscalls/net.c). */
 long sys_accept();
 long sys_accept4();
@@ -287,25 +301,25 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[102] = { (syscall_fn)sys_getuid, "getuid", { 0 }, 0 },
 	[103] = { NULL, "syslog", { 0 }, 0 },
 	[104] = { (syscall_fn)sys_getgid, "getgid", { 0 }, 0 },
-	[105] = { NULL, "setuid", { 0 }, 0 },
-	[106] = { NULL, "setgid", { 0 }, 0 },
+	[105] = { (syscall_fn)sys_setuid, "setuid", { A_INT }, 1 },
+	[106] = { (syscall_fn)sys_setgid, "setgid", { A_INT }, 1 },
 	[107] = { (syscall_fn)sys_geteuid, "geteuid", { 0 }, 0 },
 	[108] = { (syscall_fn)sys_getegid, "getegid", { 0 }, 0 },
 	[109] = { NULL, "setpgid", { 0 }, 0 },
 	[110] = { (syscall_fn)sys_getppid, "getppid", { 0 }, 0 },
 	[111] = { NULL, "getpgrp", { 0 }, 0 },
 	[112] = { NULL, "setsid", { 0 }, 0 },
-	[113] = { NULL, "setreuid", { 0 }, 0 },
-	[114] = { NULL, "setregid", { 0 }, 0 },
-	[115] = { NULL, "getgroups", { 0 }, 0 },
-	[116] = { NULL, "setgroups", { 0 }, 0 },
-	[117] = { NULL, "setresuid", { 0 }, 0 },
-	[118] = { NULL, "getresuid", { 0 }, 0 },
-	[119] = { NULL, "setresgid", { 0 }, 0 },
-	[120] = { NULL, "getresgid", { 0 }, 0 },
+	[113] = { (syscall_fn)sys_setreuid, "setreuid", { A_INT, A_INT }, 2 },
+	[114] = { (syscall_fn)sys_setregid, "setregid", { A_INT, A_INT }, 2 },
+	[115] = { (syscall_fn)sys_getgroups, "getgroups", { A_INT, A_PTR }, 2 },
+	[116] = { (syscall_fn)sys_setgroups, "setgroups", { A_INT, A_PTR }, 2 },
+	[117] = { (syscall_fn)sys_setresuid, "setresuid", { A_INT, A_INT, A_INT }, 3 },
+	[118] = { (syscall_fn)sys_getresuid, "getresuid", { A_PTR, A_PTR, A_PTR }, 3 },
+	[119] = { (syscall_fn)sys_setresgid, "setresgid", { A_INT, A_INT, A_INT }, 3 },
+	[120] = { (syscall_fn)sys_getresgid, "getresgid", { A_PTR, A_PTR, A_PTR }, 3 },
 	[121] = { NULL, "getpgid", { 0 }, 0 },
-	[122] = { NULL, "setfsuid", { 0 }, 0 },
-	[123] = { NULL, "setfsgid", { 0 }, 0 },
+	[122] = { (syscall_fn)sys_setfsuid, "setfsuid", { A_INT }, 1 },
+	[123] = { (syscall_fn)sys_setfsgid, "setfsgid", { A_INT }, 1 },
 	[124] = { NULL, "getsid", { 0 }, 0 },
 	[125] = { (syscall_fn)sys_capget, "capget", { A_PTR, A_PTR }, 2 },
 	[126] = { NULL, "capset", { 0 }, 0 },
@@ -504,7 +518,7 @@ const struct syscall_desc syscall_table[NR_SYSCALLS] = {
 	[319] = { NULL, "memfd_create", { 0 }, 0 },
 	[320] = { NULL, "kexec_file_load", { 0 }, 0 },
 	[321] = { NULL, "bpf", { 0 }, 0 },
-	[322] = { NULL, "execveat", { 0 }, 0 },
+	[322] = { (syscall_fn)sys_execveat, "execveat", { A_FD, A_STR, A_PTR, A_PTR, A_HEX }, 5 },
 	[323] = { NULL, "userfaultfd", { 0 }, 0 },
 	[324] = { NULL, "membarrier", { 0 }, 0 },
 	[325] = { NULL, "mlock2", { 0 }, 0 },

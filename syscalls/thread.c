@@ -7,6 +7,7 @@
 #include "futex.h"
 #include "proc.h"
 #include "percpu.h"
+#include "signal.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -91,6 +92,7 @@ long k_clone(struct intr_frame *parent, uint64_t flags, uint64_t sp, int *ptid, 
 	fpu_save(t->fpu); /* the child starts with a copy of our FPU/SSE state */
 	t->fs_base = (flags & CLONE_SETTLS) ? tls : arch_get_fs_base();
 	t->sigmask = current()->sigmask;
+	cred_copy(&t->cred, &current()->cred);
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = ctid;
 	if ((flags & CLONE_PARENT_SETTID) && ptid)
@@ -117,6 +119,51 @@ long sys_exit(int status)
 		futex_wake((uint32_t *)self->clear_child_tid, 1, 0xffffffffu);
 	}
 	thread_exit();
+}
+
+/* A thread execve ended: it leaves without touching app memory (its
+ * clear_child_tid word belongs to the program being replaced). */
+__noreturn void thread_end_killed(void)
+{
+	__atomic_sub_fetch(&app_threads, 1, __ATOMIC_SEQ_CST);
+	thread_exit();
+}
+
+/* The thread whose execve is ending the others (1 while one is), so that two
+ * threads calling execve at once do not end each other. */
+static int exec_claim;
+
+static bool asleep_killed(struct thread *t, void *self)
+{
+	return t != self && t->killed && t->waiting_on && t->intr_sleep;
+}
+
+bool threads_end_others(void)
+{
+	struct thread *self = current();
+	int none = 0;
+	if (!__atomic_compare_exchange_n(&exec_claim, &none, 1, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		/* Another execve won: it marks this thread too, which then dies on its way out. */
+		while (!__atomic_load_n(&self->killed, __ATOMIC_SEQ_CST))
+			sleep_until(time_monotonic_ns() + 1000000);
+		return false;
+	}
+	thread_mark_killed(self);
+	/* Sleepers are woken (interruptible sleeps end with EINTR, and a marked
+	 * thread cannot start a new one); the rest reach a return to the app at
+	 * the end of their syscall or at their CPU's next timer tick. */
+	for (;;) {
+		struct thread *t;
+		for (int i = 0; i < 1024 && (t = thread_find_app(asleep_killed, self)); i++)
+			thread_interrupt(t);
+		if (thread_app_tids(NULL, 0) <= 1)
+			break;
+		sleep_until(time_monotonic_ns() + 1000000);
+	}
+	if (self->tid != 1)
+		thread_become_leader(self);
+	__atomic_store_n(&exec_claim, 0, __ATOMIC_SEQ_CST);
+	return true;
 }
 
 long sys_sched_yield(void)

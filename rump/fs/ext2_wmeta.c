@@ -398,14 +398,7 @@ int ext2_new_inode(struct inode *dir, uint32_t mode, struct inode **out)
 		return -ENOMEM;
 	}
 	ino->priv = ii;
-	/* owner as Linux's inode_init_owner for root: a set-group-ID directory
-	 * hands down its group (and the bit, to directories) */
-	if (dir->mode & 02000) {
-		ino->gid = dir->gid;
-		if (S_ISDIR(mode))
-			mode |= 02000;
-	}
-	ino->mode = mode;
+	mode = inode_init_owner(ino, dir, mode);
 	ino->atime = ino->mtime = ino->ctime = ino->btime = time_now();
 	ino->has_btime = fs->inode_size >= 160;
 	/* a new inode's data starts in its own group */

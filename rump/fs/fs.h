@@ -5,6 +5,7 @@
 #include "../include/kernel.h"
 #include "../include/vfs.h"
 #include "../include/blk.h"
+#include "../include/sched.h"
 
 struct mount;
 struct iattr;
@@ -134,6 +135,9 @@ bool vfs_locked(void);    /* held by the calling thread */
 struct inode *inode_alloc(struct mount *m, uint64_t ino, const struct inode_ops *ops);
 void inode_get(struct inode *ino);
 void inode_put(struct inode *ino);
+/* A new inode's owner (the creator's fsuid/fsgid, or a set-group-ID DIR's
+ * group) and mode, set in INO; returns the mode. For filesystems that keep owners. */
+uint32_t inode_init_owner(struct inode *ino, const struct inode *dir, uint32_t mode);
 /* The cache, for filesystems whose inodes have numbers (ext2): lookup
  * returns a new reference or NULL; insert adds a fresh inode. */
 struct inode *icache_lookup(struct mount *m, uint64_t ino);

@@ -32,6 +32,31 @@ struct inode *inode_alloc(struct mount *m, uint64_t ino, const struct inode_ops 
 	return i;
 }
 
+#define S_ISGID 02000
+#define S_IXGRP 00010
+
+/* Owner and group of a new inode in DIR, as Linux's inode_init_owner and
+ * mode_strip_sgid: the creator's fsuid; a set-group-ID directory's group
+ * (and the bit itself, for a new directory), else the creator's fsgid. A
+ * group-executable set-group-ID file keeps the bit only for a member of that
+ * group or a holder of CAP_FSETID. Sets INO's mode too and returns it. */
+uint32_t inode_init_owner(struct inode *ino, const struct inode *dir, uint32_t mode)
+{
+	const struct cred *c = &current()->cred;
+	ino->uid = c->fsuid;
+	ino->gid = c->fsgid;
+	if (dir->mode & S_ISGID) {
+		ino->gid = dir->gid;
+		if (S_ISDIR(mode))
+			mode |= S_ISGID;
+		else if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !cred_in_group(c, dir->gid) &&
+			 !cred_capable_fs(c))
+			mode &= ~S_ISGID;
+	}
+	ino->mode = mode;
+	return mode;
+}
+
 /* One more reference; VFS lock held. */
 void inode_get(struct inode *ino)
 {

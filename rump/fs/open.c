@@ -179,6 +179,32 @@ int vfs_open(const char *path, int flags, int mode, struct file **out)
 	return vfs_openat(AT_FDCWD, path, flags, mode, out);
 }
 
+/* execve's open (Linux's do_open_execat): PATH from DIRFD, following a
+ * final symlink unless AT_SYMLINK_NOFOLLOW (then ELOOP), DIRFD itself for an
+ * empty PATH with AT_EMPTY_PATH. Only a regular file with an execute bit
+ * may run (what root may execute: permission checks are otherwise off). */
+int vfs_open_exec(int dirfd, const char *path, int at_flags, struct file **out)
+{
+	unsigned wf = ((at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW) | ((at_flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0);
+	struct nameidata nd;
+	vfs_lock();
+	int err = path_walk(dirfd, path, wf, &nd);
+	if (!err) {
+		struct inode *ino = nd.ino;
+		if (S_ISLNK(ino->mode))
+			err = -ELOOP;
+		else if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
+			err = -EACCES;
+		else if (!(*out = file_open_inode(ino, O_RDONLY | O_LARGEFILE, nd.path)))
+			err = -ENOMEM;
+		else
+			notify_open(*out);
+	}
+	nd_done(&nd);
+	vfs_unlock();
+	return err;
+}
+
 /* openat: a new fd for PATH. */
 int k_openat(int dirfd, const char *path, int flags, int mode)
 {

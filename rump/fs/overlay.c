@@ -171,6 +171,9 @@ static int make(struct inode *dir, const char *name, size_t len, uint32_t mode, 
 	size_t tlen;
 	if ((err = ovl_work_create(sb, mode, target, tmp, &tlen, &u)))
 		return err;
+	/* Owned as made in DIR, not in the work directory (overlayfs's
+	 * ovl_create_object); the upper tmpfs keeps it in memory. */
+	inode_init_owner(u, dir, mode);
 	bool hides = S_ISDIR(mode) && lower_has(dir, name, len);
 	if (hides) {
 		struct ovl_uinfo *x = ovl_uinfo(sb, u->ino, true);

@@ -74,12 +74,10 @@ void pb_pad(struct pbuf *b, size_t from, size_t width)
 
 /* ---- facts about the process ---- */
 
-/* The program's name as Linux keeps it: the exe's basename, at most 15 bytes. */
+/* The program's name as Linux keeps it: what it was started by, at most 15 bytes. */
 static void comm_of(char out[16])
 {
-	const char *exe = proc_exe_path();
-	const char *slash = exe ? strrchr(exe, '/') : NULL;
-	strlcpy(out, slash ? slash + 1 : exe ? exe : "?", 16);
+	strlcpy(out, proc_comm(), 16);
 }
 
 /* The path a region shows in maps: its file's, or its name ([heap], [stack], ...). */
@@ -224,10 +222,16 @@ int gen_status(struct pbuf *b, const struct pctx *c)
 	vm_sum(&s);
 	int id = c->tid ? c->tid : PROC_PID;
 	uint64_t rss_kb = rss_pages() * (PAGE_SIZE / 1024);
+	/* The reader's own credentials: glibc keeps every thread's the same. */
+	const struct cred *cr = &current()->cred;
 	pb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\n"
-		  "TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n"
-		  "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		  comm, umask_get(), PROC_PID, id, NR_OPEN, PROC_PID, id, PROC_PID, PROC_PID);
+		  "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t",
+		  comm, umask_get(), PROC_PID, id, cr->uid, cr->euid, cr->suid, cr->fsuid, cr->gid, cr->egid, cr->sgid,
+		  cr->fsgid, NR_OPEN);
+	for (int i = 0; cr->groups && i < cr->groups->n; i++)
+		pb_printf(b, "%s%u", i ? " " : "", cr->groups->gid[i]);
+	/* Linux ends the list with a space, even an empty one. */
+	pb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", PROC_PID, id, PROC_PID, PROC_PID);
 	pb_printf(b, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\n"
 		  "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t       0 kB\nRssShmem:\t       0 kB\n",
 		  s.size >> 10, s.size >> 10, rss_kb, rss_kb, rss_kb);
@@ -237,11 +241,12 @@ int gen_status(struct pbuf *b, const struct pctx *c)
 	pb_printf(b, "SigQ:\t0/63504\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t%016lx\n"
 		  "SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n",
 		  (!c->tid || c->tid == current()->tid) ? current()->sigmask : 0UL);
-	pb_printf(b, "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
-		  "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
+	pb_printf(b, "CapInh:\t0000000000000000\nCapPrm:\t%016lx\nCapEff:\t%016lx\n"
+		  "CapBnd:\t%016lx\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
 		  "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\nCpus_allowed:\t%lx\n"
 		  "Cpus_allowed_list:\t0-%d\nMems_allowed:\t1\nMems_allowed_list:\t0\n"
 		  "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+		  cred_cap_permitted(cr), cred_cap_effective(cr), CAP_ALL_MASK,
 		  ncpus_online >= 64 ? ~0UL : (1UL << ncpus_online) - 1, ncpus_online - 1);
 	return 0;
 }

@@ -33,8 +33,9 @@ static const struct fs_type tmpfs_type;
 static struct tmpfs_node *TN(struct inode *i) { return i->priv; }
 static struct tmpfs_sb *TSB(struct inode *i) { return i->mnt->priv; }
 
-/* A new inode of MODE on M with its node. */
-static struct inode *tmpfs_new_inode(struct mount *m, uint32_t mode)
+/* A new inode of MODE on M with its node, owned as a new file in DIR is
+ * (NULL: the root, root's). */
+static struct inode *tmpfs_new_inode(struct mount *m, struct inode *dir, uint32_t mode)
 {
 	struct tmpfs_sb *sb = m->priv;
 	struct inode *i = inode_alloc(m, sb->next_ino++, &tmpfs_iops);
@@ -45,7 +46,7 @@ static struct inode *tmpfs_new_inode(struct mount *m, uint32_t mode)
 		return NULL;
 	}
 	i->priv = n;
-	i->mode = mode;
+	i->mode = dir ? inode_init_owner(i, dir, mode) : mode;
 	i->nlink = S_ISDIR(mode) ? 2 : 1;
 	i->atime = i->mtime = i->ctime = i->btime = time_now();
 	i->has_btime = true;
@@ -156,7 +157,7 @@ static int make_node(struct inode *dir, const char *name, size_t len, uint32_t m
 	int err = dir_alive(dir);
 	if (err)
 		return err;
-	struct inode *i = tmpfs_new_inode(dir->mnt, mode);
+	struct inode *i = tmpfs_new_inode(dir->mnt, dir, mode);
 	if (!i)
 		return -ENOMEM;
 	if ((err = add_entry(dir, name, len, i))) {
@@ -214,7 +215,7 @@ static int tmpfs_tmpfile(struct inode *dir, uint32_t mode, struct inode **out)
 	int err = dir_alive(dir);
 	if (err)
 		return err;
-	struct inode *i = tmpfs_new_inode(dir->mnt, mode);
+	struct inode *i = tmpfs_new_inode(dir->mnt, dir, mode);
 	if (!i)
 		return -ENOMEM;
 	i->nlink = 0;
@@ -589,7 +590,7 @@ int tmpfs_mount(uint64_t dev, struct mount **out)
 	sb->pages_max = frame_total() / 2;
 	m->priv = sb;
 	vfs_lock();
-	m->root = tmpfs_new_inode(m, S_IFDIR | 01777);
+	m->root = tmpfs_new_inode(m, NULL, S_IFDIR | 01777);
 	vfs_unlock();
 	if (!m->root) {
 		kfree(sb);

@@ -39,6 +39,7 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define ELIBBAD 80
 #define ENOMSG 42
 #define ENODATA 61
 #define ETIME 62

@@ -3,6 +3,7 @@
 #pragma once
 #include "types.h"
 #include "kernel.h"
+#include "cred.h"
 
 enum thread_state { T_RUNNABLE, T_RUNNING, T_BLOCKED, T_DEAD };
 
@@ -32,6 +33,8 @@ struct thread {
 	uint64_t altstack_sp, altstack_size; int altstack_flags;
 	struct intr_frame *uframe;    /* the app's registers during a syscall */
 	struct thread *all_next;      /* every live thread */
+	struct cred cred;             /* the thread's own: only it reads or changes them */
+	bool killed;                  /* execve ends it: it dies at its next return to the app */
 	const char *name;
 };
 
@@ -71,6 +74,12 @@ void thread_interrupt(struct thread *t);   /* end T's interruptible sleep with -
 struct thread *thread_by_tid(int tid);     /* a live thread, or NULL */
 /* The first live app thread (lowest tid) for which PRED(t, arg) holds, or NULL. */
 struct thread *thread_find_app(bool (*pred)(struct thread *t, void *arg), void *arg);
+/* execve: mark every other live app thread killed (it dies at its next
+ * return to the app); returns how many. */
+int thread_mark_killed(struct thread *self);
+/* execve, once T is the only app thread: it takes the process's first tid
+ * (1, the pid), as Linux's exec'ing thread becomes the group leader. */
+void thread_become_leader(struct thread *t);
 /* syscalls/signal.c: is a signal pending and unblocked for T? */
 bool signal_pending(struct thread *t);
 int sleep_until(uint64_t deadline);        /* plain sleep */

@@ -78,5 +78,17 @@ void signal_send(struct thread *t, int sig, const struct ksiginfo *info);
 /* At a return to the app: deliver a pending signal into F. True if F changed
  * (the return must then restore every register: iretq). */
 bool signal_deliver(struct intr_frame *f);
+/* The program dies of SIG whatever its disposition (a failed execve past
+ * its point of no return, a default action). */
+__noreturn void signal_kill_process(int sig);
+/* execve: caught signals back to SIG_DFL (ignored ones stay ignored), with
+ * no flags or mask; T's alternate stack forgotten. Pending and blocked stay. */
+void signal_exec_reset(struct thread *t);
+/* syscalls/thread.c: execve's de_thread. Ends every other app thread and
+ * returns once the caller is the only one (its tid then 1); false if another
+ * thread's execve came first (the caller is being ended itself). */
+bool threads_end_others(void);
+/* A thread execve marked killed leaves at its return to the app. */
+__noreturn void thread_end_killed(void);
 /* A fault in the app: true if a handler was set up, false if the program must die. */
 bool signal_fault(struct intr_frame *f, int sig, int code, uint64_t addr);

@@ -255,6 +255,9 @@ int file_fsync(struct file *f);
 int vfs_open(const char *path, int flags, int mode, struct file **out);
 /* Same, relative to DIRFD (AT_FDCWD or an fd). */
 int vfs_openat(int dirfd, const char *path, int flags, int mode, struct file **out);
+/* execve's open: a regular file with an execute bit, read-only; AT_FLAGS
+ * AT_SYMLINK_NOFOLLOW (a final symlink is ELOOP), AT_EMPTY_PATH (DIRFD itself). */
+int vfs_open_exec(int dirfd, const char *path, int at_flags, struct file **out);
 
 /* Socket files for AF_UNIX bind/connect (rump/fs/sockfile.c); PATH is kernel
  * memory, relative to the cwd. Create: a new S_IFSOCK file (0777 less the

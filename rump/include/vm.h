@@ -47,6 +47,9 @@ long vm_mremap(vaddr_t old, size_t old_len, size_t new_len, int flags, vaddr_t n
 int vm_mprotect(vaddr_t addr, size_t len, int prot);
 int vm_madvise_dontneed(vaddr_t addr, size_t len);
 long vm_brk(vaddr_t addr);
+/* execve: every region goes, with its pages (a shared file mapping's stores
+ * reach its file, as at munmap) and the page tables under them; no break. */
+void vm_unmap_all(void);
 void vm_set_brk_base(vaddr_t base);
 void vm_set_name(vaddr_t start, const char *name);
 #define MS_ASYNC 1

@@ -557,6 +557,14 @@ int vm_madvise_dontneed(vaddr_t addr, size_t len)
 	return 0;
 }
 
+void vm_unmap_all(void)
+{
+	mutex_lock(&vm_lock);
+	unmap_locked(0, USER_TOP);   /* from 0: nothing to split, so it cannot fail */
+	brk_base = brk_cur = 0;
+	mutex_unlock(&vm_lock);
+}
+
 void vm_set_brk_base(vaddr_t base)
 {
 	brk_base = brk_cur = ALIGN_UP(base, PAGE_SIZE);

@@ -241,6 +241,26 @@ int thread_app_tids(int *tids, int max)
 	return n;
 }
 
+int thread_mark_killed(struct thread *self)
+{
+	int n = 0;
+	spin_lock(&sched_lock);
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->app && t != self && t->state != T_DEAD) {
+			t->killed = true;
+			n++;
+		}
+	spin_unlock(&sched_lock);
+	return n;
+}
+
+void thread_become_leader(struct thread *t)
+{
+	spin_lock(&sched_lock);
+	t->tid = 1;
+	spin_unlock(&sched_lock);
+}
+
 void thread_wake(struct thread *t)
 {
 	spin_lock(&sched_lock);
@@ -344,6 +364,7 @@ void sched_tick(void)
 
 static void reap(struct thread *t)
 {
+	cred_release(&t->cred);
 	kstack_free(t->kstack_top, t->kstack_size);
 	if (t->fpu)
 		page_free(t->fpu, ALIGN_UP(cpu_features.xsave_size, PAGE_SIZE) / PAGE_SIZE);

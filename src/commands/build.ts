@@ -27,17 +27,34 @@ export const APP_NOTE =
   "ports, memory, cpus, node, files. Without -o the image stays in the cache under a tag (--tag, else the " +
   "package name) that `uninode run NAME` boots.";
 
+export const DEBIAN_NOTE =
+  "From Debian packages (--debian, or a recipe: a directory whose uninode.json has \"debian\" and no package.json): " +
+  "the host's apt resolves the packages' Depends closure as an install onto an empty system would (no Recommends), " +
+  "fetches each .deb (apt-get download, its SHA256 checked against apt's index) into the cache and unpacks it with " +
+  "dpkg-deb; nothing is installed on the host and no root is needed. The image holds every package's files at their " +
+  "own paths less /usr/share/doc (copyright kept), man, info and lintian; two packages may ship one path only " +
+  "identically, unless the later Replaces the earlier. The program's libraries come from the packages. /etc/passwd " +
+  "and /etc/group are base-passwd's plus the recipe's \"users\". Recipe fields: debian, exec, args, env, files, " +
+  "ports, users, volumes, memory, cpus, cwd, hosts, network, readOnly, programs (C sources compiled with cc -static).";
+
 export const buildCommand: Command = {
   name: "build",
   summary: "build a bootable image file for a Node app or a program",
-  usage: ["build [APP_DIR] [-o IMAGE] [--node host|VERSION] [-e KEY=VALUE]... [--tag NAME]", "build --exec PROGRAM -o IMAGE [OPTIONS] [-- ARGS...]"],
+  usage: [
+    "build [APP_DIR] [-o IMAGE] [--node host|VERSION] [-e KEY=VALUE]... [--tag NAME]",
+    "build --exec PROGRAM -o IMAGE [OPTIONS] [-- ARGS...]",
+    "build RECIPE_DIR [-o IMAGE] [-e KEY=VALUE]... [--tag NAME]",
+    "build --debian PACKAGE... --exec PATH -o IMAGE [OPTIONS] [-- ARGS...]",
+  ],
   examples: [
     { command: "uninode build apps/express-hello -o hello.img", description: "an image of the Express example, with the host's node" },
     { command: "uninode build --node 22 --tag web", description: "the app in the current directory on Node 22 from npm, tagged web" },
     { command: "uninode build --exec ./hello -o hello.img", description: "an image that runs ./hello with its shared libraries" },
     { command: "uninode build --exec ls -o ls.img -- -la /", description: "`ls -la /` as the image's fixed command" },
+    { command: "uninode build --debian hello --exec /usr/bin/hello -o hello.img", description: "Debian's hello and its dependencies, fetched with the host's apt" },
+    { command: "uninode build apps/nginx", description: "a recipe of Debian packages (uninode.json with \"debian\"), tagged nginx" },
   ],
-  notes: [APP_NOTE, ARGUMENT_FILES_NOTE],
+  notes: [APP_NOTE, ARGUMENT_FILES_NOTE, DEBIAN_NOTE],
   options: [
     ...EXEC_OPTIONS,
     { name: "output", short: "o", value: "IMAGE", description: "where to write the image (an existing file is replaced only if it is a uninode image)" },

@@ -37,6 +37,7 @@ export const runCommand: Command = {
   examples: [
     { command: "uninode run apps/express-hello -p 8080:3000", description: "build the Express example (cached by content) and boot it, host port 8080 to the app's 3000" },
     { command: "uninode run express-hello", description: "boot the image tagged express-hello by `uninode build`" },
+    { command: "uninode run -p 8080:80 apps/nginx", description: "build a recipe of Debian packages (uninode.json with \"debian\", see `uninode build --help`; cached) and boot it" },
     { command: "uninode run express-hello -- --port 4000", description: "the same with other arguments after the entry file (replacing the config's \"args\")" },
     { command: "uninode run --exec ./hello", description: "build an image for ./hello (cached) and boot it" },
     { command: "uninode run --exec ls -- -la /", description: "run the host's ls, with arguments, inside a VM" },
@@ -359,6 +360,15 @@ async function imageToRun(args: ParsedArgs, ctx: CommandContext, report: Reporte
   const abs = path.resolve(ctx.cwd, target);
   const st = await stat(abs).catch(() => undefined);
   if (st?.isDirectory()) {
+    const { isRecipeDir } = await import("../debian/recipe.js");
+    if (await isRecipeDir(abs, target)) {
+      if (stringOpt(args, "node") !== undefined) throw new UsageError("--node is for Node app directories, not a recipe of Debian packages.");
+      const { prepareRecipe } = await import("../debian/command.js");
+      const r = await prepareRecipe(target, ctx, { cacheRoot: cacheDir(ctx.env), report }, { env: appEnv });
+      const { image, hit } = await cachedImage(r.prepared, cacheDir(ctx.env), report.step);
+      report.progress(`${hit ? "reusing" : "built"} the image of ${r.recipe.file}`);
+      return { image, bootEnv: [], bootArgs };
+    }
     const { prepareApp } = await import("../node/prepare.js");
     const nodeOpt = stringOpt(args, "node");
     const r = await prepareApp({

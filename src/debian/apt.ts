@@ -65,6 +65,13 @@ export async function resolveClosure(wanted: readonly string[], aptGet: string):
   );
   if (r.exitCode !== 0) throw await aptFailure(r.all ?? "", wanted, aptGet);
   const out = parseSimulation(r.stdout);
+  const foreign = out.find((p) => p.arch !== "amd64" && p.arch !== "all");
+  if (foreign !== undefined) {
+    throw new DebianError(
+      "FOREIGN_ARCH",
+      `This host's apt gives ${foreign.arch} packages (${foreign.name}), but images run x86-64 programs; build on an amd64 Debian or Ubuntu host.`,
+    );
+  }
   if (out.length === 0) throw new DebianError("APT_NOTHING", `apt-get resolved ${wanted.join(", ")} to no packages at all; check the names with \`apt-cache policy\`.`);
   return out;
 }

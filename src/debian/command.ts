@@ -24,10 +24,11 @@ export interface DebianBuild {
   extra: Record<string, unknown>;
 }
 
-interface Common {
+export interface Common {
   cacheRoot: string;
   report: Reporter;
-  output: string | undefined;
+  /** The -o file (build), if any. */
+  output?: string | undefined;
 }
 
 /** `build --debian PKG... --exec PATH [-e K=V] [--add H:I] [-- ARGS]`. */
@@ -65,15 +66,16 @@ export async function prepareDebian(spec: DebianSpec, ctx: CommandContext, commo
   await digestCache.save();
   return {
     prepared,
-    lines: [`exec     ${spec.exec}`, `packages ${summarize(packages)}`],
+    lines: [`exec     ${spec.exec}`, `packages ${summarize(packages, spec.packages.map((p) => p.replace(/:.*/, "")))}`],
     extra: { exec: spec.exec, packages: packages.map((p) => ({ name: p.name, version: p.version, arch: p.arch, sha256: p.sha256 })) },
   };
 }
 
-/** "hello 2.10-3, libc6 2.36-9+deb12u14 and 2 more" for the build's summary line. */
-function summarize(pkgs: readonly DebRecord[]): string {
-  const shown = pkgs.slice(0, 4).map((p) => `${p.name} ${p.version}`);
-  return `${pkgs.length}: ${shown.join(", ")}${pkgs.length > 4 ? ` and ${pkgs.length - 4} more` : ""}`;
+/** "hello 2.10-3 and 4 more (dependencies, base-passwd)": the packages asked for first. */
+function summarize(pkgs: readonly DebRecord[], wanted: readonly string[]): string {
+  const named = pkgs.filter((p) => wanted.includes(p.name));
+  const others = pkgs.length - named.length;
+  return `${named.map((p) => `${p.name} ${p.version}`).join(", ")}${others > 0 ? ` and ${others} more (dependencies, base-passwd)` : ""}`;
 }
 
 
@@ -83,6 +85,21 @@ export async function debianBuildFromRecipe(dir: string, args: ParsedArgs, ctx: 
     if (args.options.has(name)) throw new UsageError(`--${name} does not go with a recipe directory: the recipe's uninode.json says what to run.`);
   }
   if (args.passthrough !== undefined) throw new UsageError("Arguments after -- do not go with a recipe; its arguments are its \"args\" (or give them to `uninode run IMAGE -- ARGS`).");
+  // The recipe's files are relative to it, --add's to where the user is.
+  const adds = listOpt(args, "add").map((a) => {
+    const { host, image } = parseAddSpec(a);
+    return `${path.resolve(ctx.cwd, host)}:${image}`;
+  });
+  return prepareRecipe(dir, ctx, common, { env: listOpt(args, "env"), adds, hosts: listOpt(args, "add-host").map(parseAddHost) });
+}
+
+/** A recipe directory's image, prepared (`build DIR`, `run DIR`); `extra` comes from the command line. */
+export async function prepareRecipe(
+  dir: string,
+  ctx: CommandContext,
+  common: Common,
+  extra: { env?: string[]; adds?: string[]; hosts?: [string, string][] } = {},
+): Promise<DebianBuild & { recipe: Recipe }> {
   const label = dir;
   const abs = path.resolve(ctx.cwd, dir);
   const recipe = await loadRecipe(abs, label);
@@ -91,20 +108,13 @@ export async function debianBuildFromRecipe(dir: string, args: ParsedArgs, ctx: 
     common.report.progress(`compiling ${path.join(label, src)} for ${imagePath}`);
     generated.push(await compileProgram(imagePath, path.resolve(abs, src), path.join(label, src), common.cacheRoot, ctx.env["PATH"]));
   }
-  const hosts = [...Object.entries(recipe.hosts ?? {}), ...listOpt(args, "add-host").map(parseAddHost)];
+  const hosts = [...Object.entries(recipe.hosts ?? {}), ...(extra.hosts ?? [])];
   const spec: DebianSpec = {
     packages: recipe.debian,
     exec: recipe.exec,
     args: recipe.args ?? [],
-    env: [...Object.entries(recipe.env ?? {}).map(([k, v]) => `${k}=${v}`), ...listOpt(args, "env")],
-    // The recipe's files are relative to it, --add's to where the user is.
-    adds: [
-      ...(recipe.files ?? []),
-      ...listOpt(args, "add").map((a) => {
-        const { host, image } = parseAddSpec(a);
-        return `${path.resolve(ctx.cwd, host)}:${image}`;
-      }),
-    ],
+    env: [...Object.entries(recipe.env ?? {}).map(([k, v]) => `${k}=${v}`), ...(extra.env ?? [])],
+    adds: [...(recipe.files ?? []), ...(extra.adds ?? [])],
     baseDir: abs,
     generated,
     cacheRoot: common.cacheRoot,

@@ -40,6 +40,18 @@ export function debianCacheDir(cacheRoot: string): string {
   return path.join(cacheRoot, "debian");
 }
 
+/** Temp work older than this is from a build that was killed, not one still running. */
+const STALE_MS = 24 * 3600 * 1000;
+
+/** Removes tmp-* directories a killed build left in `dir` (a running build's are younger). */
+export async function sweepStale(dir: string, now = Date.now()): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith("tmp-")) continue;
+    const st = await stat(path.join(dir, name)).catch(() => undefined);
+    if (st !== undefined && now - st.mtimeMs > STALE_MS) await rm(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /** The cached .deb's file name: apt's NAME_VERSION_ARCH (epoch colon escaped) plus the checksum. */
 export function debFileName(r: DebRecord): string {
   return `${r.name}_${r.version.replace(/:/g, "%3a")}_${r.arch}.${r.sha256.slice(0, 16)}.deb`;
@@ -53,6 +65,7 @@ export function debFileName(r: DebRecord): string {
 export async function fetchDebs(records: readonly DebRecord[], cacheRoot: string, tools: DebianCacheTools, onFetch?: (names: string[]) => void): Promise<string[]> {
   const dir = path.join(debianCacheDir(cacheRoot), "debs");
   await mkdir(dir, { recursive: true });
+  for (const sub of ["", "trees", "programs"]) await sweepStale(path.join(debianCacheDir(cacheRoot), sub));
   const files = records.map((r) => path.join(dir, debFileName(r)));
   const missing: number[] = [];
   for (let i = 0; i < records.length; i++) {

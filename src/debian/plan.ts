@@ -4,7 +4,8 @@
 // plus the recipe's users, then the recipe's own files and programs. The program's libraries are
 // found among these files, never the host's.
 //
-// Two packages shipping the same path: the same bytes, mode or link target is fine (dpkg allows
+// /etc is the packages' except the few files every image makes (IMAGE_OWNED). Two packages
+// shipping the same path: the same bytes, mode or link target is fine (dpkg allows
 // it for directories and identical shared files); anything else stops the build naming both,
 // unless the later package declares Replaces on the earlier one, when it wins, as dpkg lets it.
 
@@ -14,7 +15,7 @@ import { ElfError, readElf } from "../image/elf.js";
 import { LibraryNotFoundError, resolveLibraries } from "../image/libs.js";
 import type { FileRole, ManifestMeta, PackageInfo } from "../image/manifest.js";
 import { addHostPath, mergeEnv, validateEnv, type ImagePlan, type PlanEntry } from "../image/plan.js";
-import { systemFiles } from "../image/system-files.js";
+import { CA_BUNDLE_PATH, systemFiles } from "../image/system-files.js";
 import { digestFile } from "../image/stage.js";
 import { planLibraryFs, resolveInPlan } from "../image/tree-fs.js";
 import { DebianError, packageRecords, requireApt, resolveClosure, type DebRecord } from "./apt.js";
@@ -59,6 +60,15 @@ export interface DebianPlan {
   packages: DebRecord[];
 }
 
+/**
+ * /etc files the image makes itself whatever a package ships there: the resolver link into /run
+ * (where the kernel writes DHCP's DNS servers), hosts (with the recipe's names), nsswitch.conf,
+ * localtime and the CA bundle as every image has them, passwd and group from base-passwd.
+ */
+export const IMAGE_OWNED: ReadonlySet<string> = new Set([
+  "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/localtime", CA_BUNDLE_PATH, "/etc/passwd", "/etc/group",
+]);
+
 /** Paths left out of every package: documentation (but each package's copyright stays). */
 export function isDropped(p: string): boolean {
   if (/^\/usr\/share\/(man|info|lintian)(\/|$)/.test(p)) return true;
@@ -93,6 +103,9 @@ export async function planDebian(spec: DebianSpec): Promise<DebianPlan> {
   for (const e of await systemFiles({ env, ...(spec.hosts !== undefined ? { hosts: spec.hosts } : {}) })) plan.entries.set(e.imagePath, e);
   await layPackages(plan.entries, inImage);
 
+  mergedUsrLinks(plan.entries);
+  await packageSystemFiles(plan.entries, inImage, env);
+
   // base-passwd's postinst would write these from its master files; nothing runs here, so we do.
   const { readFile } = await import("node:fs/promises");
   const master = async (name: string) => readFile(path.join(basePasswd.root, "usr/share/base-passwd", name), "utf8");
@@ -114,6 +127,48 @@ export async function planDebian(spec: DebianSpec): Promise<DebianPlan> {
   return { plan, packages: records };
 }
 
+/**
+ * On a merged-/usr release (Debian 13, recent Ubuntu) packages ship only /usr/lib64/ld-linux...,
+ * and /lib64, /lib, /bin and /sbin are links that base-files or usrmerge make, neither of which
+ * a closure needs to hold. Where no package has the top-level path but /usr has it, the link is
+ * added, as on such a system. A closure with anything in /lib is not merged-/usr (Debian 12's
+ * libc6 ships /lib/x86_64-linux-gnu and /lib64), and is left exactly as its packages lay it out.
+ */
+export function mergedUsrLinks(entries: Map<string, PlanEntry>): void {
+  // A closure with anything in /lib (Debian 12's libc6 has its libraries there) is not merged.
+  if (entries.has("/lib") || [...entries.keys()].some((k) => k.startsWith("/lib/"))) return;
+  for (const d of ["bin", "sbin", "lib", "lib64"]) {
+    if (entries.has(`/${d}`) || !entries.has(`/usr/${d}`)) continue;
+    const prefix = `/${d}/`;
+    if ([...entries.keys()].some((k) => k.startsWith(prefix))) continue;
+    entries.set(`/${d}`, { type: "symlink", imagePath: `/${d}`, target: `usr/${d}` });
+  }
+}
+
+/**
+ * What maintainer scripts would have made from the packages, when the closure has them: the CA
+ * bundle from ca-certificates' certificates (update-ca-certificates concatenates them all, as
+ * its default configuration trusts every one), and tzdata's Etc/UTC as /etc/localtime, as a
+ * fresh Debian container has it. Without these packages the host's files stay (system-files.ts).
+ */
+async function packageSystemFiles(entries: Map<string, PlanEntry>, packages: readonly UnpackedPackage[], env: readonly string[]): Promise<void> {
+  const { readFile } = await import("node:fs/promises");
+  const ca = packages.find((u) => u.record.name === "ca-certificates");
+  if (ca !== undefined) {
+    const certs = ca.entries.filter((e) => e.type === "file" && e.path.startsWith("/usr/share/ca-certificates/") && e.path.endsWith(".crt")).map((e) => e.path).sort();
+    const parts: string[] = [];
+    for (const c of certs) {
+      const text = await readFile(path.join(ca.root, c), "utf8");
+      parts.push(text.endsWith("\n") ? text : text + "\n");
+    }
+    setData(entries, CA_BUNDLE_PATH, parts.join(""));
+  }
+  if (packages.some((u) => u.record.name === "tzdata") && !env.some((kv) => kv.startsWith("TZ="))) {
+    entries.set("/etc/localtime", { type: "symlink", imagePath: "/etc/localtime", target: "/usr/share/zoneinfo/Etc/UTC" });
+    setData(entries, "/etc/timezone", "Etc/UTC\n");
+  }
+}
+
 function packageInfo(r: DebRecord): PackageInfo {
   return { name: r.name, version: r.version, arch: r.arch, sha256: r.sha256 };
 }
@@ -123,11 +178,11 @@ function setData(entries: Map<string, PlanEntry>, imagePath: string, text: strin
 }
 
 /** Every package's files into `entries`, in the closure's order, by the rule at the top of this file. */
-async function layPackages(entries: Map<string, PlanEntry>, packages: readonly UnpackedPackage[]): Promise<void> {
+export async function layPackages(entries: Map<string, PlanEntry>, packages: readonly UnpackedPackage[]): Promise<void> {
   const owner = new Map<string, UnpackedPackage>();
   for (const pkg of packages) {
     for (const t of pkg.entries) {
-      if (isDropped(t.path)) continue;
+      if (isDropped(t.path) || IMAGE_OWNED.has(t.path)) continue;
       const next: PlanEntry =
         t.type === "dir"
           ? { type: "dir", imagePath: t.path, mode: t.mode }

@@ -204,6 +204,11 @@ void random_bytes(void *buf, size_t n)
 }
 
 const char *proc_exe_path(void) { return shim_exe_path; }
+const char *proc_comm(void)
+{
+	const char *slash = strrchr(shim_exe_path, '/');
+	return slash ? slash + 1 : shim_exe_path;
+}
 
 /* No buses on the host: the disks are registered by blkfile_open. */
 void pci_init(void) {}
