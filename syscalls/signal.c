@@ -321,7 +321,7 @@ static struct ksiginfo user_info(int sig, int code)
 {
 	struct ksiginfo i = { .signo = sig, .code = code };
 	i.kill.pid = 1;
-	i.kill.uid = 0;
+	i.kill.uid = current()->cred.uid;   /* the sender's real uid, as Linux fills si_uid */
 	return i;
 }
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+static volatile unsigned sender_uid;
+static void on_usr1(int sig, siginfo_t *si, void *uc) { sender_uid = si->si_uid; }
 
 static void status_ids(void)
 {
@@ -160,6 +164,10 @@ static void stage_exec(void)
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &ul);
 	printf("  socketpair SO_PEERCRED: uid %u gid %u\n", uc.uid, uc.gid);
+	struct sigaction sa = { .sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO };
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	printf("  si_uid of a signal to itself: %u\n", sender_uid);
 	create("f-33", 0644);
 	create("sg/file", 0644);
 	create("sg/gx", 02775);
