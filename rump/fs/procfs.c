@@ -30,7 +30,7 @@ static long link_thread_self(char *buf, const struct pctx *c);
 
 enum {
 	N_ROOT, N_PID, N_FD, N_FDINFO, N_TASK, N_TID, N_SYS, N_SYS_KERNEL, N_SYS_RANDOM, N_SYS_VM, N_SYS_FS, N_SYS_FS_INOTIFY,
-	N_SYS_NET, N_SYS_NET_CORE, N_FIRST_LEAF
+	N_SYS_NET, N_SYS_NET_CORE, N_PID_NET, N_FIRST_LEAF
 };
 
 #define P_DIR(n, p) { n, p, PK_DIR, DYN_NONE, NULL, NULL, NULL }
@@ -53,6 +53,7 @@ static const struct pnode nodes[] = {
 	[N_SYS_FS_INOTIFY] = P_DIR("inotify", N_SYS_FS),
 	[N_SYS_NET] = P_DIR("net", N_SYS),
 	[N_SYS_NET_CORE] = P_DIR("core", N_SYS_NET),
+	[N_PID_NET] = P_DIR("net", N_PID),
 	/* /proc */
 	P_LINK("self", N_ROOT, link_self),
 	P_LINK("thread-self", N_ROOT, link_thread_self),
@@ -62,6 +63,7 @@ static const struct pnode nodes[] = {
 	P_FILE("loadavg", N_ROOT, gen_loadavg),
 	P_FILE("meminfo", N_ROOT, gen_meminfo),
 	P_FIXED("mounts", N_ROOT, "self/mounts"),
+	P_FIXED("net", N_ROOT, "self/net"),
 	P_FILE("stat", N_ROOT, gen_sysstat),
 	P_FILE("uptime", N_ROOT, gen_uptime),
 	P_FILE("version", N_ROOT, gen_version),
@@ -78,6 +80,8 @@ static const struct pnode nodes[] = {
 	P_FILE("stat", N_PID, gen_stat),
 	P_FILE("statm", N_PID, gen_statm),
 	P_FILE("status", N_PID, gen_status),
+	P_FILE("dev", N_PID_NET, gen_net_dev),
+	P_FILE("route", N_PID_NET, gen_net_route),
 	{ NULL, N_FD, PK_LINK, DYN_FD, NULL, link_fd, NULL },
 	{ NULL, N_FDINFO, PK_FILE, DYN_FD, gen_fdinfo, NULL, NULL },
 	/* /proc/1/task/TID */

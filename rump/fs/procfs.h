@@ -43,6 +43,9 @@ int gen_loadavg(struct pbuf *b, const struct pctx *c);
 int gen_version(struct pbuf *b, const struct pctx *c);
 int gen_filesystems(struct pbuf *b, const struct pctx *c);
 int gen_diskstats(struct pbuf *b, const struct pctx *c);
+/* proc_net.c */
+int gen_net_dev(struct pbuf *b, const struct pctx *c);
+int gen_net_route(struct pbuf *b, const struct pctx *c);
 int gen_zero_line(struct pbuf *b, const struct pctx *c);      /* "0\n" */
 int gen_one_line(struct pbuf *b, const struct pctx *c);       /* "1\n" */
 int gen_osrelease(struct pbuf *b, const struct pctx *c);

@@ -18,6 +18,8 @@ struct net_dev {
 	 * driver says the device has not (net_input's CSUM_VALID). */
 	bool tcp_csum_offload;
 	uint64_t csum_dropped;      /* frames with a bad TCP checksum */
+	/* /proc/net/dev's counters; the stack's, under net_lock. */
+	uint64_t rx_bytes, rx_packets, rx_dropped, tx_bytes, tx_packets, tx_dropped;
 	uint32_t reported_ip;       /* the IPv4 address last logged; the stack's */
 	/* Send one Ethernet frame of LEN bytes gathered from SEGS. 0, or
 	 * -EAGAIN when the device has no room now. Called under net_lock. */
@@ -51,6 +53,18 @@ void net_wake(void);
 /* rump/net/netlink.c: an interface's Linux name (lo, eth0, ...). Under net_lock. */
 struct netif;
 void net_ifname(struct netif *nif, char name[8]);
+
+/* One interface as /proc/net/dev and /proc/net/route show it. Addresses in
+ * network byte order. */
+struct net_if_info {
+	char name[8];
+	bool loopback, up, default_route;
+	uint32_t addr, mask, gw;
+	uint16_t mtu;
+	uint64_t rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, tx_errs, tx_drop;
+};
+/* rump/net/ifinfo.c: up to MAX interfaces (lo first) into OUT; how many. */
+int net_if_list(struct net_if_info *out, int max);
 
 /* Ethernet interfaces ip= can configure: eth0..eth3. */
 #define NET_MAX_ETH 4

@@ -121,5 +121,23 @@ int net_icmp_hook_ip6(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP6_INPUT(p, inp) net_icmp_hook_ip6((p), (inp))
 
 /* ---- diagnostics ---- */
-#define LWIP_STATS 0
+/* Only the per-interface MIB-II counters (the loopback's, for /proc/net/dev). */
+#define LWIP_STATS 1
+#define MIB2_STATS 1
+#define LINK_STATS 0
+#define ETHARP_STATS 0
+#define IP_STATS 0
+#define IPFRAG_STATS 0
+#define ICMP_STATS 0
+#define IGMP_STATS 0
+#define UDP_STATS 0
+#define TCP_STATS 0
+#define MEM_STATS 0
+#define MEMP_STATS 0
+#define SYS_STATS 0
+#define IP6_STATS 0
+#define ICMP6_STATS 0
+#define IP6_FRAG_STATS 0
+#define MLD6_STATS 0
+#define ND6_STATS 0
 #define LWIP_DEBUG 0

@@ -78,13 +78,17 @@ void net_input(struct net_dev *d, const void *frame, size_t len, bool csum_valid
 	struct netif *nif = d->stack;
 	/* lwIP does not check TCP on an offloading interface (its own looped-back
 	 * segments carry no checksum): frames from the wire are checked here. */
+	d->rx_bytes += len;
+	d->rx_packets++;
 	if (d->tcp_csum_offload && !csum_valid && !csum_tcp_ok(frame, len)) {
 		d->csum_dropped++;
 		return;
 	}
 	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-	if (!p)
+	if (!p) {
+		d->rx_dropped++;
 		return;                         /* out of memory: as a wire would, drop it */
+	}
 	pbuf_take(p, frame, (u16_t)len);
 	if (nif->input(p, nif) != ERR_OK)
 		pbuf_free(p);
@@ -103,6 +107,12 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 			segs[n++] = (struct net_seg){ q->payload, q->len };
 	}
 	int r = d->xmit(d, segs, n, p->tot_len);
+	if (r == 0) {
+		d->tx_bytes += p->tot_len;
+		d->tx_packets++;
+	} else {
+		d->tx_dropped++;
+	}
 	return r == 0 ? ERR_OK : r == -EAGAIN ? ERR_MEM : ERR_IF;
 }
 

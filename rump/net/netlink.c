@@ -116,7 +116,8 @@ void net_ifname(struct netif *nif, char name[8])
 static void dump_links(struct nl_sock *n, uint32_t seq)
 {
 	struct netif *nif;
-	NETIF_FOREACH(nif) {
+	/* By index, as Linux lists them (lwIP keeps the newest first). */
+	for (u8_t idx = 1; idx && (nif = netif_get_by_index(idx)); idx++) {
 		bool lo = nif->name[0] == 'l' && nif->name[1] == 'o';
 		struct msgbuf m = { .len = sizeof(struct nlmsghdr) };
 		struct ifinfomsg ifi = { .family = AF_UNSPEC, .type = lo ? ARPHRD_LOOPBACK : ARPHRD_ETHER,
@@ -159,7 +160,8 @@ static void addr_msg(struct nl_sock *n, struct netif *nif, uint8_t family, const
 static void dump_addrs(struct nl_sock *n, uint8_t family, uint32_t seq)
 {
 	struct netif *nif;
-	NETIF_FOREACH(nif) {
+	/* By index, as Linux lists them (lwIP keeps the newest first). */
+	for (u8_t idx = 1; idx && (nif = netif_get_by_index(idx)); idx++) {
 		bool lo = nif->name[0] == 'l' && nif->name[1] == 'o';
 		if ((family == AF_UNSPEC || family == AF_INET) && !ip4_addr_isany_val(*netif_ip4_addr(nif))) {
 			uint32_t a = ip4_addr_get_u32(netif_ip4_addr(nif)), mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(nif)));

@@ -446,7 +446,11 @@ static long tcp_send_op(struct sock *s, struct net_msg *m, int flags, bool nonbl
 				seg_off = 0;
 			}
 			n = MIN(MIN(m->iov[seg].len - seg_off, room), (size_t)0xffff);
-			if (corked) {
+			if (corked && !t->held_len && n >= seg_max) {
+				n -= n % seg_max;        /* whole segments go to lwIP as they are */
+				e = tcp_write(t->pcb, (char *)m->iov[seg].base + seg_off, (u16_t)n,
+					      TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
+			} else if (corked) {
 				n = MIN(n, seg_max - t->held_len);
 				memcpy(t->held + t->held_len, (char *)m->iov[seg].base + seg_off, n);
 				t->held_len += n;

@@ -6,6 +6,7 @@
  * the listener; the client may write before accept(). Names are in
  * unix_bind.c, datagrams and seqpackets in unix_msg.c. */
 #include "unix.h"
+#include "sched.h"
 
 #define SO_PEERCRED 17
 
@@ -156,6 +157,13 @@ static long recv_op(struct sock *s, struct net_msg *m, int flags, bool nonblock)
 static struct unix_sock *unix_new(struct sock *s);
 
 /* Connect U (stream or seqpacket) to the listener named ADDR. */
+/* Record the caller's effective ids as what SO_PEERCRED of U reports. */
+static void take_cred(struct unix_sock *u)
+{
+	u->cred_uid = current()->cred.euid;
+	u->cred_gid = current()->cred.egid;
+}
+
 static int connect_op(struct sock *s, const void *addr, uint32_t len, bool nonblock)
 {
 	struct unix_sock *u = unix_of(s);
@@ -219,6 +227,9 @@ static int connect_op(struct sock *s, const void *addr, uint32_t len, bool nonbl
 		c->peer = u;
 		u->peer = c;
 		c->state = u->state = U_CONNECTED;
+		take_cred(c);
+		u->cred_uid = l->cred_uid;
+		u->cred_gid = l->cred_gid;
 		c->embryo = true;
 		if (l->qtail)
 			l->qtail->qnext = c;
@@ -244,6 +255,7 @@ static int listen_op(struct sock *s, int backlog)
 	bool more = u->state == U_LISTENING && b > u->backlog;
 	u->backlog = b;
 	u->state = U_LISTENING;
+	take_cred(u);
 	s->listening = true;
 	if (more)
 		sock_wake(s, EPOLLOUT);          /* connectors waiting for room */
@@ -340,8 +352,9 @@ static long ioctl_op(struct sock *s, unsigned long cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
-/* struct ucred: one process, root. */
+/* struct ucred: one process (pid 1), the ids recorded when the connection was made. */
 struct ucred { int32_t pid; uint32_t uid, gid; };
+
 
 static int getopt_op(struct sock *s, int level, int name, void *val, uint32_t *len)
 {
@@ -350,7 +363,7 @@ static int getopt_op(struct sock *s, int level, int name, void *val, uint32_t *l
 		/* A connected or listening socket knows its peer (here always this
 		 * process); otherwise Linux reports no pid and uid/gid -1. */
 		bool known = u->state != U_UNCONNECTED;
-		struct ucred c = { known ? 1 : 0, known ? 0 : ~0u, known ? 0 : ~0u };
+		struct ucred c = { known ? 1 : 0, known ? u->cred_uid : ~0u, known ? u->cred_gid : ~0u };
 		uint32_t n = MIN(*len, (uint32_t)sizeof c);
 		memcpy(val, &c, n);
 		*len = n;
@@ -454,5 +467,7 @@ int unix_pair(struct sock *a, struct sock *b)
 		unix_hold(y);
 	}
 	x->state = y->state = U_CONNECTED;
+	take_cred(x);
+	take_cred(y);
 	return 0;
 }

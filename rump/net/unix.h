@@ -42,6 +42,10 @@ struct unix_sock {
 	struct unix_sock *peer;
 	struct unix_addr name;       /* bound name */
 	struct unix_addr peername;   /* the peer's name when connecting */
+	/* SO_PEERCRED's uid and gid, taken as Linux does: a listener's own at
+	 * listen, a connection's at connect (the connector's for the accepted
+	 * end, the listener's for the connecting one), both ends' at socketpair. */
+	uint32_t cred_uid, cred_gid;
 	struct inode *ino;           /* the socket file bound to (referenced) */
 	bool registered;             /* on the list of bound sockets */
 	struct unix_sock *bnext;

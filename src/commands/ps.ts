@@ -16,7 +16,7 @@ export const psCommand: Command = {
   options: [
     { name: "all", short: "a", description: "show exited VMs too" },
     { name: "output", value: "table|json", description: "the format (default table)" },
-    { name: "json", description: "the same as --output json: an array of {name, image, state, status, exitCode, pid, ports, mounts, memory, cpus, created}" },
+    { name: "json", description: "the same as --output json: an array of {name, image, state, status, exitCode, pid, ports, mounts, networks, memory, cpus, created}" },
   ],
   async run(args, ctx) {
     const output = stringOpt(args, "output") ?? (flag(args, "json") ? "json" : "table");
@@ -44,6 +44,7 @@ function toJson(i: Instance) {
     pid: i.state === "running" ? i.record.pid : null,
     ports: i.record.ports.map(formatForward),
     mounts: i.record.mounts ?? [],
+    networks: i.record.networks ?? [],
     memory: i.record.memory,
     cpus: i.record.cpus,
     created: i.record.created,

@@ -162,38 +162,108 @@ export const runCommand: Command = {
             env: ctx.env,
           })
         : undefined;
+    let handedOver = false;          // a detached VM's QEMU holds the addresses from then on
     try {
-    const cmdline = [trace ? "trace" : "", ipTok, ...(membership?.tokens ?? []), readOnlyRoot ? "readonly-root" : "", ...mountPlan.tokens, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)]
-      .filter((t) => t !== "")
-      .join(" ");
-    checkKernelCmdline(cmdline, { machine, detached: detach, extraDevices: mountPlan.volumes.length + mountPlan.shares.length + privateNets.length });
-    if (mounts.length > 0) report.progress(`mounting ${mounts.map(formatMount).join(", ")}`);
-    const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));
-    const cpus = cpusOpt ?? (typeof meta.cpus === "number" ? meta.cpus : 1);
-    const forwards: PortForward[] =
-      published.length > 0 || !Array.isArray(meta.ports) || netChoice.kind !== "user"
-        ? published
-        : meta.ports.map((p) => ({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: p.host, guestPort: p.guest }));
-    checkMachineRoom(machine, netChoice.kind !== "none", mounts.length + privateNets.length);
-    if (netChoice.kind === "tap") await checkTap(netChoice.ifname);
-    const network: NetworkConfig | undefined =
-      netChoice.kind === "user" ? { forwards } : netChoice.kind === "tap" ? { tap: netChoice.ifname } : undefined;
-    if (published.length === 0 && forwards.length > 0) {
-      report.progress(`publishing ${forwards.map((f) => `${f.hostPort}:${f.guestPort}`).join(", ")} from the image's config`);
-    }
-    await checkHostPorts(forwards);
-    const kernel = await cachedKernel(image, cacheDir(ctx.env));
-    const choice: AccelChoice = forcedAccel ? { accel: forcedAccel, reason: "--accel" } : await detectAccel();
-    report.progress(describeAccel(choice, forcedAccel !== undefined));
+      const cmdline = [trace ? "trace" : "", ipTok, ...(membership?.tokens ?? []), readOnlyRoot ? "readonly-root" : "", ...mountPlan.tokens, ...bootEnvTokens(bootEnv), ...bootArgTokens(bootArgs)]
+        .filter((t) => t !== "")
+        .join(" ");
+      checkKernelCmdline(cmdline, { machine, detached: detach, extraDevices: mountPlan.volumes.length + mountPlan.shares.length + privateNets.length });
+      if (mounts.length > 0) report.progress(`mounting ${mounts.map(formatMount).join(", ")}`);
+      const memory = parseMemory(memoryOpt ?? (typeof meta.memory === "string" ? meta.memory : "256M"));
+      const cpus = cpusOpt ?? (typeof meta.cpus === "number" ? meta.cpus : 1);
+      const forwards: PortForward[] =
+        published.length > 0 || !Array.isArray(meta.ports) || netChoice.kind !== "user"
+          ? published
+          : meta.ports.map((p) => ({ proto: "tcp", hostAddress: "127.0.0.1", hostPort: p.host, guestPort: p.guest }));
+      checkMachineRoom(machine, netChoice.kind !== "none", mounts.length + privateNets.length);
+      if (netChoice.kind === "tap") await checkTap(netChoice.ifname);
+      const network: NetworkConfig | undefined =
+        netChoice.kind === "user" ? { forwards } : netChoice.kind === "tap" ? { tap: netChoice.ifname } : undefined;
+      if (published.length === 0 && forwards.length > 0) {
+        report.progress(`publishing ${forwards.map((f) => `${f.hostPort}:${f.guestPort}`).join(", ")} from the image's config`);
+      }
+      await checkHostPorts(forwards);
+      const kernel = await cachedKernel(image, cacheDir(ctx.env));
+      const choice: AccelChoice = forcedAccel ? { accel: forcedAccel, reason: "--accel" } : await detectAccel();
+      report.progress(describeAccel(choice, forcedAccel !== undefined));
 
-    if (detach && name !== undefined) {
-      const { startDetached } = await import("../vm/detached.js");
-      const locks = await lockVolumes(mounts, label, ctx.env, name);
-      let record: InstanceRecord;
+      if (detach && name !== undefined) {
+        const { startDetached } = await import("../vm/detached.js");
+        const locks = await lockVolumes(mounts, label, ctx.env, name);
+        let record: InstanceRecord;
+        try {
+          record = await startDetached({
+            name,
+            imageLabel: label,
+            kernel,
+            root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
+            memory,
+            cpus,
+            ...(machine ? { machine } : {}),
+            accel: choice.accel,
+            cmdline,
+            forwards,
+            ...(network ? { network } : {}),
+            ...(membership ? { privateNics: membership.nics, networks: membership.attachments } : {}),
+            volumes: mountPlan.volumes,
+            shares: mountPlan.shares,
+            mounts: mounts.map(formatMount),
+            env: ctx.env,
+            debug: report.debug,
+            ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
+          });
+          // The VM outlives this process: its QEMU holds the volumes from now on.
+          const qemuStart = await processStart(record.pid);
+          for (const l of locks) {
+            if (qemuStart !== undefined) await l.moveTo(record.pid, qemuStart, name);
+            else await l.release();
+          }
+          if (membership && qemuStart !== undefined) {
+            const { instanceFiles, instancesDir } = await import("../vm/instances.js");
+            handedOver = true;
+            await membership.moveTo(record.pid, qemuStart, { ...(record.control !== undefined ? { control: record.control } : {}), kernelLog: instanceFiles(path.join(instancesDir(ctx.env), name)).kernel });
+            await membership.announce(report.debug);
+          } else {
+            await membership?.release();
+          }
+        } catch (err) {
+          for (const l of locks) await l.release();
+          await membership?.release();
+          throw err;
+        }
+        ctx.stdout.write(json ? JSON.stringify(detachedJson(record)) + "\n" : `${record.name}\n`);
+        return 0;
+      }
+
+      const { runVm } = await import("../vm/launch.js");
+      // Detached members running already learn this VM's names now (they ignore lines until ready).
+      void membership?.announce(report.debug);
+      const locks = await lockVolumes(mounts, label, ctx.env);
+      // Ctrl-C (or SIGTERM) is passed to the program, as a terminal would, so a server can shut
+      // down by itself; a second one, or a program still running 10 s later, stops QEMU cleanly
+      // (the VM is gone before we exit 130) rather than orphaning it.
+      const abort = new AbortController();
+      let sendToProgram: ((sig: number) => boolean) | undefined;
+      let forwarded: number | undefined;
+      let grace: NodeJS.Timeout | undefined;
+      const onSignal = (name: NodeJS.Signals) => {
+        const sig = name === "SIGINT" ? 2 : 15;
+        if (forwarded === undefined && sendToProgram?.(sig)) {
+          forwarded = sig;
+          report.debug(`passed ${name} to the program; again to stop the VM at once`);
+          grace = setTimeout(() => abort.abort(), 10_000);
+          return;
+        }
+        abort.abort();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      const stdinErrors = () => undefined;
+      ctx.stdin.on("error", stdinErrors);
+      let stopWatching = () => undefined as void;
+      const booting = report.step("booting");
       try {
-        record = await startDetached({
-          name,
-          imageLabel: label,
+        return await runVm({
           kernel,
           root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
           memory,
@@ -201,107 +271,39 @@ export const runCommand: Command = {
           ...(machine ? { machine } : {}),
           accel: choice.accel,
           cmdline,
-          forwards,
           ...(network ? { network } : {}),
-          ...(membership ? { privateNics: membership.nics, networks: membership.attachments } : {}),
+          ...(membership ? { privateNics: membership.nics, onControl: (write: (line: string) => void) => (stopWatching = membership.watch(write)) } : {}),
           volumes: mountPlan.volumes,
           shares: mountPlan.shares,
-          mounts: mounts.map(formatMount),
-          env: ctx.env,
+          ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+          signal: abort.signal,
+          onSignalSender: (send) => (sendToProgram = send),
+          stdin: ctx.stdin,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr,
+          showKernelLog: verbose || trace,
+          onReady: () => booting.end(),
           debug: report.debug,
           ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
         });
-        // The VM outlives this process: its QEMU holds the volumes from now on.
-        const qemuStart = await processStart(record.pid);
-        for (const l of locks) {
-          if (qemuStart !== undefined) await l.moveTo(record.pid, qemuStart, name);
-          else await l.release();
-        }
-        if (membership && qemuStart !== undefined) {
-          const { instanceFiles, instancesDir } = await import("../vm/instances.js");
-          await membership.moveTo(record.pid, qemuStart, { ...(record.control !== undefined ? { control: record.control } : {}), kernelLog: instanceFiles(path.join(instancesDir(ctx.env), name)).kernel });
-          await membership.announce(report.debug);
-        } else {
-          await membership?.release();
-        }
       } catch (err) {
-        for (const l of locks) await l.release();
-        await membership?.release();
+        // The program died of the signal we passed on: that is the ending the user asked for.
+        if (forwarded !== undefined && err instanceof UninodeError && err.code === "PROGRAM_SIGNALED" && err.exitCode === 128 + forwarded) {
+          return err.exitCode;
+        }
         throw err;
+      } finally {
+        stopWatching();
+        for (const l of locks) await l.release();
+        booting.cancel();
+        if (grace) clearTimeout(grace);
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        ctx.stdin.off("error", stdinErrors);
       }
-      ctx.stdout.write(json ? JSON.stringify(detachedJson(record)) + "\n" : `${record.name}\n`);
-      return 0;
-    }
-
-    const { runVm } = await import("../vm/launch.js");
-    // Detached members running already learn this VM's names now (they ignore lines until ready).
-    void membership?.announce(report.debug);
-    const locks = await lockVolumes(mounts, label, ctx.env);
-    // Ctrl-C (or SIGTERM) is passed to the program, as a terminal would, so a server can shut
-    // down by itself; a second one, or a program still running 10 s later, stops QEMU cleanly
-    // (the VM is gone before we exit 130) rather than orphaning it.
-    const abort = new AbortController();
-    let sendToProgram: ((sig: number) => boolean) | undefined;
-    let forwarded: number | undefined;
-    let grace: NodeJS.Timeout | undefined;
-    const onSignal = (name: NodeJS.Signals) => {
-      const sig = name === "SIGINT" ? 2 : 15;
-      if (forwarded === undefined && sendToProgram?.(sig)) {
-        forwarded = sig;
-        report.debug(`passed ${name} to the program; again to stop the VM at once`);
-        grace = setTimeout(() => abort.abort(), 10_000);
-        return;
-      }
-      abort.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    const stdinErrors = () => undefined;
-    ctx.stdin.on("error", stdinErrors);
-    let stopWatching = () => undefined as void;
-    const booting = report.step("booting");
-    try {
-      return await runVm({
-        kernel,
-        root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
-        memory,
-        cpus,
-        ...(machine ? { machine } : {}),
-        accel: choice.accel,
-        cmdline,
-        ...(network ? { network } : {}),
-        ...(membership ? { privateNics: membership.nics, onControl: (write: (line: string) => void) => (stopWatching = membership.watch(write)) } : {}),
-        volumes: mountPlan.volumes,
-        shares: mountPlan.shares,
-        ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
-        signal: abort.signal,
-        onSignalSender: (send) => (sendToProgram = send),
-        stdin: ctx.stdin,
-        stdout: ctx.stdout,
-        stderr: ctx.stderr,
-        showKernelLog: verbose || trace,
-        onReady: () => booting.end(),
-        debug: report.debug,
-        ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
-      });
-    } catch (err) {
-      // The program died of the signal we passed on: that is the ending the user asked for.
-      if (forwarded !== undefined && err instanceof UninodeError && err.code === "PROGRAM_SIGNALED" && err.exitCode === 128 + forwarded) {
-        return err.exitCode;
-      }
-      throw err;
-    } finally {
-      stopWatching();
-      for (const l of locks) await l.release();
-      booting.cancel();
-      if (grace) clearTimeout(grace);
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      ctx.stdin.off("error", stdinErrors);
-    }
     } finally {
       // A foreground VM's addresses end with it; a detached VM's QEMU holds them (moveTo) until it ends.
-      if (!detach) await membership?.release();
+      if (!handedOver) await membership?.release();
     }
   },
 };

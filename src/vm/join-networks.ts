@@ -30,6 +30,8 @@ export interface JoinRequest {
   env: NodeJS.ProcessEnv;
 }
 
+/** Ethernet interfaces the kernel's ip= can configure: eth0..eth3. */
+const MAX_INTERFACES = 4;
 /** How long an announcement waits for a member's kernel to take control lines. */
 const READY_WAIT_MS = 30_000;
 const READY_LINE = "uninode:ready";
@@ -48,6 +50,10 @@ export class Membership {
   static async join(req: JoinRequest): Promise<Membership> {
     if (req.address !== undefined && req.networks.length !== 1) {
       throw new UsageError("--ip with private networks names the address on one network; give a single --network NAME with it.");
+    }
+    // The kernel's ip= names eth0 to eth3 (CONTRACT.md).
+    if (req.firstIndex + req.networks.length > MAX_INTERFACES) {
+      throw new UsageError(`A VM can be on at most ${MAX_INTERFACES - req.firstIndex} private networks (the kernel configures eth0 to eth${MAX_INTERFACES - 1}); --network names ${req.networks.length}.`);
     }
     const networks: Network[] = [];
     for (const name of req.networks) {

@@ -32,7 +32,8 @@ http.createServer(async (req, res) => {
     }
     return;
   }
-  if (u.pathname === "/hosts") return res.end(require("node:fs").readFileSync("/etc/hosts", "utf8"));
+  if (u.pathname === "/file") return res.end(require("node:fs").readFileSync(u.searchParams.get("path"), "utf8"));
+  if (u.pathname === "/ifaces") return res.end(JSON.stringify(Object.entries(require("node:os").networkInterfaces()).map(([k, v]) => [k, v.filter((a) => a.family === "IPv4").map((a) => a.cidr)])));
   res.end("hello from " + process.env.ME);
 }).listen(3000, () => console.log("listening"));
 `;
@@ -100,7 +101,14 @@ describe("private networks", () => {
     // a booted before b: it learnt b's names over its kernel channel.
     expect(await fetchVia("a", "http://b:3000/")).toBe("ok hello from b");
     expect(await fetchVia("a", "http://bee:3000/")).toBe("ok hello from b");
-    expect(await get("a", "/hosts")).toMatch(/^10\.89\.0\.3\tb bee$/m);
+    expect(await get("a", "/file?path=/etc/hosts")).toMatch(/^10\.89\.0\.3\tb bee$/m);
+
+    // Both NICs, as Linux shows them: netlink (os.networkInterfaces), /proc/net/dev and /proc/net/route
+    // (the default route on eth0, the private subnet directly on eth1).
+    expect(JSON.parse(await get("a", "/ifaces"))).toEqual([["lo", ["127.0.0.1/8"]], ["eth0", ["10.0.2.15/24"]], ["eth1", ["10.89.0.2/24"]]]);
+    expect((await get("a", "/file?path=/proc/net/dev")).split("\n").slice(2).map((l) => l.split(":")[0]!.trim())).toEqual(["lo", "eth0", "eth1", ""]);
+    const route = (await get("a", "/file?path=/proc/net/route")).split("\n").map((l) => l.trimEnd().split("\t").slice(0, 4).join(" "));
+    expect(route.slice(1, 4)).toEqual(["eth0 00000000 0202000A 0003", "eth0 0002000A 00000000 0001", "eth1 0000590A 00000000 0001"]);
 
     // c's segment is another one: the same addresses, no answer (a names it not, it cannot see a).
     expect(await fetchVia("c", "http://10.89.0.2:3000/")).toMatch(/^failed /);

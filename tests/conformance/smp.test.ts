@@ -3,7 +3,7 @@
 // Node's worker threads and threadpool.
 
 import { execa } from "execa";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -31,6 +31,19 @@ describe("two CPUs", () => {
       expect(image.exitCode).toBe(host.exitCode);
     });
   }
+
+  // execve from one thread while another spins on the other CPU: it must be ended there too.
+  test("C execve_stages: same output as on the host", async () => {
+    const bin = join(work, "execve_stages");
+    await execa("gcc", ["-O2", "-pthread", "-o", bin, join(root, "tests/conformance/c/execve_stages.c"), "-lm"]);
+    const scratch = join(work, "scratch");
+    await mkdir(scratch, { recursive: true });
+    const host = await execa(bin, [scratch], { reject: false });
+    const image = await execa("node", [cli, "run", "--cpus", "2", "--verbose", "--exec", bin, "--", "/tmp"], { reject: false });
+    expect(image.stderr).toContain("2 CPUs online");
+    expect(image.stdout).toBe(host.stdout);
+    expect(image.exitCode).toBe(host.exitCode);
+  });
 
   const scripts = join(root, "tests/conformance/node/scripts");
   for (const script of ["worker-pool.js", "worker-atomics.js", "crypto-kdf.js", "heap-grow-release.js"]) {

@@ -325,3 +325,7 @@ char *percent_decode(char *s)
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, bool app) { return NULL; }
 void thread_start(struct thread *t) { (void)t; }
 int sleep_until(uint64_t deadline) { (void)deadline; return 0; }
+
+/* No network stack on the host: /proc/net lists no interfaces. */
+struct net_if_info;
+int net_if_list(struct net_if_info *out, int max) { (void)out; (void)max; return 0; }

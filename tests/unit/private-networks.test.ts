@@ -187,6 +187,9 @@ describe("what the kernel and QEMU are given", () => {
     await expect(Membership.join({ networks: ["front", "back"], address: "10.89.0.9", aliases: [], ...(await me()), firstIndex: 1, env })).rejects.toThrow(
       "--ip with private networks names the address on one network; give a single --network NAME with it.",
     );
+    await expect(Membership.join({ networks: ["a1", "a2", "a3", "a4"], aliases: [], ...(await me()), firstIndex: 1, env })).rejects.toThrow(
+      "A VM can be on at most 3 private networks (the kernel configures eth0 to eth3); --network names 4.",
+    );
     await m.release();
     await db.release();
   });

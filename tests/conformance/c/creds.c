@@ -4,7 +4,7 @@
  * capabilities, an execve that makes the saved ids the effective ones (and
  * so drops root for good), then what a process without capabilities may
  * and may not do; owners and modes of files each state creates, in a plain
- * and in a set-group-ID directory. DIR (argv[1]) is a scratch directory. */
+ * and in a set-group-ID directory; SO_PEERCRED of a socketpair. DIR (argv[1]) is a scratch directory. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -153,6 +154,12 @@ static void stage_exec(void)
 	result("setgid(0) (the real gid)", setgid(0));
 	result("setregid(44, -1)", setregid(44, -1));
 	ids("groups now");
+	int sv[2];
+	struct ucred uc;
+	socklen_t ul = sizeof uc;
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &ul);
+	printf("  socketpair SO_PEERCRED: uid %u gid %u\n", uc.uid, uc.gid);
 	create("f-33", 0644);
 	create("sg/file", 0644);
 	create("sg/gx", 02775);
