@@ -394,7 +394,7 @@ int main(int argc, char **argv)
 			check_name("MARIADB_USER", user, 128);
 		if (set(root_host))
 			check_name("MARIADB_ROOT_HOST", root_host, 255);
-		char generated[40];
+		char generated[33]; /* 32 characters, as the official image's pwgen gives */
 		if (!set(root_password) && set(random)) {
 			random_password(generated, sizeof generated);
 			root_password = generated;
