@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --dry-run] [-- --only load|storage] [-- --results FILE] [-- --note TEXT]
+// npm run bench [-- --quick] [-- --dry-run] [-- --only load|storage|nginx|mariadb] [-- --results FILE] [-- --note TEXT]
 //
 // Measures express-hello and `node -e` three ways on this machine (a host process, a minimal
 // Linux microVM, the uninode image), prints one table and writes it to bench/RESULTS.md.
@@ -38,6 +38,7 @@ import { MEMINFO_PATH, prepare, STORAGE_DIR, WORKLOADS, type Prepared, type Stor
 import { describeStorage, parseStorageOutput, storagePhase } from "./storage.js";
 import { startTarget, TARGETS, VM_TARGETS, type TargetName, type VmTargetName } from "./targets.js";
 import { NGINX_BIG, NGINX_FILES, nginxPhase, type NginxPlan } from "./nginx.js";
+import { MARIADB_DATADIR, mariadbPhase, parseSlap, type MariadbPlan } from "./mariadb.js";
 import { microvmCmdline, vmArgs } from "./vm.js";
 
 export interface BenchOptions {
@@ -53,10 +54,10 @@ export interface BenchOptions {
 }
 
 /** The phases --only can pick. */
-export const ONLY_PHASES = ["load", "storage", "nginx"] as const;
+export const ONLY_PHASES = ["load", "storage", "nginx", "mariadb"] as const;
 export type Phase = (typeof ONLY_PHASES)[number];
 
-export const USAGE = `usage: npm run bench [-- --quick] [-- --dry-run] [-- --only load|storage|nginx] [-- --results FILE] [-- --note TEXT]
+export const USAGE = `usage: npm run bench [-- --quick] [-- --dry-run] [-- --only load|storage|nginx|mariadb] [-- --results FILE] [-- --note TEXT]
   --quick     the short subset (about 2 minutes once set up)
   --dry-run   check the bench's own code paths without setup or long runs
   --only load only the load run: wrk at 50 connections, errors, non-2xx and guest memory, PASS/FAIL
@@ -64,6 +65,8 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --dry-run] [-- --onl
               only the storage phase: fsync, sequential and random I/O on a volume, each VM booted twice
   --only nginx
               only the nginx phase: apps/nginx in each VM, wrk at 50 connections on a page and a 1 MiB file
+  --only mariadb
+              only the MariaDB phase: apps/mariadb in each VM on a fresh volume, its initialisation, mysqlslap at 8 clients
   --results   write the Markdown there instead of bench/RESULTS.md
   --note      a sentence about the run for the notes (what else the machine was doing)`;
 
@@ -105,6 +108,7 @@ export interface Plan {
   load: LoadPlan;
   storage: StoragePlan;
   nginx: NginxPlan;
+  mariadb: MariadbPlan;
 }
 
 export function planFor(quick: boolean): Plan {
@@ -123,6 +127,7 @@ export function planFor(quick: boolean): Plan {
         load: { conns: 50, warmupSeconds: 5, seconds: 5 },
         storage: { fsyncs: 50, seqMiB: 16, randSync: 100, randBuffered: 1024, seconds: 20, volumeMiB: 64 },
         nginx: { conns: 50, seconds: 5 },
+        mariadb: { clients: 8, queries: 1000, volumeMiB: 512 },
       }
     : {
         reps: 5,
@@ -141,6 +146,7 @@ export function planFor(quick: boolean): Plan {
         load: { conns: 50, warmupSeconds: 30, seconds: 30 },
         storage: { fsyncs: 200, seqMiB: 64, randSync: 500, randBuffered: 4096, seconds: 60, volumeMiB: 256 },
         nginx: { conns: 50, seconds: 30 },
+        mariadb: { clients: 8, queries: 4000, volumeMiB: 512 },
       };
 }
 
@@ -211,7 +217,8 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   log(`bench: ${o.quick ? "quick" : "full"} run${o.only ? ` of the ${o.only} phase only` : ""}, accelerator ${choice.accel.toUpperCase()} (${choice.reason})`);
   const wantsStorage = o.only === undefined || o.only === "storage";
   const wantsNginx = o.only === undefined || o.only === "nginx";
-  const prepared = await prepare(log, { main: o.only === undefined || o.only === "load", ...(wantsStorage ? { storage: plan.storage } : {}), nginx: wantsNginx });
+  const wantsMariadb = o.only === undefined || o.only === "mariadb";
+  const prepared = await prepare(log, { main: o.only === undefined || o.only === "load", ...(wantsStorage ? { storage: plan.storage } : {}), nginx: wantsNginx, mariadb: wantsMariadb });
   const root = repoRoot();
   const workDir = path.join(benchCache(root), "runs");
   await rm(workDir, { recursive: true, force: true });
@@ -257,6 +264,11 @@ export async function runBench(o: BenchOptions): Promise<Results> {
     await phase("nginx");
     results.nginx = await nginxPhase(ctx, plan.nginx);
     addNginxNotes(results);
+  }
+  if (wantsMariadb) {
+    await phase("mariadb");
+    results.mariadb = await mariadbPhase(ctx, plan.mariadb);
+    addMariadbNotes(results);
   }
   if (o.only === undefined || o.only === "load") await loadPhases(o, plan, ctx, results, phase);
   if (o.only === undefined) addNotes(results, prepared);
@@ -319,6 +331,14 @@ function addNotes(r: Results, p: Prepared): void {
     "Guest instructions come from a QEMU TCG plugin (bench/c/insn-count.c) with -icount shift=0,sleep=off; the counted express-hello runs load bench/guest/probe.cjs with NODE_OPTIONS to end the unmodified app at listen() or after 1,000 requests. The full run repeats each count 3 times: the microVM's boot counts agree within about 0.3 %; uninode's move by a few % (its root fs is read from virtio-blk, whose completions arrive in host time, and the idle timer ticks meanwhile are counted), and so do both 1,000-request figures (the requests arrive in host time).",
     "Guest memory touched = 4 KiB pages of guest RAM that are not all zero (QMP pmemsave after the first 200). Linux never zeroes freed pages, so its figure includes the initramfs it unpacked and freed. The microVM's memory floor is set by the same thing: QEMU loads the uncompressed initramfs into guest RAM and Linux unpacks a second copy before freeing the first.",
     "Time to first 200 is polled every 10 ms from the host through QEMU's port forward; it includes QEMU's own start-up.",
+  );
+}
+
+function addMariadbNotes(r: Results): void {
+  const p = r.mariadb?.plan;
+  if (p === undefined) return;
+  r.notes.push(
+    `MariaDB phase (issue 11): apps/mariadb built by \`uninode build\` from its recipe (Debian's mariadb-server-core and its Depends closure, through apt) with MARIADB_ROOT_PASSWORD added to the recipe's env; the microVM's initramfs is that image's root fs, so both run the same entrypoint, mariadbd, libraries and my.cnf (its /init mounts a tmpfs on /run, as uninode does). Each VM boots once on a fresh ${p.volumeMiB} MiB volume made by \`uninode volume create\` and attached at ${MARIADB_DATADIR} as \`uninode run -v\` attaches it (the microVM mounts it as ext4 with Linux's defaults). The first row is launch → the first \`SELECT 1\` answered by the host's client, polled every 200 ms: the entrypoint's first-boot initialisation of the empty volume (system tables, root's password, InnoDB flushed to a checkpoint), not part of the load; ×N there is uninode's time over the microVM's (lower is faster). Then the host's mysqlslap (Debian's mariadb-client), once: --concurrency=${p.clients} --number-of-queries=${p.queries} --auto-generate-sql --auto-generate-sql-load-type=mixed (half INSERTs, half SELECTs on an auto-generated table) --auto-generate-sql-add-autoincrement --engine=innodb, through QEMU's user network; queries/s = queries over mysqlslap's own time for them (its schema set-up is not counted), ×N uninode's over the microVM's. The host column is empty: the phase compares the two kernels under the same program.`,
   );
 }
 
@@ -434,6 +454,8 @@ async function dryRun(o: BenchOptions, plan: Plan, accel: "kvm" | "tcg", reason:
       storage,
       // The nginx rows as a real run fills them: the microVM's sample result, uninode's ratio to it.
       nginx: { plan: plan.nginx, runs: { "linux-microvm": NGINX_FILES.map(() => ({ ok: parseWrk(SAMPLE_WRK) })), uninode: NGINX_FILES.map(() => na<WrkResult>("dry run")) } },
+      // The MariaDB rows likewise: mysqlslap's sample report parsed for the microVM.
+      mariadb: { plan: plan.mariadb, init: { "linux-microvm": { ok: 30 }, uninode: na("dry run") }, slap: { "linux-microvm": slapSample(plan.mariadb.queries), uninode: na("dry run") } },
       notes: [`dry run: cpio writer ${cpioSize} bytes, ${args.length} QEMU command lines built, one host run of node -e, one load run on the host with wrk's sample output`],
     };
     await emit(results, o, root, log);
@@ -441,6 +463,22 @@ async function dryRun(o: BenchOptions, plan: Plan, accel: "kvm" | "tcg", reason:
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+export const SAMPLE_SLAP = `Benchmark
+	Running for engine innodb
+	Average number of seconds to run all queries: 12.345 seconds
+	Minimum number of seconds to run all queries: 12.345 seconds
+	Maximum number of seconds to run all queries: 12.345 seconds
+	Number of clients running queries: 8
+	Average number of queries per client: 125
+
+`;
+
+function slapSample(queries: number): { ok: NonNullable<ReturnType<typeof parseSlap>> } {
+  const r = parseSlap(SAMPLE_SLAP, queries);
+  if (r === undefined) throw new Error("mysqlslap's sample report no longer parses");
+  return { ok: r };
 }
 
 export const SAMPLE_WRK = `Running 5s test @ http://127.0.0.1:8080/

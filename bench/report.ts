@@ -5,6 +5,7 @@
 import { socketErrorTotal, type LoadSeen, type Summary, type WrkResult } from "./measure.js";
 import { MEMORY_DRIFT_LIMIT_PCT, passFail, type Cell, type ExpressBoot, type InsnCounts, type LoadPlan, type LoadRun, type SyscallCost, type WrkCell } from "./phases.js";
 import { nginxRows, type NginxResults } from "./nginx.js";
+import { mariadbRows, type MariadbResults } from "./mariadb.js";
 import type { StorageResults } from "./storage.js";
 import { TARGETS, type TargetName, type VmTargetName } from "./targets.js";
 
@@ -30,7 +31,7 @@ export interface Results {
   mode: "full" | "quick";
   dryRun: boolean;
   /** Set when only one phase ran (`--only load`): its section of RESULTS.md is its own. */
-  only?: "load" | "storage" | "nginx";
+  only?: "load" | "storage" | "nginx" | "mariadb";
   loads: [string, LoadSeen][];
   nodeE?: Record<TargetName, Cell<Summary>>;
   express?: ExpressBoot;
@@ -42,6 +43,7 @@ export interface Results {
   load?: { plan: LoadPlan; runs: { net: "user" | "tap"; target: TargetName; cell: Cell<LoadRun> }[] };
   storage?: StorageResults;
   nginx?: NginxResults;
+  mariadb?: MariadbResults;
   notes: string[];
 }
 
@@ -270,6 +272,7 @@ export function renderTable(r: Results): string {
   }
   if (r.storage) lines.push(...storageRows(r.storage));
   if (r.nginx) lines.push(...nginxRows(r.nginx, TARGETS, row, naText));
+  if (r.mariadb) lines.push(...mariadbRows(r.mariadb, TARGETS, row, naText));
   if (r.load) lines.push(...loadRows(r.load));
   return lines.join("\n");
 }
@@ -305,7 +308,7 @@ export function renderSection(r: Results): string {
 const HEAD = `# uninode benchmark results
 
 Written by \`npm run bench\` (the full run), \`npm run bench -- --quick\` (the subset) and
-\`npm run bench -- --only load\`, \`--only storage\` or \`--only nginx\` (one phase); each replaces its own section below. See
+\`npm run bench -- --only load\`, \`--only storage\`, \`--only nginx\` or \`--only mariadb\` (one phase); each replaces its own section below. See
 [README.md](README.md) for what is measured and how.
 
 Timings: median (min–max) over the repetitions, ×N = median over the host's median in the same

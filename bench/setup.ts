@@ -11,6 +11,7 @@ import { extractSection, readImage, type ImageInfo } from "../src/image/image.js
 import { renderBootFile } from "../src/image/manifest.js";
 import { buildInitramfs, unpackImageRootfs, type Initramfs } from "./initramfs.js";
 import { ensureLinuxKernel, type LinuxKernel } from "./linux-kernel.js";
+import { MARIADB_PASSWORD, MARIADB_PORT } from "./mariadb.js";
 import { bigFileBytes, NGINX_BIG, NGINX_PORT } from "./nginx.js";
 import { benchCache, repoRoot } from "./paths.js";
 
@@ -20,7 +21,9 @@ export const STORAGE_WORKLOADS = ["storage-write", "storage-read"] as const;
 export type StorageWorkloadName = (typeof STORAGE_WORKLOADS)[number];
 /** The nginx phase's one image: apps/nginx's recipe (bench/nginx.ts). */
 export const NGINX_WORKLOADS = ["nginx"] as const;
-export type WorkloadName = (typeof WORKLOADS)[number] | StorageWorkloadName | (typeof NGINX_WORKLOADS)[number];
+/** The MariaDB phase's one image: apps/mariadb's recipe (bench/mariadb.ts). */
+export const MARIADB_WORKLOADS = ["mariadb"] as const;
+export type WorkloadName = (typeof WORKLOADS)[number] | StorageWorkloadName | (typeof NGINX_WORKLOADS)[number] | (typeof MARIADB_WORKLOADS)[number];
 
 /** Where a VM mounts the storage phase's volume. */
 export const STORAGE_DIR = "/data";
@@ -84,6 +87,8 @@ export interface PrepareWhat {
   storage?: StoragePlan;
   /** The nginx phase's image. */
   nginx?: boolean;
+  /** The MariaDB phase's image. */
+  mariadb?: boolean;
 }
 
 export async function newer(out: string, inputs: readonly string[]): Promise<boolean> {
@@ -149,6 +154,23 @@ async function buildNginxImage(root: string, cache: string): Promise<string> {
   const out = path.join(cache, "images", "nginx.img");
   await mkdir(path.dirname(out), { recursive: true });
   await cli(root, ["build", dir, "-o", out, "--tag", "bench-nginx"]);
+  return out;
+}
+
+/** The bench's copy of apps/mariadb: the recipe as it is, plus the root password the first boot
+ * sets (the recipe's `env`, so the microVM's boot file carries it too). Built by the recipe path
+ * of `uninode build`, so the packages come from apt as for users. */
+async function buildMariadbImage(root: string, cache: string): Promise<string> {
+  const dir = path.join(cache, "apps", "mariadb-bench");
+  await rm(dir, { recursive: true, force: true });
+  await cp(path.join(root, "apps", "mariadb"), dir, { recursive: true });
+  const recipeFile = path.join(dir, "uninode.json");
+  const recipe = JSON.parse(await readFile(recipeFile, "utf8")) as { env?: Record<string, string> };
+  recipe.env = { ...recipe.env, MARIADB_ROOT_PASSWORD: MARIADB_PASSWORD };
+  await writeFile(recipeFile, JSON.stringify(recipe, null, 2));
+  const out = path.join(cache, "images", "mariadb.img");
+  await mkdir(path.dirname(out), { recursive: true });
+  await cli(root, ["build", dir, "-o", out, "--tag", "bench-mariadb"]);
   return out;
 }
 
@@ -220,6 +242,7 @@ function hostCommand(name: WorkloadName, root: string, cache: string, syscalls: 
     case "syscalls":
       return { file: syscalls, args: SYSCALL_ARGS, cwd: root, env: {} };
     case "nginx":
+    case "mariadb":
       return undefined;
     case "storage-write":
     case "storage-read":
@@ -271,12 +294,15 @@ export async function prepare(log: (s: string) => void, what: PrepareWhat = { ma
     ...(what.main ? await buildImages(root, cache, bins.syscalls) : {}),
     ...(what.storage ? await buildStorageImages(root, cache, bins.storage, what.storage) : {}),
     ...(what.nginx ? { nginx: await buildNginxImage(root, cache) } : {}),
+    ...(what.mariadb ? { mariadb: await buildMariadbImage(root, cache) } : {}),
   };
   const workloads = {} as Record<WorkloadName, Workload>;
   for (const [name, file] of Object.entries(images) as [WorkloadName, string][]) {
     const image = await readImage(file, { verify: false });
     log(`initramfs for ${name}`);
-    const modules = (STORAGE_WORKLOADS as readonly string[]).includes(name) ? linux.storageModules : linux.modules;
+    // The storage and MariaDB images run on a volume: the microVM needs the disk and ext4 too.
+    const onVolume = (STORAGE_WORKLOADS as readonly string[]).includes(name) || name === "mariadb";
+    const modules = onVolume ? linux.storageModules : linux.modules;
     const host = hostCommand(name, root, cache, bins.syscalls, bins.storage);
     workloads[name] = {
       name,
@@ -284,7 +310,7 @@ export async function prepare(log: (s: string) => void, what: PrepareWhat = { ma
       uninodeKernel: await kernelOf(image, cache),
       initramfs: await initramfsFor(name, image, bins.init, modules, linux, cache),
       ...(host ? { host } : {}),
-      ...(name === "nginx" ? { port: NGINX_PORT } : {}),
+      ...(name === "nginx" ? { port: NGINX_PORT } : name === "mariadb" ? { port: MARIADB_PORT } : {}),
     };
   }
   return { linux, plugin: bins.plugin, wrk, workloads, storage: bins.storage };

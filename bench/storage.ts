@@ -117,7 +117,7 @@ async function hostRun(ctx: PhaseContext, plan: StoragePlan, dir: string): Promi
 }
 
 /** A fresh volume made by the CLI, as a user makes one, under the phase's own XDG_DATA_HOME. */
-async function createVolume(name: string, mib: number, xdg: string): Promise<string> {
+export async function createVolume(name: string, mib: number, xdg: string): Promise<string> {
   const env = { ...process.env, XDG_DATA_HOME: xdg };
   const root = repoRoot();
   const r = await execa(process.execPath, [path.join(root, "dist", "cli.js"), "volume", "create", name, "--size", `${mib}M`], { cwd: root, env, reject: false, all: true });

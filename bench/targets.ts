@@ -28,8 +28,10 @@ export interface StartOptions {
   insnOut?: string;
   qmp?: string;
   workDir: string;
-  /** A volume's raw ext4 file, attached read-write and mounted at STORAGE_DIR. */
+  /** A volume's raw ext4 file, attached read-write and mounted at volumeDir. */
   volume?: string;
+  /** Where the volume is mounted (default STORAGE_DIR). */
+  volumeDir?: string;
   /** Record the volume's writes and flushes to this file (QEMU's blklogwrites). */
   volumeWriteLog?: string;
 }
@@ -66,10 +68,10 @@ async function startHost(w: WorkloadName, p: Prepared, o: StartOptions): Promise
   };
 }
 
-export function guestFor(target: VmTargetName, w: WorkloadName, p: Prepared, net: NetChoice, volume?: string, writeLog?: string): Guest {
+export function guestFor(target: VmTargetName, w: WorkloadName, p: Prepared, net: NetChoice, volume?: string, writeLog?: string, volumeDir: string = STORAGE_DIR): Guest {
   const wl = p.workloads[w];
-  // The same disk arguments and mount tokens `uninode run -v NAME:/data` makes.
-  const planned = volume === undefined ? undefined : planMounts([{ kind: "volume", name: "bench", file: volume, target: STORAGE_DIR, readOnly: false }]);
+  // The same disk arguments and mount tokens `uninode run -v NAME:DIR` makes.
+  const planned = volume === undefined ? undefined : planMounts([{ kind: "volume", name: "bench", file: volume, target: volumeDir, readOnly: false }]);
   const mounts = planned && writeLog ? { ...planned, volumes: planned.volumes.map((v) => ({ ...v, writeLog })) } : planned;
   const volumes = mounts ? { volumes: mounts.volumes } : {};
   if (target === "uninode") {
@@ -81,7 +83,7 @@ export function guestFor(target: VmTargetName, w: WorkloadName, p: Prepared, net
   const addr =
     net.kind === "tap" ? `${TAP_NET.guestAddr}/${TAP_NET.prefix},${TAP_NET.hostAddr}` : net.kind === "user" ? "10.0.2.15/24,10.0.2.2" : undefined;
   // No root disk: the volume is the first virtio-blk device, vda; its /init mounts it (c/init.c).
-  const cmdline = microvmCmdline(addr) + (mounts ? ` benchdisk=vda:${STORAGE_DIR}` : "");
+  const cmdline = microvmCmdline(addr) + (mounts ? ` benchdisk=vda:${volumeDir}` : "");
   return { target, kernel: p.linux.vmlinuz, cmdline, initrd: wl.initramfs.file, ...volumes };
 }
 
@@ -90,7 +92,7 @@ async function startGuest(target: VmTargetName, w: WorkloadName, p: Prepared, o:
   if (o.net.kind === "user") net = { kind: "user", forwards: [{ proto: "tcp", hostAddress: "127.0.0.1", hostPort: o.net.hostPort, guestPort: p.workloads[w].port ?? APP_PORT }] };
   else if (o.net.kind === "tap") net = { kind: "tap", ifname: TAP_NET.ifname };
   else net = { kind: "user", forwards: [] }; // every uninode VM has its NIC; so does the microVM
-  const vm = await startVm(guestFor(target, w, p, o.net, o.volume, o.volumeWriteLog), {
+  const vm = await startVm(guestFor(target, w, p, o.net, o.volume, o.volumeWriteLog, o.volumeDir), {
     memory: o.memory,
     accel: o.accel,
     net,

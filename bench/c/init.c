@@ -1,5 +1,5 @@
 /* The linux-microvm target's /init: the least a Linux guest needs to run one program the way
- * uninode does. Mounts /proc, /sys, /dev and /tmp; loads the virtio modules listed in
+ * uninode does. Mounts /proc, /sys, /dev, /tmp and /run; loads the virtio modules listed in
  * /etc/bench/modules (the cloud kernel builds them as modules); brings up lo and, when the
  * kernel command line says `benchnet=ADDR/PREFIX,GATEWAY`, eth0 with that static address;
  * when it says `benchdisk=DEV:DIR` (the storage phase), mounts /dev/DEV as ext4 at DIR and
@@ -188,6 +188,9 @@ int main(void)
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+	/* uninode gives every program a tmpfs /run (mariadbd's socket and pid file live there). */
+	mkdir("/run", 0755);
+	mount("tmpfs", "/run", "tmpfs", 0, "mode=0755");
 	mkdir("/dev/shm", 01777);
 	mount("tmpfs", "/dev/shm", "tmpfs", 0, NULL);
 	load_modules();

@@ -40,6 +40,9 @@ describe("bench --quick --dry-run", () => {
     // The nginx phase's rows: the host column empty, uninode compared with the microVM.
     expect(table).toMatch(/\| nginx \(Debian's, apps\/nginx\): wrk 50 connections 5 s, GET \/index\.html .* \| — \| \d+ req\/s, p50 [\d.]+ ms, p99 [\d.]+ ms \| n\/a \(dry run\) \|/);
     expect(table).toMatch(/GET \/bench-1m\.bin \(a 1 MiB file\).* \| \d+ req\/s \([\d.]+ MiB\/s\)/);
+    // The MariaDB phase's rows: the initialisation and mysqlslap's rate, VMs only.
+    expect(table).toMatch(/\| MariaDB \(Debian's, apps\/mariadb\): launch → first SELECT 1 answered, empty volume \(initialisation\) \| — \| 30\.0 s \| n\/a \(dry run\) \|/);
+    expect(table).toMatch(/\| MariaDB: mysqlslap mixed read-write, 8 clients, 1000 queries, InnoDB, QEMU user network \| — \| 81 queries\/s \(12\.35 s\) \| n\/a \(dry run\) \|/);
     const md = mergeResults(undefined, r);
     expect(md).toContain("## Latest quick run (dry run: no measurement is real)");
     // A quick run replaces its own section and keeps the full run's.
@@ -68,7 +71,8 @@ describe("bench --quick --dry-run", () => {
     expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown option --fast/);
     expect(() => parseBenchArgs(["--results"])).toThrow(/needs a file/);
     expect(parseBenchArgs(["--only", "load", "--note", "shared machine"])).toEqual({ quick: false, dryRun: false, only: "load", note: "shared machine" });
-    expect(() => parseBenchArgs(["--only", "wrk"])).toThrow(/phases load, storage and nginx; not wrk/);
+    expect(() => parseBenchArgs(["--only", "wrk"])).toThrow(/phases load, storage, nginx and mariadb; not wrk/);
+    expect(parseBenchArgs(["--only", "mariadb", "--quick"])).toEqual({ quick: true, dryRun: false, only: "mariadb" });
     expect(parseBenchArgs(["--only", "storage", "--quick"])).toEqual({ quick: true, dryRun: false, only: "storage" });
     expect(() => parseBenchArgs(["--only"])).toThrow(/needs a phase/);
   });

@@ -282,6 +282,9 @@ describe("the storage phase", () => {
     expect(ma.filter((x) => x.startsWith("virtio-blk"))).toEqual(["virtio-blk-pci,drive=vol0,write-cache=on"]);
     expect(ua.filter((x) => x.startsWith("virtio-blk"))).toEqual(["virtio-blk-pci,drive=root", "virtio-blk-pci,drive=vol0,write-cache=on"]);
     expect(guestFor("uninode", "storage-write", p, { kind: "none" }).cmdline).toBe("stdin=null");
+    // The MariaDB phase mounts its volume where the image keeps its data directory.
+    expect(guestFor("uninode", "storage-write", p, { kind: "none" }, "/v/disk.img", undefined, "/var/lib/mysql").cmdline).toBe("stdin=null mount=ext4:vdb:/var/lib/mysql");
+    expect(guestFor("linux-microvm", "storage-write", p, { kind: "none" }, "/v/disk.img", undefined, "/var/lib/mysql").cmdline).toBe("console=ttyS0 quiet panic=-1 benchdisk=vda:/var/lib/mysql");
   });
 });
 
