@@ -127,7 +127,7 @@ export function planFor(quick: boolean): Plan {
         load: { conns: 50, warmupSeconds: 5, seconds: 5 },
         storage: { fsyncs: 50, seqMiB: 16, randSync: 100, randBuffered: 1024, seconds: 20, volumeMiB: 64 },
         nginx: { conns: 50, seconds: 5 },
-        mariadb: { clients: 8, queries: 1000, volumeMiB: 512 },
+        mariadb: { clients: 8, queries: 2000, volumeMiB: 512 },
       }
     : {
         reps: 5,
@@ -146,7 +146,7 @@ export function planFor(quick: boolean): Plan {
         load: { conns: 50, warmupSeconds: 30, seconds: 30 },
         storage: { fsyncs: 200, seqMiB: 64, randSync: 500, randBuffered: 4096, seconds: 60, volumeMiB: 256 },
         nginx: { conns: 50, seconds: 30 },
-        mariadb: { clients: 8, queries: 4000, volumeMiB: 512 },
+        mariadb: { clients: 8, queries: 8000, volumeMiB: 512 },
       };
 }
 

@@ -20,6 +20,9 @@ export const MARIADB_DATADIR = "/var/lib/mysql";
 /** The root password the bench's copy of the recipe sets on the first boot (a bench secret only). */
 export const MARIADB_PASSWORD = "bench-root";
 
+/** How long mysqlslap may take (both VMs do 2,000 queries in under 10 s under TCG). */
+const SLAP_BUDGET_MS = 300_000;
+
 export interface MariadbPlan {
   /** mysqlslap --concurrency. */
   clients: number;
@@ -109,15 +112,19 @@ export async function mariadbPhase(ctx: PhaseContext, plan: MariadbPlan): Promis
       try {
         const at = await firstAnswer(port, s.done, 600_000);
         if (at === undefined) {
-          const why = `no answer to SELECT 1 within 600 s: ${lastLine(await s.output())}`;
+          const end = await Promise.race([s.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
+          const how = end === undefined ? "no answer to SELECT 1 within 600 s" : end.status !== undefined ? `exited ${end.status} before answering` : `${end.reason} before answering`;
+          const why = `${how}: ${lastLine(await s.output())}`;
           res.init[t] = na(why);
           res.slap[t] = na(why);
           continue;
         }
         res.init[t] = { ok: (at - t0) / 1000 };
-        const r = await execa("mysqlslap", slapArgs(port, plan), { reject: false, all: true, timeout: 900_000 });
+        // Bounded: a client whose connection the server never sees waits for ever.
+        const r = await execa("mysqlslap", slapArgs(port, plan), { reject: false, all: true, timeout: SLAP_BUDGET_MS });
         const parsed = r.exitCode === 0 ? parseSlap(String(r.all ?? ""), plan.queries) : undefined;
-        res.slap[t] = parsed ? { ok: parsed } : na(`mysqlslap exited ${r.exitCode ?? r.signal}: ${lastLine(String(r.all ?? ""))}`);
+        const failed = r.timedOut ? `mysqlslap did not finish within ${SLAP_BUDGET_MS / 1000} s` : `mysqlslap exited ${r.exitCode ?? r.signal}`;
+        res.slap[t] = parsed ? { ok: parsed } : na(`${failed}: ${lastLine(String(r.all ?? ""))}`);
         ctx.log(`  mariadb ${t}: initialised in ${(res.init[t] as { ok: number }).ok.toFixed(1)} s; ${describeSlap(res.slap[t])}`);
       } finally {
         await s.kill();

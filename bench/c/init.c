@@ -136,6 +136,22 @@ static void network(void)
 	close(s);
 }
 
+/* Creates DIR and any parents it lacks (an image need not hold a mount point's parents:
+ * /var/lib/mysql in the MariaDB image). */
+static void mkdir_p(const char *dir)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s", dir);
+	for (char *c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = 0;
+		mkdir(p, 0755);
+		*c = '/';
+	}
+	mkdir(p, 0755);
+}
+
 /* benchdisk=vda:/data: the volume the storage phase attached. The device node appears when
  * devtmpfs has seen the disk, which may be a moment after virtio_blk's load returns: retried
  * for at most 5 s. Returns the mount point, or NULL when there is none (or it failed). */
@@ -152,7 +168,7 @@ static const char *mount_disk(void)
 	}
 	snprintf(dev, sizeof dev, "/dev/%.*s", (int)(colon - spec), spec);
 	snprintf(dir, sizeof dir, "%s", colon + 1);
-	mkdir(dir, 0755);
+	mkdir_p(dir);
 	int err = 0;
 	for (int i = 0; i < 250; i++) {
 		if (mount(dev, dir, "ext4", 0, NULL) == 0)

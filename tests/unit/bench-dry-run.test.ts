@@ -42,7 +42,7 @@ describe("bench --quick --dry-run", () => {
     expect(table).toMatch(/GET \/bench-1m\.bin \(a 1 MiB file\).* \| \d+ req\/s \([\d.]+ MiB\/s\)/);
     // The MariaDB phase's rows: the initialisation and mysqlslap's rate, VMs only.
     expect(table).toMatch(/\| MariaDB \(Debian's, apps\/mariadb\): launch → first SELECT 1 answered, empty volume \(initialisation\) \| — \| 30\.0 s \| n\/a \(dry run\) \|/);
-    expect(table).toMatch(/\| MariaDB: mysqlslap mixed read-write, 8 clients, 1000 queries, InnoDB, QEMU user network \| — \| 81 queries\/s \(12\.35 s\) \| n\/a \(dry run\) \|/);
+    expect(table).toMatch(/\| MariaDB: mysqlslap mixed read-write, 8 clients, 2000 queries, InnoDB, QEMU user network \| — \| 162 queries\/s \(12\.35 s\) \| n\/a \(dry run\) \|/);
     const md = mergeResults(undefined, r);
     expect(md).toContain("## Latest quick run (dry run: no measurement is real)");
     // A quick run replaces its own section and keeps the full run's.

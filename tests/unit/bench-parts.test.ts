@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cpioHeader, completeTree, treeEntries, writeCpio } from "../../bench/cpio.js";
 import { broadcastOf, maskOf, reply, requestType } from "../../bench/dhcp.js";
 import { modinfoDepends, parseBuiltin, parseDependsOutput } from "../../bench/linux-kernel.js";
-import { SAMPLE_WRK } from "../../bench/main.js";
+import { SAMPLE_SLAP, SAMPLE_WRK } from "../../bench/main.js";
+import { parseSlap, slapArgs } from "../../bench/mariadb.js";
 import { nonZeroPages, parseWrk, parseWrkDuration, summarize } from "../../bench/measure.js";
 import { describeLoad, judgeLoad, lastLine, parseMemReading, parseProbeMeminfo, parseSyscallOutput } from "../../bench/phases.js";
 import type { Prepared } from "../../bench/setup.js";
@@ -285,6 +286,19 @@ describe("the storage phase", () => {
     // The MariaDB phase mounts its volume where the image keeps its data directory.
     expect(guestFor("uninode", "storage-write", p, { kind: "none" }, "/v/disk.img", undefined, "/var/lib/mysql").cmdline).toBe("stdin=null mount=ext4:vdb:/var/lib/mysql");
     expect(guestFor("linux-microvm", "storage-write", p, { kind: "none" }, "/v/disk.img", undefined, "/var/lib/mysql").cmdline).toBe("console=ttyS0 quiet panic=-1 benchdisk=vda:/var/lib/mysql");
+  });
+});
+
+describe("the MariaDB phase's mysqlslap", () => {
+  it("asks for the read-write mix at the plan's clients and queries, and reads its report", () => {
+    const a = slapArgs(4321, { clients: 8, queries: 2000, volumeMiB: 512 });
+    expect(a).toContain("-P4321");
+    expect(a).toContain("--concurrency=8");
+    expect(a).toContain("--number-of-queries=2000");
+    expect(a).toContain("--auto-generate-sql-load-type=mixed");
+    expect(a).toContain("--engine=innodb");
+    expect(parseSlap(SAMPLE_SLAP, 2000)).toEqual({ seconds: 12.345, clients: 8, queries: 2000 });
+    expect(parseSlap("mysqlslap: Error when connecting to server: 2013 Lost connection\n", 2000)).toBeUndefined();
   });
 });
 
