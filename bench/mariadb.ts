@@ -7,6 +7,7 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { mkdir, rm } from "node:fs/promises";
+import net from "node:net";
 import { execa } from "execa";
 import { lastLine, na, type Cell, type PhaseContext } from "./phases.js";
 import { createVolume } from "./storage.js";
@@ -83,6 +84,65 @@ async function firstAnswer(port: number, gone: Promise<unknown>, deadlineMs: num
   return undefined;
 }
 
+/**
+ * A front on the host for QEMU's port forward that lets one connection through at a time.
+ * QEMU's user network listens with a backlog of 1: mysqlslap's 8 clients connecting at once
+ * overflow it, the host answers with SYN cookies, and a client whose final ACK is dropped
+ * believes it is connected while no server side exists; MariaDB speaks first, so it waits for
+ * ever (seen with uninode, whose QEMU accepts more slowly). The front accepts with a deep
+ * backlog and opens the next connection to the forward only once the previous one has received
+ * the server's greeting; then bytes are piped both ways, for both VMs alike.
+ */
+export async function serialFront(forward: number): Promise<{ port: number; close: () => Promise<void> }> {
+  let chain: Promise<void> = Promise.resolve();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.pause();
+    client.on("error", () => client.destroy());
+    client.on("close", () => sockets.delete(client));
+    chain = chain.then(
+      () =>
+        new Promise<void>((released) => {
+          if (client.destroyed) return released();
+          const up = net.connect(forward, "127.0.0.1");
+          sockets.add(up);
+          const timer = setTimeout(() => up.destroy(), 60_000);
+          const done = () => {
+            clearTimeout(timer);
+            released();
+          };
+          up.once("data", (greeting) => {
+            done();
+            client.write(greeting);
+            up.pipe(client);
+            client.pipe(up);
+            client.resume();
+          });
+          up.on("error", () => undefined);
+          up.on("close", () => {
+            sockets.delete(up);
+            client.destroy();
+            done();
+          });
+          client.on("close", () => up.destroy());
+        }),
+    );
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen({ port: 0, host: "127.0.0.1", backlog: 511 }, ok);
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => ok());
+      }),
+  };
+}
+
 /** Boot each VM target once on a fresh volume: the initialisation's time, then mysqlslap. */
 export async function mariadbPhase(ctx: PhaseContext, plan: MariadbPlan): Promise<MariadbResults> {
   const res: MariadbResults = { plan, init: {} as MariadbResults["init"], slap: {} as MariadbResults["slap"] };
@@ -121,7 +181,8 @@ export async function mariadbPhase(ctx: PhaseContext, plan: MariadbPlan): Promis
         }
         res.init[t] = { ok: (at - t0) / 1000 };
         // Bounded: a client whose connection the server never sees waits for ever.
-        const r = await execa("mysqlslap", slapArgs(port, plan), { reject: false, all: true, timeout: SLAP_BUDGET_MS });
+        const front = await serialFront(port);
+        const r = await execa("mysqlslap", slapArgs(front.port, plan), { reject: false, all: true, timeout: SLAP_BUDGET_MS }).finally(() => front.close());
         const parsed = r.exitCode === 0 ? parseSlap(String(r.all ?? ""), plan.queries) : undefined;
         const failed = r.timedOut ? `mysqlslap did not finish within ${SLAP_BUDGET_MS / 1000} s` : `mysqlslap exited ${r.exitCode ?? r.signal}`;
         res.slap[t] = parsed ? { ok: parsed } : na(`${failed}: ${lastLine(String(r.all ?? ""))}`);
