@@ -186,6 +186,21 @@ export const runCommand: Command = {
       const kernel = await cachedKernel(image, cacheDir(ctx.env));
       const choice: AccelChoice = forcedAccel ? { accel: forcedAccel, reason: "--accel" } : await detectAccel();
       report.progress(describeAccel(choice, forcedAccel !== undefined));
+      // What a detached and a foreground VM are both given.
+      const vm = {
+        kernel,
+        root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
+        memory,
+        cpus,
+        ...(machine ? { machine } : {}),
+        accel: choice.accel,
+        cmdline,
+        ...(network ? { network } : {}),
+        volumes: mountPlan.volumes,
+        shares: mountPlan.shares,
+        debug: report.debug,
+        ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
+      };
 
       if (detach && name !== undefined) {
         const { startDetached } = await import("../vm/detached.js");
@@ -195,22 +210,11 @@ export const runCommand: Command = {
           record = await startDetached({
             name,
             imageLabel: label,
-            kernel,
-            root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
-            memory,
-            cpus,
-            ...(machine ? { machine } : {}),
-            accel: choice.accel,
-            cmdline,
+            ...vm,
             forwards,
-            ...(network ? { network } : {}),
             ...(membership ? { privateNics: membership.nics, networks: membership.attachments } : {}),
-            volumes: mountPlan.volumes,
-            shares: mountPlan.shares,
             mounts: mounts.map(formatMount),
             env: ctx.env,
-            debug: report.debug,
-            ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
           });
           // The VM outlives this process: its QEMU holds the volumes from now on.
           const qemuStart = await processStart(record.pid);
@@ -264,17 +268,8 @@ export const runCommand: Command = {
       const booting = report.step("booting");
       try {
         return await runVm({
-          kernel,
-          root: { file: image.path, offset: image.header.sections.rootfs.offset, size: image.header.sections.rootfs.size },
-          memory,
-          cpus,
-          ...(machine ? { machine } : {}),
-          accel: choice.accel,
-          cmdline,
-          ...(network ? { network } : {}),
+          ...vm,
           ...(membership ? { privateNics: membership.nics, onControl: (write: (line: string) => void) => (stopWatching = membership.watch(write)) } : {}),
-          volumes: mountPlan.volumes,
-          shares: mountPlan.shares,
           ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
           signal: abort.signal,
           onSignalSender: (send) => (sendToProgram = send),
@@ -283,8 +278,6 @@ export const runCommand: Command = {
           stderr: ctx.stderr,
           showKernelLog: verbose || trace,
           onReady: () => booting.end(),
-          debug: report.debug,
-          ...(ctx.env["PATH"] !== undefined ? { searchPath: ctx.env["PATH"] } : {}),
         });
       } catch (err) {
         // The program died of the signal we passed on: that is the ending the user asked for.
